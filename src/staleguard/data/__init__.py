@@ -1,0 +1,1 @@
+"""Raw data: fetch (download + checksum), schema (validate frames), windows (time slices)."""

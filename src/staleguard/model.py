@@ -1,0 +1,91 @@
+"""Build the estimator named in params.yaml, and save/load it in a format that runs no code.
+
+Models are stored with skops, never pickle: loading resolves only an allow-list of scikit-learn
+and numpy types, so a model file pulled from a remote cannot execute arbitrary code.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sklearn.base import RegressorMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import ExtraTreesRegressor, GradientBoostingRegressor, RandomForestRegressor
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from staleguard.errors import ModelError
+from staleguard.io import atomic_path, write_json
+from staleguard.params import Features, TrainParams
+
+TRUSTED_PREFIXES = ("sklearn.", "numpy.", "builtins.", "collections.OrderedDict", "scipy.sparse.")
+
+
+def build_estimator(train: TrainParams, features: Features) -> RegressorMixin:
+    """The estimator for `train.estimator`, seeded; trees take raw columns, ridge gets encodings."""
+    common = {"random_state": train.seed}
+    if train.estimator == "random_forest":
+        return RandomForestRegressor(n_estimators=train.n_est, min_samples_split=train.min_split,
+                                     n_jobs=-1, **common)
+    if train.estimator == "extra_trees":
+        return ExtraTreesRegressor(n_estimators=train.n_est, min_samples_split=train.min_split,
+                                   n_jobs=-1, **common)
+    if train.estimator == "gradient_boosting":
+        return GradientBoostingRegressor(n_estimators=train.n_est,
+                                         min_samples_split=train.min_split, **common)
+    encode = ColumnTransformer([
+        ("num", StandardScaler(), features.numerical),
+        ("cat", OneHotEncoder(handle_unknown="ignore"), features.categorical),
+    ])
+    return Pipeline([("encode", encode), ("ridge", Ridge())])
+
+
+def save_model(model: Any, path: Path, meta: dict[str, Any]) -> None:
+    """Write the model (skops) and its metadata (JSON beside it, `<name>.json`) atomically."""
+    import skops.io as sio
+
+    with atomic_path(path) as tmp:
+        sio.dump(model, tmp)
+    write_json(meta_path(path), meta)
+
+
+def meta_path(path: Path) -> Path:
+    return path.with_suffix(".json")
+
+
+def _untrusted(types: list[str]) -> list[str]:
+    return [t for t in types if not t.startswith(TRUSTED_PREFIXES)]
+
+
+def load_model(path: Path) -> Any:
+    """Load a skops model, refusing pickles and any type outside scikit-learn/numpy."""
+    import skops.io as sio
+
+    path = Path(path)
+    if not path.exists():
+        raise ModelError(f"{path}: model not found; run `dvc pull` or `dvc repro train`")
+    try:
+        types = sio.get_untrusted_types(file=path)
+    except Exception as err:  # zip/JSON errors: the file is not a skops model
+        raise ModelError(f"{path}: not a skops model file ({type(err).__name__}: {err}); "
+                         "plain pickles are refused because they can run arbitrary code") from err
+    refused = _untrusted(types)
+    if refused:
+        raise ModelError(f"{path}: refusing to load untrusted types {refused}")
+    try:
+        return sio.load(path, trusted=types)
+    except Exception as err:
+        raise ModelError(f"{path}: corrupt model file ({type(err).__name__}: {err})") from err
+
+
+def load_meta(path: Path) -> dict[str, Any]:
+    meta = meta_path(Path(path))
+    try:
+        return json.loads(meta.read_text())
+    except FileNotFoundError as err:
+        raise ModelError(f"{meta}: model metadata not found beside the model") from err
+    except json.JSONDecodeError as err:
+        raise ModelError(f"{meta}: not valid JSON ({err})") from err

@@ -1,0 +1,119 @@
+"""params.yaml → typed, validated settings, read once and passed down.
+
+Importing this module has no side effects; `load_params` is the only reader of params.yaml.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from staleguard.errors import ConfigError
+
+PARAMS_FILE = Path("params.yaml")
+LEAK_COLUMNS = frozenset({"casual", "registered", "instant"})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Window(_Strict):
+    """A half-open time interval [start, end) on the hourly timestamp."""
+
+    start: datetime
+    end: datetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end <= self.start:
+            raise ValueError(f"window end {self.end:%Y-%m-%d} must be after start {self.start:%Y-%m-%d}")
+        return self
+
+    def overlaps(self, other: Window) -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def label(self) -> str:
+        return f"[{self.start:%Y-%m-%d %H:%M}, {self.end:%Y-%m-%d %H:%M})"
+
+
+class DataParams(_Strict):
+    url: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    raw: Path = Path("data/hour.csv")
+    batches: Path = Path("data/batches")
+
+
+class Windows(_Strict):
+    train: Window
+    eval: Window
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> Windows:
+        if self.train.overlaps(self.eval):
+            raise ValueError(
+                f"windows.train {self.train.label()} and windows.eval {self.eval.label()} overlap; "
+                "the evaluation window must not contain training rows"
+            )
+        return self
+
+
+class Features(_Strict):
+    numerical: list[str]
+    categorical: list[str]
+    target: str = "cnt"
+
+    @model_validator(mode="after")
+    def _no_leaks(self) -> Features:
+        cols = self.numerical + self.categorical
+        leaks = sorted(LEAK_COLUMNS.intersection(cols) | ({self.target} & set(cols)))
+        if leaks:
+            raise ValueError(f"features must not include {leaks}: they leak the target {self.target!r}")
+        if len(set(cols)) != len(cols):
+            raise ValueError("a column is listed twice in features.numerical/categorical")
+        if not cols:
+            raise ValueError("features lists no columns")
+        return self
+
+    @property
+    def columns(self) -> list[str]:
+        return [*self.numerical, *self.categorical]
+
+
+class TrainParams(_Strict):
+    seed: int = 42
+    n_est: int = Field(100, ge=1)
+    min_split: int = Field(2, ge=2)
+    estimator: Literal["random_forest", "extra_trees", "gradient_boosting", "ridge"] = "random_forest"
+
+
+class Params(BaseModel):
+    """All settings. Sections other issues add (drift, monitor, serve...) live beside these."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    data: DataParams
+    windows: Windows
+    features: Features
+    train: TrainParams
+
+
+def load_params(path: Path | str = PARAMS_FILE) -> Params:
+    """Read and validate params.yaml; any problem becomes one ConfigError naming the file."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError as err:
+        raise ConfigError(f"{path}: not found; run from the project root") from err
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML ({err})") from err
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{path}: {where}: {first['msg']}") from err

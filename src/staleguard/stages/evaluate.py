@@ -1,0 +1,74 @@
+"""evaluate: score the model on the evaluation window; metrics JSON, plot data and PNGs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.inspection import permutation_importance
+from sklearn.metrics import (
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    r2_score,
+)
+
+from staleguard import plots
+from staleguard.data.schema import TIMESTAMP
+from staleguard.io import write_json, write_with
+from staleguard.model import load_model
+from staleguard.params import Params
+from staleguard.stages import paths
+
+
+def regression_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    """The four metrics every report compares; rounded so diffs are not noise."""
+    return {
+        "mae": round(float(mean_absolute_error(actual, predicted)), 4),
+        "rmse": round(float(np.sqrt(mean_squared_error(actual, predicted))), 4),
+        "r2": round(float(r2_score(actual, predicted)), 4),
+        "mape": round(float(mean_absolute_percentage_error(actual, predicted)), 4),
+    }
+
+
+def score(model: Any, frame: pd.DataFrame, params: Params) -> dict[str, float]:
+    """Metrics of `model` on a labeled frame: used here, by champion/challenger and the replay."""
+    pred = model.predict(frame[params.features.columns])
+    return regression_metrics(frame[params.features.target].to_numpy(), pred)
+
+
+def predictions(model: Any, frame: pd.DataFrame, params: Params) -> pd.DataFrame:
+    pred = model.predict(frame[params.features.columns])
+    actual = frame[params.features.target].to_numpy()
+    return pd.DataFrame({"timestamp": frame[TIMESTAMP].dt.strftime("%Y-%m-%d %H:%M"),
+                         "actual": actual, "predicted": np.round(pred, 2),
+                         "residual": np.round(actual - pred, 2)})
+
+
+def importances(model: Any, frame: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Impurity importance when the model has it, else permutation importance on the window."""
+    cols = params.features.columns
+    values = getattr(model, "feature_importances_", None)
+    if values is None:
+        values = permutation_importance(model, frame[cols], frame[params.features.target],
+                                        n_repeats=5, random_state=params.train.seed).importances_mean
+    return pd.DataFrame({"feature": cols, "importance": np.round(values, 5)})
+
+
+def main(params: Params) -> None:
+    frame = pd.read_parquet(paths.EVAL_SET)
+    model = load_model(paths.MODEL)
+    pred = predictions(model, frame, params)
+    metrics = score(model, frame, params)
+    imp = importances(model, frame, params)
+    write_json(paths.METRICS, metrics)
+    write_with(paths.PREDICTIONS, lambda tmp: pred.to_csv(tmp, index=False))
+    write_with(paths.IMPORTANCE, lambda tmp: imp.to_csv(tmp, index=False))
+    window = params.windows.eval.label()
+    plots.predicted_vs_actual(pred, paths.PLOTS / "predicted_vs_actual.png",
+                              f"Predicted vs actual, eval {window}")
+    plots.residuals_over_time(pred, paths.PLOTS / "residuals.png", f"Residuals, eval {window}")
+    plots.importance(imp, paths.PLOTS / "importance.png")
+    print("evaluate: " + ", ".join(f"{k}={v}" for k, v in metrics.items()))
+

@@ -1,0 +1,37 @@
+"""train: fit the estimator from params.yaml on the training window and save it with skops."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from staleguard.model import build_estimator, save_model
+from staleguard.params import Params
+from staleguard.stages import paths
+
+
+def train(frame: pd.DataFrame, params: Params) -> Any:
+    """Fit on the feature columns only; leak columns never reach here (params validation)."""
+    model = build_estimator(params.train, params.features)
+    model.fit(frame[params.features.columns], frame[params.features.target])
+    return model
+
+
+def model_meta(params: Params, frame: pd.DataFrame) -> dict[str, Any]:
+    """What serving and the monitor need to know about the model without loading it."""
+    return {
+        "features": params.features.model_dump(),
+        "estimator": params.train.estimator,
+        "train": params.train.model_dump(),
+        "window": {"start": params.windows.train.start.isoformat(),
+                   "end": params.windows.train.end.isoformat()},
+        "rows": len(frame),
+    }
+
+
+def main(params: Params) -> None:
+    frame = pd.read_parquet(paths.TRAIN_SET)
+    model = train(frame, params)
+    save_model(model, paths.MODEL, model_meta(params, frame))
+    print(f"train: {params.train.estimator} on {len(frame)} rows → {paths.MODEL}")

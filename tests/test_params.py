@@ -1,0 +1,66 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from staleguard.errors import ConfigError
+from staleguard.params import LEAK_COLUMNS, load_params
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, **changes: dict) -> Path:
+    doc = yaml.safe_load((ROOT / "params.yaml").read_text())
+    for section, values in changes.items():
+        doc[section].update(values)
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def test_params_default_file_loads_with_expected_names():
+    params = load_params(ROOT / "params.yaml")
+    assert {"seed", "n_est", "min_split"} <= set(params.train.model_dump())
+    assert params.features.target == "cnt"
+    assert params.windows.train.end <= params.windows.eval.start
+
+
+def test_params_features_never_include_leak_columns():
+    params = load_params(ROOT / "params.yaml")
+    assert not LEAK_COLUMNS & set(params.features.columns)
+    assert params.features.target not in params.features.columns
+
+
+@pytest.mark.parametrize("leak", ["casual", "registered", "instant", "cnt"])
+def test_params_refuses_a_leak_column_as_feature(tmp_path, leak):
+    path = write(tmp_path, features={"numerical": ["temp", leak]})
+    with pytest.raises(ConfigError, match=rf"params.yaml: features: .*'{leak}'.*leak the target"):
+        load_params(path)
+
+
+def test_params_refuses_overlapping_windows(tmp_path):
+    path = write(tmp_path, windows={"eval": {"start": "2011-01-20", "end": "2011-02-08"}})
+    with pytest.raises(ConfigError, match=r"windows: .*overlap"):
+        load_params(path)
+
+
+def test_params_refuses_window_ending_before_it_starts(tmp_path):
+    path = write(tmp_path, windows={"eval": {"start": "2011-03-01", "end": "2011-02-08"}})
+    with pytest.raises(ConfigError, match=r"windows.eval: .*must be after start"):
+        load_params(path)
+
+
+def test_params_half_open_windows_may_touch(tmp_path):
+    path = write(tmp_path, windows={"eval": {"start": "2011-02-01", "end": "2011-02-02"}})
+    assert load_params(path).windows.eval.start == load_params(path).windows.train.end
+
+
+def test_params_unknown_estimator_is_refused(tmp_path):
+    path = write(tmp_path, train={"estimator": "xgboost"})
+    with pytest.raises(ConfigError, match=r"params.yaml: train.estimator: Input should be"):
+        load_params(path)
+
+
+def test_params_missing_file_names_it(tmp_path):
+    with pytest.raises(ConfigError, match=r"nope.yaml: not found"):
+        load_params(tmp_path / "nope.yaml")
