@@ -88,3 +88,51 @@ def hour() -> pd.DataFrame:
         return read_raw(tmp)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited {proc.returncode} before serving {url}")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def moto_s3() -> dict[str, str]:
+    """A real S3 API (moto_server) on 127.0.0.1 with bucket `staleguard-test`; yields the AWS env."""
+    if shutil.which("moto_server") is None:
+        pytest.skip("moto[server] not installed")
+    port = free_port()
+    proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    aws = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint}
+    try:
+        wait_for_http(f"{endpoint}/moto-api/", proc)
+        import boto3
+
+        boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="testing",
+                     aws_secret_access_key="testing", region_name="us-east-1"
+                     ).create_bucket(Bucket="staleguard-test")
+        yield aws
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

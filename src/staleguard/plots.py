@@ -10,10 +10,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from staleguard.io import write_with  # noqa: E402
+from staleguard.io import write_with
 
 SIZE = (6.4, 4.0)
 DPI = 100

@@ -58,7 +58,7 @@ def read_raw(path: Path) -> pd.DataFrame:
         raise DataError(f"{path}: column 'dteday' must be YYYY-MM-DD dates, got {bad!r}")
     hours = df["hr"]
     if not hours.between(0, 23).all():
-        raise DataError(f"{path}: column 'hr' must be in 0..23, got {hours[~hours.between(0, 23)].iloc[0]!r}")
+        raise DataError(f"{path}: column 'hr' must be in 0..23, got {hours[~hours.between(0, 23)].iloc[0]}")
     df.insert(0, TIMESTAMP, dates + pd.to_timedelta(hours, unit="h"))
     dup = df[TIMESTAMP].duplicated()
     if dup.any():

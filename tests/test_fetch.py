@@ -1,0 +1,84 @@
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from staleguard.data.fetch import fetch, resolve_url, sha256_of
+from staleguard.errors import FetchError
+from tests.conftest import zip_path
+
+OFFICIAL_SHA = "b70182d0d0508e9abbb79306ce5c0cec34869000f8220175ac83d11dbe845401"
+HOUR_SHA = "e03de4ee4ef4dc376ac6e04bf829673c6269e8eba5c60fa121640fa2f829504f"
+
+
+@pytest.fixture
+def dest(tmp_path: Path) -> Path:
+    """An existing hour.csv that a failed fetch must leave untouched."""
+    path = tmp_path / "data" / "hour.csv"
+    path.parent.mkdir()
+    path.write_text("previous contents\n")
+    return path
+
+
+def untouched(dest: Path) -> bool:
+    leftovers = [p.name for p in dest.parent.iterdir() if p.name != "hour.csv"]
+    return dest.read_text() == "previous contents\n" and not leftovers
+
+
+def test_fetch_good_checksum_extracts_hour_csv(dest):
+    fetch(zip_path().as_uri(), OFFICIAL_SHA, dest, progress=False)
+    assert sha256_of(dest) == HOUR_SHA
+    assert [p.name for p in dest.parent.iterdir()] == ["hour.csv"]
+
+
+def test_fetch_accepts_a_plain_path(dest):
+    fetch(str(zip_path()), OFFICIAL_SHA, dest, progress=False)
+    assert sha256_of(dest) == HOUR_SHA
+
+
+def test_fetch_bad_checksum_is_refused_and_leaves_data(dest):
+    wrong = hashlib.sha256(b"not it").hexdigest()
+    with pytest.raises(FetchError, match=rf"sha256 mismatch: expected {wrong}, got {OFFICIAL_SHA}"):
+        fetch(zip_path().as_uri(), wrong, dest, progress=False)
+    assert untouched(dest)
+
+
+def test_fetch_missing_url_is_one_clear_error(dest, tmp_path):
+    missing = (tmp_path / "nowhere.zip").as_uri()
+    with pytest.raises(FetchError, match=r"nowhere.zip: cannot download"):
+        fetch(missing, OFFICIAL_SHA, dest, progress=False)
+    assert untouched(dest)
+
+
+def test_fetch_unreachable_host_is_one_clear_error(dest):
+    with pytest.raises(FetchError, match=r"http://127.0.0.1:9/x.zip: cannot download"):
+        fetch("http://127.0.0.1:9/x.zip", OFFICIAL_SHA, dest, progress=False)
+    assert untouched(dest)
+
+
+def test_fetch_zip_without_hour_csv_is_refused(dest, tmp_path):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("day.csv", "a,b\n1,2\n")
+    archive = tmp_path / "other.zip"
+    archive.write_bytes(buf.getvalue())
+    with pytest.raises(FetchError, match=r"other.zip: the zip has no hour.csv \(found \['day.csv'\]\)"):
+        fetch(archive.as_uri(), sha256_of(archive), dest, progress=False)
+    assert untouched(dest)
+
+
+def test_fetch_not_a_zip_is_refused(dest, tmp_path):
+    archive = tmp_path / "fake.zip"
+    archive.write_text("<html>rate limited</html>")
+    with pytest.raises(FetchError, match=r"fake.zip: not a zip archive"):
+        fetch(archive.as_uri(), sha256_of(archive), dest, progress=False)
+    assert untouched(dest)
+
+
+def test_resolve_url_prefers_the_environment(monkeypatch):
+    monkeypatch.setenv("STALEGUARD_DATA_URL", "file:///x.zip")
+    assert resolve_url("https://example.org/a.zip") == "file:///x.zip"
+    monkeypatch.delenv("STALEGUARD_DATA_URL")
+    assert resolve_url("https://example.org/a.zip") == "https://example.org/a.zip"
