@@ -1,0 +1,136 @@
+"""Static policy for every workflow file: lint, triggers, permissions, checkout, runners, stubs.
+
+act ignores branch filters and never checks permissions, so these are asserted here; the test is
+parametrised over .github/workflows/*, so a new workflow is covered as soon as it exists.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.workflows.harness import CHECKOUT, ROOT, STUB_DIR, STUBS, WORKFLOWS
+
+FILES = sorted([*WORKFLOWS.glob("*.yml"), *WORKFLOWS.glob("*.yaml")])
+IDS = [f.name for f in FILES]
+# Expected triggers, and the most each workflow may ask for (DESIGN.md "Workflows").
+TRIGGERS = {
+    "pr.yml": {"pull_request": None},
+    "test.yml": {"pull_request": None, "push": {"branches": ["main"]}},
+    "monitor.yml": {"schedule": ..., "workflow_dispatch": ...},
+    "deploy.yml": {"push": {"branches": ["main"]}},
+}
+MAX_PERMISSIONS = {
+    "pr.yml": {"contents": "write", "pull-requests": "write"},
+    "test.yml": {"contents": "read"},
+    "monitor.yml": {"contents": "write", "pull-requests": "write"},
+    "deploy.yml": {"contents": "write"},
+}
+LEVEL = {"none": 0, "read": 1, "write": 2}
+
+
+def load(path: Path) -> dict:
+    doc = yaml.safe_load(path.read_text())
+    doc["on"] = doc.pop(True, doc.get("on"))  # YAML 1.1 reads the key `on:` as True
+    return doc
+
+
+def steps(doc: dict) -> list[dict]:
+    return [s for job in doc["jobs"].values() for s in job.get("steps", [])]
+
+
+def permissions(doc: dict) -> list[dict]:
+    """The top-level block and every job-level block; a string (write-all) fails the caller."""
+    blocks = [doc.get("permissions")] + [j.get("permissions") for j in doc["jobs"].values()]
+    return [b for b in blocks if b is not None]
+
+
+def test_workflows_exist():
+    assert {"pr.yml", "test.yml"} <= set(IDS)
+
+
+def test_actionlint_reports_nothing():
+    proc = subprocess.run(["actionlint", "-oneline"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_zizmor_reports_nothing():
+    proc = subprocess.run(["zizmor", "--offline", "-q", "."], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_workflow_triggers_are_the_expected_ones(path):
+    expected = TRIGGERS.get(path.name)
+    if expected is None:
+        pytest.skip(f"{path.name}: no expected triggers listed in TRIGGERS")
+    on = load(path)["on"]
+    on = {on: None} if isinstance(on, str) else on
+    assert set(on) == set(expected)
+    for event, value in expected.items():
+        if value is not ...:
+            assert on[event] == value, f"{path.name}: {event}: {on[event]!r}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_workflow_permissions_are_explicit_and_least_privilege(path):
+    doc = load(path)
+    assert "permissions" in doc, f"{path.name}: set top-level permissions (least privilege)"
+    allowed = MAX_PERMISSIONS.get(path.name, {})
+    for block in permissions(doc):
+        assert isinstance(block, dict), f"{path.name}: permissions {block!r}; list the scopes"
+        for scope, level in block.items():
+            assert LEVEL[level] <= LEVEL.get(allowed.get(scope, "none"), 0), \
+                f"{path.name}: {scope}: {level} exceeds {allowed}"
+
+
+def test_pr_workflow_asks_exactly_for_what_it_uses():
+    doc = load(WORKFLOWS / "pr.yml")
+    assert doc["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert load(WORKFLOWS / "test.yml")["permissions"] == {"contents": "read"}
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_workflow_checkout_fetches_history_without_credentials(path):
+    checkouts = [s for s in steps(load(path)) if s.get("uses", "").startswith(CHECKOUT)]
+    for step in checkouts:
+        with_ = step.get("with", {})
+        assert with_.get("fetch-depth") == 0, f"{path.name}: checkout needs fetch-depth: 0"
+        assert with_.get("persist-credentials") is False, f"{path.name}: persist-credentials"
+        assert not {"ref", "repository"} & set(with_), f"{path.name}: no ref:/repository: (act)"
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_workflow_jobs_run_on_ubuntu_latest_without_containers(path):
+    for name, job in load(path)["jobs"].items():
+        if "uses" in job:  # a reusable workflow call has no runner of its own
+            continue
+        assert job.get("runs-on") == "ubuntu-latest", f"{path.name}: {name}: {job.get('runs-on')}"
+        assert not {"container", "services"} & set(job), f"{path.name}: {name}: needs Docker"
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_workflow_remote_actions_are_all_stubbed(path):
+    for step in steps(load(path)):
+        uses = step.get("uses", "")
+        if not uses or uses.startswith(("./", "docker://", CHECKOUT)):
+            continue
+        assert uses.split(" ")[0] in STUBS, f"{path.name}: {uses} has no stub in harness.STUBS"
+
+
+@pytest.mark.parametrize("stub", sorted(set(STUBS.values())))
+def test_stub_actions_exist(stub):
+    doc = yaml.safe_load((STUB_DIR / stub / "action.yml").read_text())
+    assert doc["runs"]["using"] == "composite"
+
+
+@pytest.mark.parametrize("path", FILES, ids=IDS)
+def test_workflow_guards_host_mutating_steps_under_act(path):
+    for step in steps(load(path)):
+        run = step.get("run", "")
+        if any(w in run for w in ("pip install", "apt-get", "sudo ", "make venv")):
+            assert "!env.ACT" in str(step.get("if", "")), f"{path.name}: {step.get('name')}"
