@@ -91,6 +91,23 @@ class TrainParams(_Strict):
     estimator: Literal["random_forest", "extra_trees", "gradient_boosting", "ridge"] = "random_forest"
 
 
+class RetrainWindows(_Strict):
+    """How the monitor moves windows forward: train on the last `train_weeks`, eval on the last week(s)."""
+
+    train_weeks: int = Field(4, ge=1)
+    eval_weeks: int = Field(1, ge=1)
+
+
+class MonitorParams(_Strict):
+    """The production store and the monitor's knobs (docs/monitor.md)."""
+
+    store: str = "production"         # folder or fsspec URL (s3://bucket/prefix)
+    window_days: int = Field(7, ge=1)  # the monitor decides per window of this length
+    min_rows: int = Field(100, ge=1)   # fewer labeled rows: reported, not decided (>= drift.min_rows)
+    base_branch: str = "main"          # retraining PRs target this branch
+    retrain: RetrainWindows = RetrainWindows()
+
+
 class Params(BaseModel):
     """All settings. Sections other issues add (drift, monitor, serve...) live beside these."""
 
@@ -100,6 +117,7 @@ class Params(BaseModel):
     windows: Windows
     features: Features
     train: TrainParams
+    monitor: MonitorParams = MonitorParams()
 
 
 def load_params(path: Path | str = PARAMS_FILE) -> Params:

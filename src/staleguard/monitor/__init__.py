@@ -1,0 +1,1 @@
+"""The cron side: the production store, simulated traffic, the drift check and the retraining PR."""

@@ -1,0 +1,125 @@
+"""The monitor's decision, pure: new production rows → windows → drift per window → retrain or not.
+
+No I/O here. The caller passes the frames and the two drift functions (`staleguard.drift.check`
+and `.decide`), so the rule is testable on its own and the same on a laptop and in the cron job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+from staleguard.data.schema import TIMESTAMP
+from staleguard.params import Params, Window
+
+
+@dataclass(frozen=True)
+class WindowCheck:
+    """One monitored window: its rows and, when it had enough, the drift decision."""
+
+    start: datetime
+    end: datetime
+    rows: int
+    drift: bool | None            # None: fewer than monitor.min_rows labeled rows, not decided
+    reasons: list[str]
+    result: Any = None            # the drift.check result, for the reports
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%Y-%m-%d}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the monitor concluded, and the retraining plan that follows from it."""
+
+    drift: bool
+    forced: bool
+    windows: list[WindowCheck]
+    trigger: WindowCheck | None   # the first drifted window (forced: the last decided one)
+    data_end: datetime            # end of the newest production day (exclusive)
+    train: Window                 # the windows a retrain would use
+    eval: Window
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def report_window(self) -> WindowCheck | None:
+        """The window whose drift report is published: the trigger, else the newest decided."""
+        decided = [w for w in self.windows if w.drift is not None]
+        return self.trigger or (decided[-1] if decided else None)
+
+
+def new_rows(frames: list[pd.DataFrame], train_end: datetime, target: str) -> pd.DataFrame:
+    """Labeled rows newer than the training window, one per hour (a later batch wins)."""
+    if not frames:
+        return pd.DataFrame()
+    frame = pd.concat(frames, ignore_index=True)
+    frame = frame[(frame[TIMESTAMP] >= pd.Timestamp(train_end)) & frame[target].notna()]
+    frame = frame.drop_duplicates(TIMESTAMP, keep="last")
+    return frame.sort_values(TIMESTAMP).reset_index(drop=True)
+
+
+Part = tuple[datetime, datetime, pd.DataFrame]
+
+
+def split_windows(frame: pd.DataFrame, start: datetime, days: int) -> list[Part]:
+    """Consecutive [start + k·days, start + (k+1)·days) windows holding at least one row."""
+    if frame.empty:
+        return []
+    step = pd.Timedelta(days=days)
+    index = ((frame[TIMESTAMP] - pd.Timestamp(start)) // step).astype(int)
+    out = []
+    for k, part in frame.groupby(index, sort=True):
+        lo = pd.Timestamp(start) + k * step
+        out.append((lo.to_pydatetime(), (lo + step).to_pydatetime(), part.reset_index(drop=True)))
+    return out
+
+
+def next_windows(data_end: datetime, params: Params) -> tuple[Window, Window]:
+    """The window policy: eval = the last `eval_weeks` up to the newest data, train = the
+    `train_weeks` before it. Both move forward with the data and never overlap."""
+    policy = params.monitor.retrain
+    eval_start = data_end - timedelta(weeks=policy.eval_weeks)
+    train_start = eval_start - timedelta(weeks=policy.train_weeks)
+    return (Window(start=train_start, end=eval_start), Window(start=eval_start, end=data_end))
+
+
+def data_end_of(frame: pd.DataFrame) -> datetime:
+    """Midnight after the newest row: windows end on day boundaries."""
+    return (frame[TIMESTAMP].max().normalize() + pd.Timedelta(days=1)).to_pydatetime()
+
+
+def decide(reference: pd.DataFrame, current: pd.DataFrame, params: Params,
+           check: Callable[..., Any], judge: Callable[[Any, Params], Any],
+           model: Any = None, force: bool = False) -> Outcome:
+    """Check every window of `current` against `reference`; drift if any decided window drifted.
+
+    Every window newer than the training window is re-checked on each run (stateless, so a rerun
+    reaches the same answer). `force` turns the outcome into a retrain whatever the windows say.
+    """
+    mon = params.monitor
+    windows = []
+    for start, end, part in split_windows(current, params.windows.train.end, mon.window_days):
+        if len(part) < mon.min_rows:
+            windows.append(WindowCheck(start, end, len(part), None,
+                                       [f"{len(part)} rows < monitor.min_rows {mon.min_rows}"]))
+            continue
+        result = check(reference, part, params, model=model)
+        verdict = judge(result, params)
+        windows.append(WindowCheck(start, end, len(part), bool(verdict.drift),
+                                   list(verdict.reasons), result))
+    trigger = next((w for w in windows if w.drift), None)
+    decided = [w for w in windows if w.drift is not None]
+    reasons = [f"week of {trigger.label}: {r}" for r in trigger.reasons] if trigger else []
+    if force:
+        reasons.insert(0, "retraining forced (--force)")
+        trigger = trigger or (decided[-1] if decided else None)
+    data_end = data_end_of(current)
+    train, evaluation = next_windows(data_end, params)
+    return Outcome(drift=bool(force or any(w.drift for w in windows)), forced=force,
+                   windows=windows, trigger=trigger, data_end=data_end, train=train,
+                   eval=evaluation, reasons=reasons)

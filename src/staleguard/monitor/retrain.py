@@ -1,0 +1,195 @@
+"""`staleguard retrain`: act on the monitor's plan: new data, windows, repro, one PR per cycle.
+
+The steps, in order, so that a failure leaves git untouched: copy the accepted batches into
+data/batches, `dvc add data`, move the windows in params.yaml, `dvc repro`, `dvc push`; only then
+touch git. The branch is `retrain/<deployed model version>`: one branch (and one PR) per
+retraining cycle. If it already exists on origin, the run pushes a new commit onto it and updates
+the PR's monitor comment instead of opening a second PR.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from staleguard import dvc_ops
+from staleguard.errors import StaleguardError
+from staleguard.io import write_text, write_with
+from staleguard.monitor import store, summary
+from staleguard.params import Params
+from staleguard.stages import paths
+
+PATHS = ["data.dvc", "params.yaml", "dvc.lock", "reports/**"]
+BOT = ("staleguard[bot]", "staleguard-bot@users.noreply.github.com")
+WATERMARK = "staleguard monitor"
+TOKEN_NOTE = (
+    "> **Note:** `REPO_TOKEN` is not set, so this run used `GITHUB_TOKEN`. GitHub starts no "
+    "workflows for pushes and PRs made with `GITHUB_TOKEN`: `pr.yml` will not run on the "
+    "retraining PR until someone pushes to it or closes and reopens it. Add a `REPO_TOKEN` "
+    "secret (fine-grained PAT or GitHub App token with contents and pull-requests write) to fix "
+    "this (docs/monitor.md)."
+)
+
+
+def sh(*cmd: str, env: dict[str, str] | None = None, check: bool = True) -> str:
+    """Run a command; on failure raise with its last error line (never a traceback)."""
+    proc = subprocess.run(list(cmd), capture_output=True, text=True,
+                          env={**os.environ, **(env or {})})
+    if check and proc.returncode != 0:
+        lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
+        raise StaleguardError(f"{' '.join(cmd[:3])} … failed (exit {proc.returncode}): "
+                              f"{lines[-1] if lines else ''}")
+    return proc.stdout.strip()
+
+
+def git(*args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
+    return sh("git", *args, env=env, check=check)
+
+
+def load_plan(path: Path) -> dict[str, Any]:
+    try:
+        plan = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise StaleguardError(f"{path}: no monitor plan ({err}); run `staleguard monitor` first") from err
+    if not plan.get("drift"):
+        raise StaleguardError(f"{path}: the monitor found no drift; nothing to retrain")
+    return plan
+
+
+def copy_batches(plan: dict[str, Any], params: Params) -> list[Path]:
+    """Re-read and re-validate each accepted batch; write its labeled rows to data/batches/."""
+    out = []
+    for batch in plan["batches"]:
+        frame = store.parse_batch(store.read_bytes(batch["url"]), batch["url"], params)
+        frame = frame[frame[params.features.target].notna()]
+        dest = params.data.batches / batch["name"]
+        write_with(dest, lambda tmp, frame=frame: frame.to_parquet(tmp, index=False))
+        out.append(dest)
+    return out
+
+
+def _stamp(value: str) -> str:
+    text = value.replace("T", " ")
+    return text[:10] if text.endswith("00:00:00") or len(text) == 10 else text[:16]
+
+
+def move_windows(params_file: Path, train: dict[str, str], evaluation: dict[str, str]) -> None:
+    """Rewrite windows.train/eval in params.yaml, keeping its comments and layout (ruamel)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString as Q
+
+    yml = YAML()
+    yml.preserve_quotes = True
+    doc = yml.load(params_file.read_text())
+    for name, window in (("train", train), ("eval", evaluation)):
+        for key in ("start", "end"):
+            doc["windows"][name][key] = Q(_stamp(window[key]))
+    buf = io.StringIO()
+    yml.dump(doc, buf)
+    write_text(params_file, buf.getvalue())
+
+
+def auth_env() -> dict[str, str]:
+    """Credentials for our own `git push` over https (checkout ran with persist-credentials:
+    false), passed as GIT_CONFIG_* env so the token never appears in argv or .git/config."""
+    token = os.environ.get("REPO_TOKEN") or os.environ.get("GITHUB_TOKEN")
+    url = git("remote", "get-url", "origin")
+    m = re.match(r"^(https?://[^/@]+)/", url)
+    if not token or not m:
+        return {}
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    return {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": f"http.{m[1]}/.extraheader",
+            "GIT_CONFIG_VALUE_0": f"AUTHORIZATION: basic {basic}"}
+
+
+def branch_exists(branch: str) -> bool:
+    proc = subprocess.run(["git", "ls-remote", "--exit-code", "--heads", "origin", branch],
+                          capture_output=True, text=True, env={**os.environ, **auth_env()})
+    if proc.returncode not in (0, 2):
+        raise StaleguardError(f"git ls-remote origin failed: {proc.stderr.strip()}")
+    return proc.returncode == 0
+
+
+def body(plan: dict[str, Any], monitor_md: str) -> str:
+    """The PR body: the monitor's summary and drift table, then the retrained model's metrics."""
+    metrics = json.loads(paths.METRICS.read_text()) if paths.METRICS.exists() else {}
+    ev = plan["retrain"]["eval"]
+    rows = [f"| {k} | {v} |" for k, v in metrics.items()]
+    tail = ["", f"### Retrained model, evaluated on [{_stamp(ev['start'])}, {_stamp(ev['end'])})", "",
+            "| metric | value |", "|---|---:|", *rows, "",
+            f"This PR adds {len(plan['batches'])} production batch(es) to `data/` "
+            "(pushed to the DVC remote), moves the windows in `params.yaml`, and commits "
+            "`dvc.lock` and the reports from `dvc repro`. The PR workflow compares it with the "
+            "deployed model. Branch `" + plan["retrain"]["branch"] + "` is reused until it is "
+            "merged or deleted: later monitor runs update it."]
+    return summary.clip(monitor_md.rstrip("\n") + "\n" + "\n".join(tail) + "\n")
+
+
+def commit_onto(branch: str, message: str) -> str | None:
+    """Commit the work tree's changes as a child of origin/<branch> (and of HEAD when the base
+    moved on), push it fast-forward; None when the branch already holds exactly this tree."""
+    env = auth_env()
+    git("fetch", "-q", "origin", f"+refs/heads/{branch}:refs/remotes/origin/{branch}", env=env)
+    git("add", "--", *[p.replace("/**", "") for p in PATHS])
+    tree = git("write-tree")
+    head = f"refs/remotes/origin/{branch}"
+    if tree == git("rev-parse", f"{head}^{{tree}}"):
+        return None
+    parents = ["-p", head]
+    if subprocess.run(["git", "merge-base", "--is-ancestor", "HEAD", head]).returncode != 0:
+        parents += ["-p", "HEAD"]  # the base moved on since the branch was made: merge it in
+    who = {"GIT_AUTHOR_NAME": BOT[0], "GIT_AUTHOR_EMAIL": BOT[1],
+           "GIT_COMMITTER_NAME": BOT[0], "GIT_COMMITTER_EMAIL": BOT[1]}
+    sha = git("commit-tree", tree, *parents, "-m", message, env=who)
+    git("push", "-q", "origin", f"{sha}:refs/heads/{branch}", env=env)
+    return sha
+
+
+def cml_pr(plan: dict[str, Any], body_text: str) -> str:
+    r = plan["retrain"]
+    return sh("cml", "pr", "create", "--branch", r["branch"], "--target-branch", r["base"],
+              "--title", r["title"], "--message", r["message"], "--body", body_text,
+              "--user-name", BOT[0], "--user-email", BOT[1], *PATHS)
+
+
+def run(params: Params, params_file: Path, plan_path: Path = paths.REPORTS / "monitor.json") -> str:
+    """Carry out the plan; returns the PR URL. Data and model reach the DVC remote before git."""
+    plan = load_plan(plan_path)
+    monitor_md = (plan_path.parent / "monitor.md").read_text()
+    branch = plan["retrain"]["branch"]
+    exists = branch_exists(branch)
+    copied = copy_batches(plan, params)
+    dvc_ops.add(str(params.data.raw.parent))
+    move_windows(params_file, plan["retrain"]["train"], plan["retrain"]["eval"])
+    print(f"retrain: {len(copied)} batch(es) → {params.data.batches}; windows moved; dvc repro …",
+          flush=True)
+    dvc_ops.dvc("repro")
+    dvc_ops.dvc("push")
+    text = body(plan, monitor_md)
+    body_file = plan_path.parent / "monitor-pr.md"
+    write_text(body_file, text)
+    if exists:
+        sha = commit_onto(branch, plan["retrain"]["message"])
+        url = cml_pr(plan, text)  # branch exists: CML pushes nothing and returns the open PR
+        number = url.rstrip("/").rsplit("/", 1)[-1]
+        sh("cml", "comment", "update", "--target", f"pr/{number}", "--watermark-title", WATERMARK,
+           "--no-publish", str(body_file))
+        note = (f"Updated branch `{branch}` ({sha[:8]}) and the monitor comment on {url}"
+                if sha else f"Branch `{branch}` already holds this retraining; commented on {url}")
+    else:
+        url = cml_pr(plan, text)
+        if url == "undefined":
+            raise StaleguardError("cml pr create found no changed files to commit; "
+                                  "the retraining produced nothing new")
+        note = f"Opened retraining PR {url} from branch `{branch}`"
+    fallback = os.environ.get("GITHUB_ACTIONS") and not os.environ.get("REPO_TOKEN")
+    summary.add_summary(note + ("\n\n" + TOKEN_NOTE if fallback else ""))
+    summary.set_outputs(pr_url=url)
+    print(f"retrain: {note}")
+    return url

@@ -1,0 +1,109 @@
+"""`staleguard monitor`: read new production batches, decide, report; hand drift to retrain.
+
+This module does the I/O around the pure decision in `check`: it lists and validates the store,
+builds the training reference, loads the deployed model, writes reports/ and the step outputs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from staleguard.data.schema import read_raw
+from staleguard.data.windows import slice_window
+from staleguard.errors import DataError, ModelError
+from staleguard.io import write_json, write_text
+from staleguard.monitor import check, store, summary
+from staleguard.params import Params
+from staleguard.stages import paths
+from staleguard.stages.prepare import history, read_batches
+
+LOCK = Path("dvc.lock")
+PLAN = paths.REPORTS / "monitor.json"
+SUMMARY = paths.REPORTS / "monitor.md"
+
+
+def deployed_version(lock: Path = LOCK) -> str:
+    """The deployed model's version: the first 8 hex of its md5 in dvc.lock."""
+    try:
+        stages = (yaml.safe_load(lock.read_text()) or {}).get("stages") or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise ModelError(f"{lock}: cannot read the deployed model's hash ({err})") from err
+    for stage in stages.values():
+        for out in stage.get("outs") or []:
+            if out.get("path") == paths.MODEL.as_posix() and out.get("md5"):
+                return str(out["md5"])[:8]
+    raise ModelError(f"{lock}: no md5 for {paths.MODEL}; run `dvc repro` and commit dvc.lock")
+
+
+def read_new_batches(url: str, params: Params) -> tuple[list[store.BatchRef], list[pd.DataFrame]]:
+    """Every batch that reaches past the training window, validated; all bad ones named at once."""
+    end = params.windows.train.end
+    refs = [r for r in store.list_batches(url) if r.last >= end]
+    good, frames, bad = [], [], []
+    for ref in refs:
+        try:
+            frames.append(store.read_batch(ref, params))
+            good.append(ref)
+        except store.StoreError:
+            raise
+        except DataError as err:
+            bad.append(str(err))
+    if bad:
+        raise DataError(f"{len(bad)} bad batch(es) refused, nothing merged: " + "; ".join(bad))
+    return good, frames
+
+
+def reference(params: Params) -> pd.DataFrame:
+    """The deployed model's training window, built as `prepare` builds it (raw + batches)."""
+    cols = [*params.features.columns, params.features.target]
+    frame = history(read_raw(params.data.raw), read_batches(params.data.batches, cols), cols)
+    return slice_window(frame, params.windows.train, "train")
+
+
+def drift_api() -> tuple[Any, Any, Any]:
+    """(check, decide, write) from the drift package; imported late (Evidently is slow to import)."""
+    from staleguard import drift
+
+    return drift.check, drift.decide, drift.write_reports
+
+
+def monitor(params: Params, store_url: str | None = None, force: bool = False,
+            out: Path = paths.REPORTS) -> dict[str, Any]:
+    """Decide on the store's new batches; write reports/, the job summary and step outputs.
+
+    Returns the plan (also written to reports/monitor.json) for `retrain.run`.
+    """
+    from staleguard.model import load_model
+
+    url = store.resolve(store_url, params)
+    version = deployed_version()
+    refs, frames = read_new_batches(url, params)
+    target = params.features.target
+    current = check.new_rows(frames, params.windows.train.end, target)
+    if current.empty:
+        raise DataError(f"store {url}: no labeled production rows at or after "
+                        f"{params.windows.train.end:%Y-%m-%d %H:%M} (the training window's end); "
+                        "is serving logging predictions and actuals?")
+    check_fn, decide_fn, write_fn = drift_api()
+    outcome = check.decide(reference(params), current, params, check_fn, decide_fn,
+                           model=load_model(paths.MODEL), force=force)
+    drift_md = ""
+    window = outcome.report_window
+    if window is not None:
+        verdict = decide_fn(window.result, params)
+        write_fn(window.result, verdict, out)
+        md = out / "drift.md"
+        drift_md = md.read_text() if md.exists() else ""
+    batches = [{"url": r.url, "name": r.name} for r in refs]
+    plan = summary.plan(outcome, params, version, url, batches)
+    text = summary.markdown(outcome, params, version, url, len(current), drift_md)
+    write_json(out / PLAN.name, plan)
+    write_text(out / SUMMARY.name, text)
+    summary.set_outputs(drift=str(outcome.drift).lower(), branch=plan["retrain"]["branch"],
+                        model_version=version)
+    summary.add_summary(text)
+    return plan

@@ -1,0 +1,49 @@
+"""`staleguard simulate`: play the held-back UCI weeks into the production store, as serving would.
+
+Rows after the deployed model's training window, up to and including `through`, are cut into
+weekly batches anchored at the window's end, predicted by the current model and labeled with the
+real `cnt`. Names are deterministic, so running it again rewrites the same batches.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+from staleguard.data.schema import TIMESTAMP, read_raw
+from staleguard.errors import ConfigError
+from staleguard.model import load_model
+from staleguard.monitor import check, store
+from staleguard.monitor.run import deployed_version
+from staleguard.params import Params
+from staleguard.stages import paths
+
+SOURCE = "simulate"
+
+
+def labeled_batches(raw: pd.DataFrame, model: object, version: str, params: Params,
+                    through: date) -> list[pd.DataFrame]:
+    """Weekly frames in the store format for [train end, through + 1 day)."""
+    start = params.windows.train.end
+    end = datetime.combine(through, datetime.min.time()) + timedelta(days=1)
+    if end <= start:
+        raise ConfigError(f"--through {through} is before the training window's end "
+                          f"{start:%Y-%m-%d}; pick a later date")
+    rows = raw[(raw[TIMESTAMP] >= pd.Timestamp(start)) & (raw[TIMESTAMP] < pd.Timestamp(end))]
+    out = []
+    for _, _, part in check.split_windows(rows, start, params.monitor.window_days):
+        frame = part[[TIMESTAMP, *params.features.columns, params.features.target]].copy()
+        frame.insert(len(frame.columns) - 1, store.PREDICTION,
+                     model.predict(frame[params.features.columns]))
+        frame[store.MODEL_VERSION] = version
+        out.append(frame)
+    return out
+
+
+def simulate(params: Params, through: date, store_url: str | None = None) -> list[str]:
+    """Write the batches; returns their URLs."""
+    url = store.resolve(store_url, params)
+    raw = read_raw(params.data.raw)
+    frames = labeled_batches(raw, load_model(paths.MODEL), deployed_version(), params, through)
+    return [store.write_batch(url, f, params, SOURCE) for f in frames]

@@ -1,0 +1,102 @@
+"""What the monitor tells people and the workflow: Markdown summary, plan JSON, step outputs."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from staleguard.monitor.check import Outcome
+from staleguard.params import Params, Window
+
+BODY_LIMIT = 60_000  # GitHub rejects PR bodies and comments over 65,536 characters
+LOCAL_IMAGE = re.compile(r"!\[[^\]]*\]\((?!https?://)[^)]*\)")
+
+
+def _w(window: Window) -> dict[str, str]:
+    return {"start": window.start.isoformat(), "end": window.end.isoformat()}
+
+
+def title(outcome: Outcome) -> str:
+    drifted = next((w for w in outcome.windows if w.drift), None)
+    if drifted is not None:
+        return f"Retrain: drift detected in week of {drifted.label}"
+    return f"Retrain: forced on production data through {outcome.data_end:%Y-%m-%d}"
+
+
+def plan(outcome: Outcome, params: Params, model_version: str, store: str,
+         batches: list[dict[str, Any]]) -> dict[str, Any]:
+    """reports/monitor.json: the decision and everything `staleguard retrain` needs to act on it."""
+    return {
+        "schema_version": 1,
+        "drift": outcome.drift,
+        "forced": outcome.forced,
+        "reasons": outcome.reasons,
+        "model_version": model_version,
+        "store": store,
+        "batches": batches,
+        "windows": [{"start": w.start.isoformat(), "end": w.end.isoformat(), "rows": w.rows,
+                     "drift": w.drift, "reasons": w.reasons} for w in outcome.windows],
+        "trigger": outcome.trigger.label if outcome.trigger else None,
+        "retrain": {
+            "branch": f"retrain/{model_version}",
+            "base": params.monitor.base_branch,
+            "title": title(outcome),
+            "message": f"{title(outcome)}: retrain on production data through "
+                       f"{outcome.data_end:%Y-%m-%d}",
+            "train": _w(outcome.train),
+            "eval": _w(outcome.eval),
+        },
+    }
+
+
+def _verdict(drift: bool | None) -> str:
+    return {True: "**drift**", False: "no drift", None: "not decided"}[drift]
+
+
+def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
+             rows: int, drift_md: str = "") -> str:
+    """The summary: job summary, and the head of the retraining PR's body."""
+    head = (f"## {title(outcome)}" if outcome.drift
+            else "## No drift: the deployed model stays, no retraining PR")
+    lines = [head, "",
+             f"Deployed model `{model_version}`, trained on {params.windows.train.label()}. "
+             f"Production store `{store}`: {rows} labeled rows newer than the training window.",
+             "", "| week of | rows | decision | reasons |", "|---|---:|---|---|"]
+    for w in outcome.windows:
+        reasons = "; ".join(w.reasons) or "–"
+        lines.append(f"| {w.label} | {w.rows} | {_verdict(w.drift)} | {reasons.replace('|', '/')} |")
+    if outcome.forced:
+        lines += ["", "Retraining was **forced** (`force` input / `--force`)."]
+    if outcome.drift:
+        lines += ["", f"Retraining moves `windows.train` {params.windows.train.label()} → "
+                  f"{outcome.train.label()} and `windows.eval` {params.windows.eval.label()} → "
+                  f"{outcome.eval.label()}."]
+    if drift_md and (window := outcome.report_window) is not None:
+        lines += ["", f"### Drift report, week of {window.label}", "",
+                  LOCAL_IMAGE.sub("", drift_md).strip(),
+                  "", "_Plots and the full Evidently report: the workflow's `reports` artifact._"]
+    return clip("\n".join(lines) + "\n")
+
+
+def clip(text: str, limit: int = BODY_LIMIT) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 80].rsplit("\n", 1)[0] + "\n\n_(truncated to fit GitHub's limit)_\n"
+
+
+def set_outputs(**values: str) -> None:
+    """Append `key=value` lines to $GITHUB_OUTPUT when running in GitHub Actions."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with Path(path).open("a") as fh:
+            fh.writelines(f"{k}={v}\n" for k, v in values.items())
+
+
+def add_summary(text: str) -> None:
+    """Append Markdown to the job summary ($GITHUB_STEP_SUMMARY) when set."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with Path(path).open("a") as fh:
+            fh.write(text.rstrip("\n") + "\n\n")

@@ -1,0 +1,89 @@
+"""The monitor's pure decision: new rows, windows, per-window drift, forcing, the window policy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import SimpleNamespace
+
+import pandas as pd
+
+from staleguard.monitor import check
+
+
+def fake_drift(drifted_weeks: set[str]):
+    """A check/judge pair that says drift for windows starting on the given days."""
+    calls = []
+
+    def run(reference, current, params, model=None):
+        calls.append((len(reference), len(current), model))
+        return SimpleNamespace(start=f"{current['timestamp'].min():%Y-%m-%d}")
+
+    def judge(result, params):
+        drifted = result.start in drifted_weeks
+        return SimpleNamespace(drift=drifted, reasons=["cnt: drifted"] if drifted else [])
+
+    return run, judge, calls
+
+
+def test_check_new_rows_keeps_labeled_rows_after_training_end_once(make_batch):
+    a = make_batch("2011-01-30", "2011-02-03")
+    b = make_batch("2011-02-02", "2011-02-04").assign(prediction=-1.0)
+    b.loc[b.index[-1], "cnt"] = float("nan")
+    rows = check.new_rows([a, b], datetime(2011, 2, 1), "cnt")
+    assert rows["timestamp"].min() == pd.Timestamp("2011-02-01")
+    assert rows["timestamp"].is_unique and rows["timestamp"].is_monotonic_increasing
+    assert rows["cnt"].notna().all()
+    later = rows[rows["timestamp"] >= pd.Timestamp("2011-02-02")]
+    assert (later["prediction"] == -1.0).all()  # a later batch wins
+
+
+def test_check_split_windows_anchors_weeks_at_start(make_batch):
+    rows = make_batch("2011-02-01", "2011-02-20")
+    parts = check.split_windows(rows, datetime(2011, 2, 1), 7)
+    assert [(s.day, e.day) for s, e, _ in parts] == [(1, 8), (8, 15), (15, 22)]
+    assert sum(len(p) for _, _, p in parts) == len(rows)
+
+
+def test_check_next_windows_train_then_eval_up_to_newest_day(params):
+    train, evaluation = check.next_windows(datetime(2011, 3, 1), params)
+    weeks = params.monitor.retrain
+    assert evaluation.end == datetime(2011, 3, 1)
+    assert (evaluation.end - evaluation.start).days == 7 * weeks.eval_weeks
+    assert train.end == evaluation.start and (train.end - train.start).days == 7 * weeks.train_weeks
+
+
+def test_check_decide_flags_first_drifted_week_and_plans_windows(make_batch, params):
+    ref = make_batch("2011-01-01", "2011-02-01")
+    rows = make_batch("2011-02-01", "2011-02-28")
+    run, judge, calls = fake_drift({"2011-02-15"})
+    out = check.decide(ref, rows, params, run, judge, model="m")
+    assert out.drift and not out.forced
+    assert [w.drift for w in out.windows] == [False, False, True, False]
+    assert out.trigger.label == "2011-02-15" and out.report_window is out.trigger
+    assert out.reasons == ["week of 2011-02-15: cnt: drifted"]
+    assert out.data_end == datetime(2011, 2, 28) and out.eval.end == datetime(2011, 2, 28)
+    assert calls[0] == (len(ref), out.windows[0].rows, "m") and len(calls) == 4
+
+
+def test_check_decide_no_drift_reports_newest_week(make_batch, params):
+    run, judge, _ = fake_drift(set())
+    out = check.decide(make_batch("2011-01-01", "2011-02-01"), make_batch("2011-02-01", "2011-02-15"),
+                       params, run, judge)
+    assert not out.drift and out.trigger is None and out.reasons == []
+    assert out.report_window.label == "2011-02-08"
+
+
+def test_check_decide_skips_windows_under_min_rows(make_batch, params):
+    run, judge, calls = fake_drift({"2011-02-08"})
+    rows = make_batch("2011-02-01", "2011-02-08 12:00")  # 12 rows into the second week
+    out = check.decide(make_batch("2011-01-01", "2011-02-01"), rows, params, run, judge)
+    assert [w.drift for w in out.windows] == [False, None] and len(calls) == 1
+    assert "rows < monitor.min_rows" in out.windows[1].reasons[0] and not out.drift
+
+
+def test_check_decide_force_retrains_without_drift(make_batch, params):
+    run, judge, _ = fake_drift(set())
+    out = check.decide(make_batch("2011-01-01", "2011-02-01"), make_batch("2011-02-01", "2011-02-15"),
+                       params, run, judge, force=True)
+    assert out.drift and out.forced and out.reasons == ["retraining forced (--force)"]
+    assert out.trigger.label == "2011-02-08"
