@@ -50,6 +50,134 @@ def _stage(name: str) -> Handler:
     return run
 
 
+def _github_output(**values: str) -> None:
+    """Expose values to later workflow steps when running under GitHub Actions (or act)."""
+    import os
+
+    if target := os.environ.get("GITHUB_OUTPUT"):
+        with open(target, "a") as fh:
+            fh.writelines(f"{key}={value}\n" for key, value in values.items())
+
+
+def cmd_registry_check(args: argparse.Namespace) -> None:
+    from staleguard import registry
+
+    registry.check_lock()
+    print("registry check: dvc.lock is up to date with the code, params and data")
+
+
+def cmd_registry_register(args: argparse.Namespace) -> None:
+    from staleguard import registry
+
+    if not args.no_check:
+        registry.check_lock()
+    done = registry.register()
+    verb = "registered" if done.created else "already registered as"
+    print(f"registry register: model {done.version.short_hash} {verb} {done.tag}")
+    _github_output(version=done.version.version, tag=done.tag, created=str(done.created).lower())
+
+
+def cmd_registry_promote(args: argparse.Namespace) -> None:
+    from staleguard import registry
+    from staleguard.errors import ModelError
+
+    version = args.version or registry.version_for_hash(registry.current_md5())
+    if version is None:
+        raise ModelError("the model in dvc.lock is not registered; run "
+                         "`staleguard registry register` first or name a version")
+    done = registry.promote(version, args.stage)
+    print(f"registry promote: {done.version.version} {'→' if done.created else 'already at'} "
+          f"{args.stage} ({done.tag})")
+    _github_output(stage_tag=done.tag, promoted=str(done.created).lower())
+
+
+def cmd_registry_resolve(args: argparse.Namespace) -> None:
+    import json
+
+    from staleguard import registry
+
+    found = registry.resolve(args.spec)
+    print(json.dumps({"version": found.version, "model": found.short_hash, "md5": found.md5,
+                      "rev": found.rev, "path": str(found.path)}, indent=2))
+
+
+def cmd_registry_show(args: argparse.Namespace) -> None:
+    from staleguard import registry
+
+    rows = registry.show()
+    print("version  model     commit    stages")
+    for row in rows:
+        print(f"{row['version']:<8} {row['model']:<9} {row['commit']:<9} {row['stages']}")
+    if not rows:
+        print("(no registered versions: the deploy workflow registers one on merge to main)")
+
+
+def cmd_registry_card(args: argparse.Namespace) -> None:
+    from staleguard import registry
+    from staleguard.io import write_text
+
+    version = registry.find_version(args.version) if args.version else registry.version_in_stage(args.stage)
+    text = registry.card(version, stage=args.stage)
+    if args.out:
+        write_text(args.out, text)
+        print(f"registry card: {version.version} → {args.out}")
+    else:
+        print(text, end="")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    from staleguard.serve.app import run
+
+    params = _params(args)
+    run(params, model=args.model or params.serve.model, host=args.host or params.serve.host,
+        port=params.serve.port if args.port is None else args.port, store=args.store)
+
+
+def cmd_predict(args: argparse.Namespace) -> None:
+    from staleguard.serve.batch import predict_file
+
+    params = _params(args)
+    rows = predict_file(params, args.input, args.output, model=args.model or params.serve.model,
+                        chunk_rows=args.chunk_rows or params.serve.chunk_rows)
+    print(f"predict: {rows} rows → {args.output}")
+
+
+def _add_registry_and_serving(sub: argparse._SubParsersAction) -> None:
+    reg = sub.add_parser("registry", help="model versions and stages (GTO git tags + DVC)").add_subparsers(
+        dest="registry_command", required=True, metavar="action")
+    reg.add_parser("check", help="fail if dvc.lock is out of date (deploy never retrains)"
+                   ).set_defaults(handler=cmd_registry_check)
+    p = reg.add_parser("register", help="register the model in dvc.lock at HEAD as a new version")
+    p.add_argument("--no-check", action="store_true", help="skip the dvc.lock freshness check")
+    p.set_defaults(handler=cmd_registry_register)
+    p = reg.add_parser("promote", help="assign a stage to a version (default: the model in dvc.lock)")
+    p.add_argument("version", nargs="?", help="e.g. v0.0.3 (default: the version of dvc.lock's model)")
+    p.add_argument("--stage", default="prod", help="stage to assign (default: %(default)s)")
+    p.set_defaults(handler=cmd_registry_promote)
+    p = reg.add_parser("resolve", help="fetch the model files for a stage, version or path")
+    p.add_argument("spec", nargs="?", default="prod", help="stage, version or path (default: %(default)s)")
+    p.set_defaults(handler=cmd_registry_resolve)
+    reg.add_parser("show", help="list versions, model ids and stages").set_defaults(handler=cmd_registry_show)
+    p = reg.add_parser("card", help="write the Markdown model card of a version (the release notes)")
+    p.add_argument("--version", help="version (default: the one at --stage)")
+    p.add_argument("--stage", default="prod", help="stage (default: %(default)s)")
+    p.add_argument("--out", type=Path, help="output file (default: stdout)")
+    p.set_defaults(handler=cmd_registry_card)
+
+    p = sub.add_parser("serve", help="serve predictions over HTTP (FastAPI + uvicorn)")
+    p.add_argument("--host", help="bind address (default: serve.host)")
+    p.add_argument("--port", type=int, help="port (default: serve.port; 0 picks a free one)")
+    p.add_argument("--model", help="stage, version or .skops path (default: serve.model)")
+    p.add_argument("--store", help="production store for the prediction log (default: monitor.store)")
+    p.set_defaults(handler=cmd_serve)
+    p = sub.add_parser("predict", help="batch prediction of a CSV/Parquet file, streamed in chunks")
+    p.add_argument("--input", type=Path, required=True, help="CSV or Parquet with the feature columns")
+    p.add_argument("--output", type=Path, required=True, help="output .csv or .parquet (input + prediction)")
+    p.add_argument("--model", help="stage, version or .skops path (default: serve.model)")
+    p.add_argument("--chunk-rows", type=int, help="rows per chunk (default: serve.chunk_rows)")
+    p.set_defaults(handler=cmd_predict)
+
+
 def cmd_simulate(args: argparse.Namespace) -> None:
     from staleguard.monitor.simulate import simulate
 
@@ -146,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
                         ("evaluate", "score the model on the evaluation window")):
         sub.add_parser(stage, help=f"pipeline stage: {text}").set_defaults(handler=_stage(stage))
     _add_monitor(sub)
+    _add_registry_and_serving(sub)
     return parser
 
 

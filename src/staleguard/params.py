@@ -108,6 +108,19 @@ class MonitorParams(_Strict):
     retrain: RetrainWindows = RetrainWindows()
 
 
+class ServeParams(_Strict):
+    """Real-time and batch serving (docs/deploy-and-serve.md); predictions go to monitor.store."""
+
+    model: str = "prod"                 # registry stage, version (v0.0.3) or a .skops path
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    max_rows: int = Field(10_000, ge=1)       # rows per /predict request
+    flush_rows: int = Field(1_000, ge=1)      # the prediction log writes a batch at this many rows...
+    flush_seconds: float = Field(5.0, gt=0)   # ...or this often, whichever comes first
+    chunk_rows: int = Field(100_000, ge=1)    # `staleguard predict` reads its input in chunks of this
+    limits: dict[str, tuple[float, float]] = {}  # [min, max] per feature, over the built-in ranges
+
+
 class Params(BaseModel):
     """All settings. Sections other issues add (drift, monitor, serve...) live beside these."""
 
@@ -118,6 +131,7 @@ class Params(BaseModel):
     features: Features
     train: TrainParams
     monitor: MonitorParams = MonitorParams()
+    serve: ServeParams = ServeParams()
 
 
 def load_params(path: Path | str = PARAMS_FILE) -> Params:

@@ -1,0 +1,110 @@
+"""What a deploy does to the registry: check dvc.lock is current, register the reviewed model, promote it.
+
+Register and promote are idempotent: a merge that leaves the model unchanged (docs, CI) tags nothing,
+so re-running a deploy never mints a second version of the same model.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from staleguard.errors import ModelError
+from staleguard.registry.tags import (
+    ARTIFACT,
+    STAGE,
+    Version,
+    current_version,
+    find_version,
+    gto_errors,
+    lock_md5,
+    show_file,
+    versions,
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The version acted on, the tag that names the action and whether this call created it."""
+
+    version: Version
+    tag: str
+    created: bool
+
+
+def stale_stages(status: dict) -> list[str]:
+    """One `stage: what changed` line per entry of `dvc status --json` (an empty dict means current)."""
+    lines = []
+    for stage, changes in sorted(status.items()):
+        parts = []
+        for change in changes:
+            if isinstance(change, dict):
+                for kind, detail in change.items():
+                    names = ", ".join(sorted(detail)) if isinstance(detail, dict) else str(detail)
+                    parts.append(f"{kind} ({names})")
+            else:
+                parts.append(str(change))
+        lines.append(f"{stage}: {'; '.join(parts) or 'changed'}")
+    return lines
+
+
+def check_lock(repo: Path | str = ".") -> None:
+    """Fail unless every stage matches dvc.lock: deploy ships what was reviewed and never retrains."""
+    proc = subprocess.run(["dvc", "status", "--json"], cwd=repo, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise ModelError(f"dvc status failed in {repo}: {proc.stderr.strip().splitlines()[-1:]}")
+    status = json.loads(proc.stdout or "{}")
+    if status:
+        raise ModelError("dvc.lock is out of date (" + " | ".join(stale_stages(status)) + "); run "
+                         "`dvc repro` and commit dvc.lock in the pull request: deploy never retrains")
+
+
+def register(repo: Path | str = ".", rev: str = "HEAD") -> Outcome:
+    """Register the model named by dvc.lock at `rev`, unless that exact model is already a version."""
+    import gto.api
+
+    md5 = lock_md5(show_file(repo, rev, "dvc.lock"), source=f"dvc.lock at {rev}")
+    existing = next((v for v in versions(repo) if v.md5 == md5), None)
+    if existing:
+        return Outcome(existing, existing.tag, created=False)
+    with gto_errors(repo):
+        reg = gto.api.register(str(repo), ARTIFACT, rev,
+                               message=f"Register model {md5[:8]} (artifacts/model.skops md5 {md5})")
+    return Outcome(find_version(reg.version, repo), reg.tag, created=True)
+
+
+def promote(version: str, stage: str = STAGE, repo: Path | str = ".") -> Outcome:
+    """Assign `stage` to `version`; a no-op when the stage already points at it."""
+    import gto.api
+
+    target = find_version(version, repo)
+    if current_version(repo, stage) == target.version:
+        return Outcome(target, _stage_tag(repo, stage, target.version), created=False)
+    with gto_errors(repo):
+        done = gto.api.assign(str(repo), ARTIFACT, stage, version=target.version,
+                              message=f"Promote model {target.version} ({target.short_hash}) to {stage}")
+    return Outcome(target, done.tag, created=True)
+
+
+def _stage_tag(repo: Path | str, stage: str, version: str) -> str:
+    import gto.api
+
+    with gto_errors(repo):
+        found = gto.api.find_versions_in_stage(str(repo), ARTIFACT, stage)
+    return found[0].assignments[-1].tag if found and found[0].version == version else ""
+
+
+def show(repo: Path | str = ".") -> list[dict[str, str]]:
+    """Rows for `staleguard registry show`: version, model hash, commit and the stages it holds."""
+    import gto.api
+
+    stages: dict[str, list[str]] = {}
+    with gto_errors(repo):
+        known = gto.api.get_stages(str(repo)) or [STAGE]
+    for stage in known:
+        if (held := current_version(repo, stage)) is not None:
+            stages.setdefault(held, []).append(stage)
+    return [{"version": v.version, "model": v.short_hash, "commit": v.rev[:8],
+             "stages": ",".join(stages.get(v.version, []))} for v in versions(repo)]

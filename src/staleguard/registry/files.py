@@ -1,0 +1,125 @@
+"""Resolve `prod`, `v0.0.3` or a path to model files on disk, fetched through git + DVC (never retrained).
+
+Registered versions are downloaded once into a content-addressed cache (`<cache>/<md5>/`) and
+checked against the md5 in that version's dvc.lock, so a tampered or truncated file is refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from staleguard.errors import ModelError
+from staleguard.io import atomic_path, write_json
+from staleguard.model import meta_path
+from staleguard.registry.tags import (
+    VERSION_RE,
+    Version,
+    current_md5,
+    find_version,
+    show_file,
+    version_for_hash,
+    version_in_stage,
+)
+from staleguard.stages import paths
+
+CACHE_ENV = "STALEGUARD_MODEL_CACHE"
+DEFAULT_CACHE = Path("~/.cache/staleguard/models")
+MODEL_SUFFIXES = (".skops", ".pkl", ".pickle", ".joblib")
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """A model file ready to load, with what is known about where it came from."""
+
+    path: Path
+    md5: str
+    version: str | None = None
+    rev: str | None = None
+    metrics: dict[str, Any] | None = None
+
+    @property
+    def short_hash(self) -> str:
+        return self.md5[:8]
+
+
+def file_md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def is_path(spec: str) -> bool:
+    return Path(spec).exists() or spec.endswith(MODEL_SUFFIXES) or os.sep in spec
+
+
+def resolve(spec: str, repo: Path | str = ".", cache: Path | None = None) -> ResolvedModel:
+    """A stage name, a version or a model path → local files (downloaded for stages and versions)."""
+    if is_path(spec):
+        return _from_path(Path(spec), Path(repo))
+    version = find_version(spec, repo) if VERSION_RE.match(spec) else version_in_stage(spec, repo)
+    return fetch(version, repo, cache)
+
+
+def _from_path(path: Path, repo: Path) -> ResolvedModel:
+    if not path.is_file():
+        raise ModelError(f"{path}: model not found; run `dvc pull` or pass a stage such as 'prod'")
+    md5 = file_md5(path)
+    metrics, version = None, None
+    try:
+        if md5 == current_md5(repo):  # the work tree's own model: its metrics are reports/metrics.json
+            metrics = _json_or_none(repo / paths.METRICS)
+        version = version_for_hash(md5, repo)
+    except ModelError:
+        pass  # not inside a staleguard repo, or no registry yet: the hash alone identifies it
+    return ResolvedModel(path, md5, version, None, metrics)
+
+
+def cache_dir(cache: Path | None = None) -> Path:
+    return (cache or Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE)).expanduser()
+
+
+def fetch(version: Version, repo: Path | str = ".", cache: Path | None = None) -> ResolvedModel:
+    """Download a version's model.skops + model.json (+ metrics.json) unless already cached."""
+    folder = cache_dir(cache) / version.md5
+    model = folder / paths.MODEL.name
+    if not (model.is_file() and file_md5(model) == version.md5):
+        for out in (paths.MODEL, meta_path(paths.MODEL)):
+            _download(repo, version, out, folder / out.name)
+        got = file_md5(model)
+        if got != version.md5:
+            model.unlink()
+            raise ModelError(f"{version.tag}: downloaded model md5 {got} does not match dvc.lock "
+                             f"({version.md5}); the DVC remote holds a different file")
+        # versions from before metrics were committed: /model shows none
+        with contextlib.suppress(ModelError, json.JSONDecodeError):
+            write_json(folder / "metrics.json", json.loads(show_file(repo, version.rev, paths.METRICS)))
+    return ResolvedModel(model, version.md5, version.version, version.rev,
+                         _json_or_none(folder / "metrics.json"))
+
+
+def _download(repo: Path | str, version: Version, out: Path, dest: Path) -> None:
+    import dvc.api
+
+    try:
+        with dvc.api.open(out.as_posix(), repo=str(repo), rev=version.rev, mode="rb") as src, \
+                atomic_path(dest) as tmp, open(tmp, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    except Exception as err:  # DVC raises many types: missing in remote, no remote, bad rev
+        raise ModelError(f"{version.tag}: cannot fetch {out} at {version.rev[:8]} through DVC "
+                         f"({type(err).__name__}: {err}); is the DVC remote configured and pushed?") from err
+
+
+def _json_or_none(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None

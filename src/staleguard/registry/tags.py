@@ -1,0 +1,153 @@
+"""Model versions and stages as GTO git tags (`model@v0.0.3`, `model#prod#2`), mapped to model hashes.
+
+A version is a git commit; the model it names is the `artifacts/model.skops` md5 recorded in that
+commit's dvc.lock. So "which model is prod" needs only git, and the file itself comes from DVC.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from staleguard.errors import ModelError
+from staleguard.stages import paths
+
+ARTIFACT = "model"
+STAGE = "prod"
+VERSION_RE = re.compile(rf"^(?:{ARTIFACT}@)?(v\d+\.\d+\.\d+)$")
+
+
+@dataclass(frozen=True)
+class Version:
+    """A registered model version: its GTO version, tag, commit and the model file's md5."""
+
+    version: str
+    tag: str
+    rev: str
+    md5: str
+
+    @property
+    def short_hash(self) -> str:
+        return self.md5[:8]
+
+
+@contextmanager
+def gto_errors(repo: Path | str) -> Iterator[None]:
+    """GTO's exceptions → one-line ModelErrors naming the repo."""
+    from gto.exceptions import GTOException
+
+    try:
+        yield
+    except GTOException as err:
+        raise ModelError(f"{repo}: model registry: {err}") from err
+
+
+def git(repo: Path | str, *args: str) -> str:
+    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise ModelError(f"{repo}: git {' '.join(args)} failed: {proc.stderr.strip() or proc.returncode}")
+    return proc.stdout
+
+
+def show_file(repo: Path | str, rev: str, path: Path | str) -> str:
+    """The text of a git-tracked file at `rev` (dvc.lock, data.dvc, reports/metrics.json)."""
+    return git(repo, "show", f"{rev}:{Path(path).as_posix()}")
+
+
+def lock_md5(lock_text: str, out: Path = paths.MODEL, source: str = "dvc.lock") -> str:
+    """The md5 DVC recorded for output `out` in a dvc.lock text."""
+    try:
+        lock = yaml.safe_load(lock_text) or {}
+    except yaml.YAMLError as err:
+        raise ModelError(f"{source}: not valid YAML ({err})") from err
+    for stage in (lock.get("stages") or {}).values():
+        for entry in stage.get("outs") or []:
+            if entry.get("path") == out.as_posix() and entry.get("md5"):
+                return str(entry["md5"])
+    raise ModelError(f"{source}: no output {out.as_posix()!r} with an md5; run `dvc repro train` and commit")
+
+
+def current_md5(repo: Path | str = ".") -> str:
+    """md5 of the model that the work tree's dvc.lock names (what the PR reviewed)."""
+    lock = Path(repo) / "dvc.lock"
+    if not lock.exists():
+        raise ModelError(f"{lock}: not found; run `dvc repro` first")
+    return lock_md5(lock.read_text(), source=str(lock))
+
+
+def current_hash(repo: Path | str = ".") -> str:
+    """The 8-hex model id the monitor and the prediction log use (md5[:8] from dvc.lock)."""
+    return current_md5(repo)[:8]
+
+
+def versions(repo: Path | str = ".") -> list[Version]:
+    """Registered (not deregistered) versions, newest first, each with its model md5."""
+    import gto.api
+    from gto.exceptions import ArtifactNotFound
+
+    try:
+        with gto_errors(repo):
+            shown = gto.api.show(str(repo), ARTIFACT, registered_only=True)
+    except ModelError as err:
+        if isinstance(err.__cause__, ArtifactNotFound):
+            return []  # nothing registered yet
+        raise
+    out = []
+    for item in shown:
+        tag = item["registrations"][0]["tag"] if item["registrations"] else item["ref"]
+        rev = item["commit_hexsha"]
+        out.append(Version(item["version"], tag, rev,
+                           lock_md5(show_file(repo, rev, "dvc.lock"), source=f"dvc.lock at {tag}")))
+    return out
+
+
+def version_for_hash(short_or_md5: str, repo: Path | str = ".") -> str | None:
+    """The newest registered version whose model md5 starts with `short_or_md5`, or None."""
+    return next((v.version for v in versions(repo) if v.md5.startswith(short_or_md5)), None)
+
+
+def find_version(version: str, repo: Path | str = ".") -> Version:
+    match = VERSION_RE.match(version)
+    if not match:
+        raise ModelError(f"{version!r} is not a model version; expected e.g. 'v0.0.3' or 'model@v0.0.3'")
+    found = [v for v in versions(repo) if v.version == match[1]]
+    if not found:
+        raise ModelError(f"{repo}: model version {match[1]} is not registered; "
+                         "see `staleguard registry show`")
+    return found[0]
+
+
+def hash_for_version(version: str, repo: Path | str = ".") -> str:
+    return find_version(version, repo).short_hash
+
+
+def version_in_stage(stage: str = STAGE, repo: Path | str = ".") -> Version:
+    """The version currently assigned to `stage` (the latest assignment wins)."""
+    import gto.api
+    from gto.exceptions import ArtifactNotFound
+
+    try:
+        with gto_errors(repo):
+            found = gto.api.find_versions_in_stage(str(repo), ARTIFACT, stage)
+    except ModelError as err:
+        if not isinstance(err.__cause__, ArtifactNotFound):
+            raise
+        found = None
+    if not found:
+        raise ModelError(f"{repo}: no model version is at stage {stage!r}; run `staleguard registry "
+                         "promote` or pass a version or a .skops path")
+    return find_version(found[0].version, repo)
+
+
+def current_version(repo: Path | str = ".", stage: str = STAGE) -> str | None:
+    """The version at `stage`, or None when nothing is assigned yet (e.g. before the first deploy)."""
+    try:
+        return version_in_stage(stage, repo).version
+    except ModelError:
+        return None

@@ -1,0 +1,1 @@
+"""Serving: the FastAPI app (`staleguard serve`), batch prediction (`predict`), the prediction log."""

@@ -1,0 +1,133 @@
+"""The FastAPI app: one model loaded at startup, /predict, /actuals, /health, /model.
+
+Schemas are generated from params.yaml (serve/schema.py), so routes are built inside `create_app`.
+Predictions are logged to the production store by a background writer (serve/predlog.py).
+"""
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter, Body, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from staleguard import __version__
+from staleguard.data.schema import TIMESTAMP
+from staleguard.monitor import store
+from staleguard.params import Params
+from staleguard.serve.loader import LoadedModel, load
+from staleguard.serve.predlog import PredictionLog, hours, read_predictions
+from staleguard.serve.schema import (
+    Health,
+    ModelInfo,
+    Prediction,
+    Recorded,
+    actual_model,
+    rows_body,
+)
+
+
+def get_model(request: Request) -> LoadedModel:
+    return request.app.state.model
+
+
+def get_log(request: Request) -> PredictionLog:
+    return request.app.state.log
+
+
+ModelDep = Annotated[LoadedModel, Depends(get_model)]
+LogDep = Annotated[PredictionLog, Depends(get_log)]
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422 body plus one readable line that names each offending field."""
+    fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")} - {"body"})
+    detail = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in exc.errors()]
+    message = "invalid input: " + (", ".join(fields) if fields else "body")
+    return JSONResponse(status_code=422, content={"message": message, "detail": detail})
+
+
+def router(params: Params) -> APIRouter:
+    """The routes, typed with the schemas generated from params.yaml."""
+    api = APIRouter()
+    rows_type = rows_body(params)
+    actual = actual_model(params)
+    target = params.features.target
+
+    @api.post("/predict", response_model=Prediction, tags=["predict"])
+    def predict(rows: Annotated[rows_type, Body()], model: ModelDep, log: LogDep) -> Prediction:
+        items = rows if isinstance(rows, list) else [rows]
+        records = [r.model_dump() for r in items]
+        x = np.array([[rec[c] for c in model.columns] for rec in records], dtype=float)
+        pred = model.predict_array(x)
+        log.put(records, pred, model.model_version)
+        return Prediction(predictions=[round(float(p), 3) for p in pred], model_version=model.model_version)
+
+    @api.post("/actuals", response_model=Recorded, tags=["monitor"])
+    def actuals(rows: Annotated[list[actual], Body(min_length=1, max_length=params.serve.max_rows)],
+                log: LogDep) -> Recorded:
+        truth = pd.DataFrame({TIMESTAMP: hours([r.timestamp for r in rows]),
+                              target: [getattr(r, target) for r in rows]})
+        log.flush()
+        return record_actuals(truth.drop_duplicates(TIMESTAMP, keep="last"), log.store_url, params)
+
+    @api.get("/health", response_model=Health, tags=["ops"])
+    def health(model: ModelDep, log: LogDep) -> Health:
+        return Health(status="ok", model_version=model.model_version, pending_log_rows=log.pending_rows)
+
+    @api.get("/model", response_model=ModelInfo, tags=["ops"])
+    def model_info(model: ModelDep) -> ModelInfo:
+        return ModelInfo(**model.info())
+
+    return api
+
+
+def record_actuals(truth: pd.DataFrame, store_url: str, params: Params) -> Recorded:
+    """Join ground truth to the logged predictions and write the labeled rows as one store batch."""
+    target = params.features.target
+    first, last = truth[TIMESTAMP].min().to_pydatetime(), truth[TIMESTAMP].max().to_pydatetime()
+    logged = read_predictions(store_url, first, last)
+    labeled = pd.DataFrame() if logged is None else logged.drop(columns=[target]).merge(truth, on=TIMESTAMP)
+    unmatched = truth.loc[~truth[TIMESTAMP].isin(labeled.get(TIMESTAMP, [])), TIMESTAMP]
+    if len(labeled):
+        store.write_batch(store_url, labeled[store.columns(params)], params,
+                          source=f"actuals-{time.time_ns()}")
+    return Recorded(labeled=len(labeled), unmatched=[t.to_pydatetime() for t in unmatched])
+
+
+def create_app(params: Params, model_spec: str, store_url: str, loaded: LoadedModel | None = None,
+               repo: str = ".") -> FastAPI:
+    """The app; its lifespan loads the model once (or takes `loaded`) and runs the prediction log."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.model = loaded or load(model_spec, params, repo)
+        app.state.log = PredictionLog(store_url, params, params.serve.flush_rows,
+                                      params.serve.flush_seconds).start()
+        try:
+            yield
+        finally:
+            app.state.log.close()
+
+    app = FastAPI(title="staleguard", version=__version__, lifespan=lifespan,
+                  description="Hourly bike-rental demand predictions; every prediction feeds the monitor.")
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.include_router(router(params))
+    return app
+
+
+def run(params: Params, model: str, host: str, port: int, store_url: str | None = None) -> None:
+    """`staleguard serve`: load (failing fast, before binding), then serve with uvicorn."""
+    import uvicorn
+
+    loaded = load(model, params)
+    url = store.resolve(store_url, params)
+    print(f"serve: model {loaded.source.version or loaded.model_version} ({loaded.source.path}) "
+          f"on http://{host}:{port}; logging predictions to {url}", flush=True)
+    uvicorn.run(create_app(params, model, url, loaded), host=host, port=port, access_log=False,
+                log_level="warning")
+
