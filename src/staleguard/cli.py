@@ -252,6 +252,22 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_report_pr)
 
 
+def cmd_drift(args: argparse.Namespace) -> None:
+    from staleguard.stages import drift
+
+    drift.run(_params(args), current=args.current, out=args.out)
+
+
+def _add_drift(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("drift", help="pipeline stage: drift and quality of a window vs the training "
+                       "window; exit 0 whatever the decision (see reports/drift.json)")
+    p.add_argument("--current", type=Path, metavar="PATH",
+                   help="a .parquet/.csv file or a folder of batches (default: the evaluation window)")
+    p.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR",
+                   help="output folder (default: %(default)s)")
+    p.set_defaults(handler=cmd_drift)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="staleguard", description=__doc__.splitlines()[0])
     parser.add_argument("--params", type=Path, default=Path("params.yaml"),
@@ -273,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
                         ("train", "fit the model on the training window"),
                         ("evaluate", "score the model on the evaluation window")):
         sub.add_parser(stage, help=f"pipeline stage: {text}").set_defaults(handler=_stage(stage))
+    _add_drift(sub)
     _add_monitor(sub)
     _add_registry_and_serving(sub)
     return parser

@@ -121,6 +121,57 @@ class ServeParams(_Strict):
     limits: dict[str, tuple[float, float]] = {}  # [min, max] per feature, over the built-in ranges
 
 
+class DriftMethod(_Strict):
+    """A drift method and the score at or above which a column counts as drifted (all are distances)."""
+
+    method: Literal["wasserstein", "jensenshannon", "psi"]
+    threshold: float = Field(gt=0)
+
+
+class DriftOverride(_Strict):
+    method: Literal["wasserstein", "jensenshannon", "psi"] | None = None
+    threshold: float | None = Field(None, gt=0)
+
+
+class DriftTriggers(_Strict):
+    """Which findings alone make `drift: true` (docs/drift.md explains the defaults)."""
+
+    data: bool = False        # share of drifted features >= drift.share
+    target: bool = True       # the actuals' distribution moved
+    prediction: bool = True   # the model's outputs moved
+    quality: bool = True      # measured error grew beyond drift.quality.tolerance
+
+
+class DriftQuality(_Strict):
+    metric: Literal["mae", "rmse"] = "mae"
+    tolerance: float = Field(0.25, ge=0)   # tolerated relative increase over the reference quality
+    folds: int = Field(4, ge=2)             # time blocks for the reference's out-of-sample quality
+
+
+class DriftParams(_Strict):
+    """The drift decision (docs/drift.md): methods, thresholds, triggers, quality tolerance."""
+
+    min_rows: int = Field(100, ge=2)
+    share: float = Field(0.5, gt=0, le=1)
+    numerical: DriftMethod = DriftMethod(method="wasserstein", threshold=0.2)
+    categorical: DriftMethod = DriftMethod(method="jensenshannon", threshold=0.1)
+    columns: dict[str, DriftOverride] = {}
+    target: DriftMethod = DriftMethod(method="wasserstein", threshold=0.3)
+    prediction: DriftMethod = DriftMethod(method="wasserstein", threshold=0.3)
+    triggers: DriftTriggers = DriftTriggers()
+    quality: DriftQuality = DriftQuality()
+    categories: dict[str, list[int]] = {}
+    sample_rows: int = Field(200_000, ge=1000)
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _distances_only_where_defined(self) -> DriftParams:
+        if self.categorical.method == "wasserstein":
+            raise ValueError("categorical.method wasserstein is for numerical columns; "
+                             "use jensenshannon or psi")
+        return self
+
+
 class Params(BaseModel):
     """All settings. Sections other issues add (drift, monitor, serve...) live beside these."""
 
@@ -130,6 +181,7 @@ class Params(BaseModel):
     windows: Windows
     features: Features
     train: TrainParams
+    drift: DriftParams = DriftParams()
     monitor: MonitorParams = MonitorParams()
     serve: ServeParams = ServeParams()
 

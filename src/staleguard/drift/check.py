@@ -1,0 +1,147 @@
+"""check(): reference vs current → DriftResult, with the methods and thresholds from params.yaml.
+
+Scores come from value counts (drift/scores.py), so the cost grows like reading the data.
+Predictions the window already carries (a `prediction` column logged by serving) are used as is;
+otherwise the model predicts, on a seeded sample of at most drift.sample_rows rows.
+The reference quality is measured out of sample (drift/quality.py), never on the rows the model
+was fitted on, so "MAE +25 %" compares like with like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from staleguard.drift import quality as q
+from staleguard.drift import scores
+from staleguard.drift.result import ColumnDrift, DriftResult, Quality
+from staleguard.errors import ConfigError, DataError
+from staleguard.params import Params
+
+TIMESTAMP = "timestamp"
+PREDICTION = "prediction"
+
+
+@dataclass(frozen=True)
+class Spec:
+    column: str
+    kind: str
+    method: str
+    threshold: float
+
+
+Scorer = Callable[[Mapping[str, pd.Series], Mapping[str, pd.Series], list[Spec]], dict[str, float]]
+
+
+def column_specs(params: Params) -> list[Spec]:
+    """Method and threshold per feature: the type default, then drift.columns overrides."""
+    d, f = params.drift, params.features
+    unknown = sorted(set(d.columns) - set(f.columns))
+    if unknown:
+        raise ConfigError(f"drift.columns names {unknown}, which are not features; "
+                          f"expected some of {f.columns}")
+    specs = []
+    for col in f.columns:
+        kind = "numerical" if col in f.numerical else "categorical"
+        base = d.numerical if kind == "numerical" else d.categorical
+        over = d.columns.get(col)
+        method = (over and over.method) or base.method
+        threshold = (over and over.threshold) or base.threshold
+        if kind == "categorical" and method == "wasserstein":
+            raise ConfigError(f"drift.columns.{col}.method wasserstein is for numerical columns; "
+                              "use jensenshannon or psi")
+        specs.append(Spec(col, kind, method, threshold))
+    return specs
+
+
+def exact_scores(ref: Mapping[str, pd.Series], cur: Mapping[str, pd.Series],
+                 specs: list[Spec]) -> dict[str, float]:
+    out = {}
+    for s in specs:
+        out[s.column] = scores.score(s.method, scores.Counts.of(ref[s.column]),
+                                     scores.Counts.of(cur[s.column]), s.kind == "numerical")
+    return out
+
+
+def _predict(model: Any, frame: pd.DataFrame, columns: list[str], source: str) -> np.ndarray:
+    try:
+        return np.asarray(model.predict(frame[columns]), dtype=float)
+    except ValueError as err:
+        raise DataError(f"{source}: the model cannot predict these rows ({err})") from err
+
+
+def _current_predictions(current: pd.DataFrame, params: Params, model: Any
+                         ) -> tuple[pd.DataFrame, np.ndarray | None, int | None]:
+    """The rows the prediction/quality numbers use, their predictions, and the sample size if sampled."""
+    if PREDICTION in current:
+        return current, current[PREDICTION].to_numpy(dtype=float), None
+    if model is None:
+        return current, None, None
+    rows, sampled = current, None
+    if len(current) > params.drift.sample_rows:
+        rows = current.sample(params.drift.sample_rows, random_state=params.drift.seed)
+        sampled = len(rows)
+    return rows, _predict(model, rows, params.features.columns, "current window"), sampled
+
+
+def _window(frame: pd.DataFrame) -> dict[str, str]:
+    if TIMESTAMP not in frame or frame.empty:
+        return {}
+    ts = frame[TIMESTAMP]
+    return {"start": ts.min().isoformat(), "end": ts.max().isoformat()}
+
+
+def check(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model: Any = None, *,
+          baseline: dict[str, float] | None = None, engine: str = "exact") -> DriftResult:
+    """Compare `current` with `reference` (frames: timestamp + features + target [+ prediction]).
+
+    `baseline`: the reference quality if already known (else measured by time-blocked CV when a
+    model is given). `engine="evidently"` computes the same scores through Evidently (slow; used to
+    cross-check), the default counts values.
+    """
+    specs = column_specs(params)
+    target = params.features.target
+    cur_rows, cur_pred, sampled = _current_predictions(current, params, model)
+    ref_pred = (_predict(model, reference, params.features.columns, "reference window")
+                if model is not None else
+                reference[PREDICTION].to_numpy(dtype=float) if PREDICTION in reference else None)
+
+    ref_cols: dict[str, pd.Series] = {s.column: reference[s.column] for s in specs}
+    cur_cols: dict[str, pd.Series] = {s.column: current[s.column] for s in specs}
+    extra: list[Spec] = []
+    if target in current and target in reference:
+        d = params.drift.target
+        extra.append(Spec(target, "numerical", d.method, d.threshold))
+        ref_cols[target], cur_cols[target] = reference[target], current[target]
+    if ref_pred is not None and cur_pred is not None:
+        d = params.drift.prediction
+        extra.append(Spec(PREDICTION, "numerical", d.method, d.threshold))
+        ref_cols[PREDICTION], cur_cols[PREDICTION] = pd.Series(ref_pred), pd.Series(cur_pred)
+
+    scorer: Scorer = exact_scores
+    if engine == "evidently":
+        from staleguard.drift.evidently_adapter import evidently_scores as scorer
+    got = scorer(ref_cols, cur_cols, specs + extra)
+    col = {s.column: ColumnDrift(s.column, s.kind, s.method, got[s.column], s.threshold)
+           for s in specs + extra}
+    features = {s.column: col[s.column] for s in specs}
+
+    quality = None
+    if cur_pred is not None and target in current:
+        quality = Quality(
+            metric=params.drift.quality.metric,
+            reference=baseline or q.reference_quality(model, reference, params, ref_pred),
+            current=q.regression_metrics(cur_rows[target].to_numpy(dtype=float), cur_pred),
+            reference_source=("given" if baseline else q.source(model, params)))
+    return DriftResult(
+        features=features,
+        share=sum(c.drifted for c in features.values()) / len(features),
+        target=col.get(target), prediction=col.get(PREDICTION), quality=quality,
+        rows={"reference": len(reference), "current": len(current)},
+        windows={"reference": _window(reference), "current": _window(current)},
+        engine=engine, sampled={"predictions": sampled} if sampled else {},
+        data={"reference": ref_cols, "current": cur_cols})

@@ -1,0 +1,65 @@
+"""decide(): a DriftResult and the knobs in params.yaml → drift true/false, with reasons in words.
+
+Each finding (data, target, prediction, quality) is checked on its own; drift.triggers says which
+of them alone make `drift: true`. Findings that did not trigger are kept as notes, so a reviewer
+still sees "7 of 12 features drifted" on a week where only the weather changed.
+"""
+
+from __future__ import annotations
+
+from staleguard.drift.result import ColumnDrift, Decision, DriftResult
+from staleguard.params import Params
+
+NAMES = {"wasserstein": "Wasserstein", "jensenshannon": "Jensen-Shannon", "psi": "PSI"}
+SHORT = {"wasserstein": "W", "jensenshannon": "JS", "psi": "PSI"}
+TOP = 3
+
+
+def describe(col: ColumnDrift) -> str:
+    """'temp: Wasserstein 0.31 ≥ 0.20' (or '<' when below its threshold)."""
+    sign = "≥" if col.drifted else "<"
+    return f"{col.column}: {NAMES.get(col.method, col.method)} {col.score:.2f} {sign} {col.threshold:.2f}"
+
+
+def _data_finding(result: DriftResult, share: float) -> str | None:
+    hits = result.drifted_features
+    if result.share < share:
+        return None
+    shown = "; ".join(describe(c) for c in hits[:TOP]) + ("; …" if len(hits) > TOP else "")
+    return (f"data drift: {len(hits)} of {len(result.features)} features drifted "
+            f"(share {result.share:.2f} ≥ {share:.2f}): {shown}")
+
+
+def _quality_finding(result: DriftResult, tolerance: float) -> str | None:
+    qual = result.quality
+    change = qual.change if qual else None
+    if qual is None or change is None or change <= tolerance:
+        return None
+    name = qual.metric.upper()
+    return (f"quality drop: {name} {qual.current[qual.metric]:.1f} vs {qual.reference[qual.metric]:.1f} "
+            f"on the reference ({change:+.0%} > +{tolerance:.0%})")
+
+
+def decide(result: DriftResult, params: Params) -> Decision:
+    """Drift is true when any finding whose trigger is on is present; the rest become notes."""
+    d = params.drift
+    findings = {
+        "data": _data_finding(result, d.share),
+        "target": result.target and result.target.drifted and f"target drift: {describe(result.target)}",
+        "prediction": (result.prediction and result.prediction.drifted
+                       and f"prediction drift: {describe(result.prediction)}"),
+        "quality": _quality_finding(result, d.quality.tolerance),
+    }
+    reasons, notes = [], []
+    for name, text in findings.items():
+        if not text:
+            continue
+        if getattr(d.triggers, name):
+            reasons.append(text)
+        else:
+            notes.append(f"{text} (not a trigger: drift.triggers.{name} is false)")
+    if result.target is None:
+        notes.append("the current window has no actuals: target drift and quality not measured")
+    elif result.quality is None:
+        notes.append("no model or predictions: prediction drift and quality not measured")
+    return Decision(drift=bool(reasons), reasons=reasons, notes=notes)

@@ -1,0 +1,91 @@
+"""The only module that imports Evidently 0.7: the HTML report for people, and the same scores
+computed by Evidently's own `ValueDrift` (to cross-check drift/scores.py).
+
+Traps handled here (../shared/notes/evidently.md): every method and threshold is passed
+explicitly (Evidently's defaults flip to p-values under 1000 reference rows); current and
+reference are passed by keyword (0.7 takes current first); the target and prediction are typed
+numerical (untyped columns are skipped); the preset gets `columns=` = the features only, so cnt
+and prediction do not count in the drifted share.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from staleguard.params import Params
+
+if TYPE_CHECKING:
+    from staleguard.drift.check import Spec
+
+PREDICTION = "prediction"
+
+
+def evidently_scores(ref: Mapping[str, pd.Series], cur: Mapping[str, pd.Series],
+                     specs: list[Spec]) -> dict[str, float]:
+    """One `ValueDrift` per column with the given method and threshold; returns column → score."""
+    from evidently import DataDefinition, Dataset, Report
+    from evidently.metrics import ValueDrift
+
+    cols = [s.column for s in specs]
+    definition = DataDefinition(numerical_columns=[s.column for s in specs if s.kind == "numerical"],
+                                categorical_columns=[s.column for s in specs if s.kind == "categorical"])
+    frames = [pd.DataFrame({c: d[c].reset_index(drop=True) for c in cols}) for d in (ref, cur)]
+    ref_ds, cur_ds = (Dataset.from_pandas(f, data_definition=definition) for f in frames)
+    report = Report([ValueDrift(column=s.column, method=s.method, threshold=s.threshold) for s in specs])
+    snap = report.run(current_data=cur_ds, reference_data=ref_ds)
+    return {m["config"]["column"]: float(m["value"]) for m in snap.dict()["metrics"]
+            if m["config"]["type"].endswith(":ValueDrift")}
+
+
+def _with_prediction(frame: pd.DataFrame, model: Any, params: Params) -> pd.DataFrame:
+    if PREDICTION in frame or model is None:
+        return frame
+    return frame.assign(**{PREDICTION: model.predict(frame[params.features.columns])})
+
+
+def save_html(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model: Any,
+              path: Path) -> None:
+    """Evidently's drift (+ regression, when current has actuals) report, for people to explore.
+
+    Windows above drift.sample_rows are sampled (seeded): the HTML is for reading, the decision
+    was computed on all rows.
+    """
+    from evidently import DataDefinition, Dataset, Regression, Report
+    from evidently.metrics import ValueDrift
+    from evidently.presets import DataDriftPreset, RegressionPreset
+
+    from staleguard.drift.check import column_specs
+    from staleguard.io import write_with
+
+    d, f = params.drift, params.features
+    cap = d.sample_rows
+    ref, cur = (x.sample(cap, random_state=d.seed) if len(x) > cap else x for x in (reference, current))
+    ref, cur = (_with_prediction(x, model, params) for x in (ref, cur))
+    has = {c for c in (f.target, PREDICTION) if c in ref and c in cur}
+    specs = column_specs(params)
+    metrics: list[Any] = [DataDriftPreset(
+        columns=f.columns, drift_share=d.share,
+        num_method=d.numerical.method, num_threshold=d.numerical.threshold,
+        cat_method=d.categorical.method, cat_threshold=d.categorical.threshold,
+        per_column_method={s.column: s.method for s in specs},
+        per_column_threshold={s.column: s.threshold for s in specs})]
+    for col, setting in ((f.target, d.target), (PREDICTION, d.prediction)):
+        if col in has:
+            metrics.append(ValueDrift(column=col, method=setting.method, threshold=setting.threshold))
+    regression = [Regression(target=f.target, prediction=PREDICTION)] if len(has) == 2 else None
+    if regression:
+        metrics.append(RegressionPreset())
+    definition = DataDefinition(numerical_columns=[*f.numerical, *sorted(has)],
+                                categorical_columns=f.categorical, regression=regression)
+    keep = [*f.columns, *sorted(has)]
+    ref_ds, cur_ds = (Dataset.from_pandas(x[keep].reset_index(drop=True), data_definition=definition)
+                      for x in (ref, cur))
+    with warnings.catch_warnings():  # constant columns and tiny groups make numpy/sklearn warn
+        warnings.simplefilter("ignore")
+        snap = Report(metrics).run(current_data=cur_ds, reference_data=ref_ds)
+    write_with(path, lambda tmp: snap.save_html(str(tmp)))

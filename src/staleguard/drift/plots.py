@@ -1,0 +1,90 @@
+"""Matplotlib evidence for the PR comment: scores against thresholds, and the moved distributions.
+
+640 px wide (GitHub comment width) at 100 dpi. Scores are drawn as score ÷ threshold on a log
+axis, so a Wasserstein 1000 (a month the reference never saw) and a Jensen-Shannon 0.12 fit on
+one chart and "drifted" is simply "right of the line".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from staleguard.drift.decide import SHORT
+from staleguard.drift.result import ColumnDrift, DriftResult
+from staleguard.plots import plt, save
+
+WIDTH = 6.4
+COLORS = {"reference": "tab:blue", "current": "tab:orange"}
+MAX_PANELS = 6
+DISCRETE = 30
+
+
+def _rows(result: DriftResult) -> list[tuple[str, ColumnDrift]]:
+    rows = [(c.column, c) for c in result.features.values()]
+    rows += [(f"{c.column} (target)", c) for c in [result.target] if c]
+    rows += [("prediction", c) for c in [result.prediction] if c]
+    return sorted(rows, key=lambda r: r[1].score / r[1].threshold)
+
+
+def scores_chart(result: DriftResult, path: Path) -> None:
+    """Horizontal bars of score ÷ threshold per column, red when drifted, labelled with the score."""
+    rows = _rows(result)
+    ratio = np.array([c.score / c.threshold for _, c in rows])
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(rows) + 1.3))
+    colors = ["tab:red" if c.drifted else "tab:gray" for _, c in rows]
+    ax.barh([name for name, _ in rows], ratio, color=colors)
+    ax.axvline(1, color="black", lw=1, ls="--")
+    ax.set_xscale("log")
+    ratio = np.clip(ratio, 0.01, None)
+    ax.set_xlim(0.007, max(ratio.max(), 10) * 12)
+    for y, (_, c) in enumerate(rows):
+        ax.text(max(ratio[y], 1) * 1.2, y, f"{SHORT[c.method]} {c.score:.3g} (≥ {c.threshold:g})",
+                va="center", fontsize=7)
+    n = len(result.drifted_features)
+    ax.set(xlabel="score ÷ threshold (log; ≥ 1 = drifted)",
+           title=f"Drift scores: {n} of {len(result.features)} features drifted")
+    ax.tick_params(axis="y", labelsize=8)
+    save(fig, path)
+
+
+def _panel(ax: plt.Axes, name: str, ref: pd.Series, cur: pd.Series, score: ColumnDrift) -> None:
+    ref, cur = ref.dropna(), cur.dropna()
+    values = np.union1d(ref.unique(), cur.unique())
+    if len(values) <= DISCRETE and np.all(np.mod(values, 1) == 0):
+        x = np.arange(len(values))
+        for shift, (label, s) in zip((-0.2, 0.2), (("reference", ref), ("current", cur)), strict=True):
+            share = s.value_counts(normalize=True).reindex(values, fill_value=0)
+            ax.bar(x + shift, share.to_numpy(), width=0.4, color=COLORS[label], label=label)
+        step = max(1, len(values) // 8)
+        ax.set_xticks(x[::step], [f"{v:g}" for v in values[::step]], fontsize=7)
+    else:
+        bins = np.histogram_bin_edges(np.concatenate([ref, cur]), bins=30)
+        for label, s in (("reference", ref), ("current", cur)):
+            ax.hist(s, bins=bins, density=True, alpha=0.55, color=COLORS[label], label=label)
+        ax.tick_params(labelsize=7)
+    ax.set_yticks([])
+    flag = " drifted" if score.drifted else ""
+    ax.set_title(f"{name}: {SHORT[score.method]} {score.score:.3g}{flag}", fontsize=9,
+                 color="tab:red" if score.drifted else "black")
+
+
+def distributions_chart(result: DriftResult, path: Path) -> None:
+    """Reference vs current for target, prediction and the most drifted features (≤ 6 panels)."""
+    reference, current = result.data["reference"], result.data["current"]
+    picks = [c for c in (result.target, result.prediction) if c]
+    ranked = sorted(result.features.values(), key=lambda c: -c.score / c.threshold)
+    picks += result.drifted_features or ranked
+    picks = picks[:MAX_PANELS]
+    cols = 2 if len(picks) > 1 else 1
+    rows = -(-len(picks) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH, 2.0 * rows + 0.6), squeeze=False)
+    for ax, c in zip(axes.flat, picks, strict=False):
+        _panel(ax, c.column, reference[c.column], current[c.column], c)
+    for ax in axes.flat[len(picks):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7, loc="upper right")
+    fig.suptitle("Reference (training window) vs current window", fontsize=10)
+    save(fig, path)

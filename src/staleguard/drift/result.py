@@ -1,0 +1,70 @@
+"""The plain, typed results of a drift check: what the decision, the JSON and the plots read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ColumnDrift:
+    """One column's distance between reference and current, and whether it crossed its threshold."""
+
+    column: str
+    kind: str           # "numerical" | "categorical"
+    method: str         # wasserstein | jensenshannon | psi
+    score: float
+    threshold: float
+
+    @property
+    def drifted(self) -> bool:
+        return self.score >= self.threshold
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "score": round(self.score, 6), "threshold": self.threshold,
+                "drifted": self.drifted}
+
+
+@dataclass(frozen=True)
+class Quality:
+    """Regression metrics of the model on the reference (out of sample) and on the current window."""
+
+    metric: str                          # the one the decision compares: mae | rmse
+    reference: dict[str, float] | None
+    current: dict[str, float] | None
+    reference_source: str = ""
+
+    @property
+    def change(self) -> float | None:
+        """Relative change of `metric`, current vs reference (+0.84 = 84 % worse)."""
+        if not self.reference or not self.current or not self.reference[self.metric]:
+            return None
+        return self.current[self.metric] / self.reference[self.metric] - 1
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    features: dict[str, ColumnDrift]
+    share: float                         # drifted features / features
+    target: ColumnDrift | None           # None when the current window has no actuals
+    prediction: ColumnDrift | None       # None without a model or a prediction column
+    quality: Quality | None              # None without a model/predictions or actuals
+    rows: dict[str, int]                 # {"reference": n, "current": n}
+    windows: dict[str, dict[str, str]]   # {"reference": {"start", "end"}, "current": {...}}
+    engine: str = "exact"
+    sampled: dict[str, int] = field(default_factory=dict)  # what was computed on a seeded sample
+    # the compared columns (features, target, prediction) for the plots; not part of drift.json
+    data: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def drifted_features(self) -> list[ColumnDrift]:
+        """Drifted features, largest score/threshold first."""
+        hits = [c for c in self.features.values() if c.drifted]
+        return sorted(hits, key=lambda c: c.score / c.threshold, reverse=True)
+
+
+@dataclass(frozen=True)
+class Decision:
+    drift: bool
+    reasons: list[str]                    # why drift is true, in words (empty when false)
+    notes: list[str] = field(default_factory=list)  # findings that did not trigger

@@ -1,0 +1,75 @@
+"""drift.json (schema_version 1) and drift.md: the decision and its evidence as data and as text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from staleguard.drift.decide import NAMES
+from staleguard.drift.result import ColumnDrift, Decision, DriftResult
+from staleguard.params import Params
+
+SCHEMA_VERSION = 1
+TOP_ROWS = 12
+
+
+def _column(c: ColumnDrift | None) -> dict[str, Any] | None:
+    return None if c is None else {"column": c.column, **c.to_dict()}
+
+
+def to_json(result: DriftResult, decision: Decision, params: Params,
+            model: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The documented drift.json (docs/drift.md): stable keys, plain types."""
+    q = result.quality
+    d = params.drift
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "drift": decision.drift,
+        "share": round(result.share, 6),
+        "reasons": decision.reasons,
+        "notes": decision.notes,
+        "features": {name: c.to_dict() for name, c in result.features.items()},
+        "data_drift": result.share >= d.share,
+        "target": _column(result.target),
+        "prediction": _column(result.prediction),
+        "quality": None if q is None else {
+            "metric": q.metric, "reference": q.reference, "current": q.current,
+            "change": None if q.change is None else round(q.change, 6),
+            "tolerance": d.quality.tolerance, "reference_source": q.reference_source},
+        "rows": result.rows,
+        "windows": result.windows,
+        "model": model or {},
+        "settings": {"share": d.share, "min_rows": d.min_rows, "triggers": d.triggers.model_dump()},
+        "engine": result.engine,
+        "sampled": result.sampled,
+    }
+
+
+def _row(c: ColumnDrift, label: str = "") -> str:
+    mark = "**drifted**" if c.drifted else "ok"
+    return (f"| {c.column}{label} | {NAMES.get(c.method, c.method)} | {c.score:.3g} | "
+            f"{c.threshold:g} | {mark} |")
+
+
+def to_markdown(result: DriftResult, decision: Decision, params: Params) -> str:
+    """A short summary for a PR comment or job summary: verdict, reasons, table of top scores."""
+    verdict = "🔴 **drift**" if decision.drift else "🟢 **no drift**"
+    w = result.windows
+    lines = [f"### Drift check: {verdict}", "",
+             f"Reference {w['reference'].get('start', '?')} … {w['reference'].get('end', '?')} "
+             f"({result.rows['reference']} rows) vs current {w['current'].get('start', '?')} … "
+             f"{w['current'].get('end', '?')} ({result.rows['current']} rows).", ""]
+    lines += [f"- {r}" for r in decision.reasons] or ["- no trigger fired"]
+    lines += [f"- _{n}_" for n in decision.notes]
+    lines += ["", "| column | method | score | threshold | |", "|---|---|---|---|---|"]
+    special = [(c, " (target)") for c in [result.target] if c] + [(c, "") for c in [result.prediction] if c]
+    lines += [_row(c, label) for c, label in special]
+    ranked = sorted(result.features.values(), key=lambda c: c.score / c.threshold, reverse=True)
+    lines += [_row(c) for c in ranked[:TOP_ROWS]]
+    lines.append(f"\n{len(result.drifted_features)} of {len(result.features)} features drifted "
+                 f"(share {result.share:.2f}; data drift at ≥ {params.drift.share:g}).")
+    q = result.quality
+    if q and q.reference and q.current:
+        lines += ["", "| quality | reference | current |", "|---|---|---|"]
+        lines += [f"| {k.upper()} | {q.reference[k]:.4g} | {q.current[k]:.4g} |" for k in q.current]
+        lines.append(f"\nReference quality: {q.reference_source}.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,59 @@
+"""drift: the training window vs the evaluation window (or any batches given with --current).
+
+Writes reports/drift.{json,md,html} and reports/plots/drift_*.png; the decision goes to drift.json
+and, under GitHub Actions, to $GITHUB_OUTPUT as drift=true|false. Exit code 0 whatever the
+decision: only bad input, config or model files are errors, and then nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from staleguard.drift import Decision, check, decide, write_outputs
+from staleguard.drift.evidently_adapter import save_html
+from staleguard.drift.validate import check_size, read_current
+from staleguard.model import load_model
+from staleguard.params import Params
+from staleguard.stages import paths
+
+
+def model_version(path: Path) -> str:
+    """First 8 hex chars of the model file's md5: the hash dvc.lock records for it."""
+    return hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()[:8]
+
+
+def github_output(drift: bool) -> None:
+    if target := os.environ.get("GITHUB_OUTPUT"):
+        with open(target, "a") as fh:
+            fh.write(f"drift={str(drift).lower()}\n")
+
+
+def run(params: Params, current: Path | None = None, out: Path = paths.REPORTS) -> Decision:
+    """Check, decide, write. `current`: a .parquet/.csv file or a folder of batches."""
+    model = load_model(paths.MODEL)
+    reference = pd.read_parquet(paths.TRAIN_SET)
+    if current is None:
+        window = pd.read_parquet(paths.EVAL_SET)
+        check_size(window, paths.EVAL_SET, params)
+    else:
+        window = read_current(Path(current), params, reference)
+    result = check(reference, window, params, model)
+    decision = decide(result, params)
+    write_outputs(Path(out), result, decision, params,
+                  html=lambda path: save_html(reference, window, params, model, path),
+                  model={"version": model_version(paths.MODEL), "path": str(paths.MODEL)})
+    github_output(decision.drift)
+    verdict = "drift" if decision.drift else "no drift"
+    rows = result.rows
+    print(f"drift: {verdict} ({rows['current']} rows vs {rows['reference']}) → {out}/drift.json")
+    for line in decision.reasons:
+        print(f"  - {line}")
+    return decision
+
+
+def main(params: Params) -> None:
+    run(params)
