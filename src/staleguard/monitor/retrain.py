@@ -172,7 +172,7 @@ def run(params: Params, params_file: Path, plan_path: Path = paths.REPORTS / "mo
     dvc_ops.dvc("repro")
     dvc_ops.dvc("push")
     text = body(plan, monitor_md)
-    body_file = plan_path.parent / "monitor-pr.md"
+    body_file = plan_path.parent / "monitor.pr.md"
     write_text(body_file, text)
     if exists:
         sha = commit_onto(branch, plan["retrain"]["message"])

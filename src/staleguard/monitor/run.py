@@ -6,13 +6,14 @@ builds the training reference, loads the deployed model, writes reports/ and the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
 
-from staleguard.data.schema import read_raw
+from staleguard.data.schema import TIMESTAMP, read_raw
 from staleguard.data.windows import slice_window
 from staleguard.errors import DataError, ModelError
 from staleguard.io import write_json, write_text
@@ -64,11 +65,40 @@ def reference(params: Params) -> pd.DataFrame:
     return slice_window(frame, params.windows.train, "train")
 
 
-def drift_api() -> tuple[Any, Any, Any]:
-    """(check, decide, write) from the drift package; imported late (Evidently is slow to import)."""
+def drift_checker() -> Any:
+    """`drift.check` that measures the reference's out-of-sample quality once, not per window."""
     from staleguard import drift
 
-    return drift.check, drift.decide, drift.write_reports
+    baseline: dict[str, Any] = {}
+
+    def run(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model: Any = None) -> Any:
+        result = drift.check(reference, current, params, model, baseline=baseline.get("quality"))
+        if result.quality is None or not result.quality.reference:
+            return result
+        if "quality" not in baseline:
+            baseline.update(quality=result.quality.reference, source=result.quality.reference_source)
+            return result
+        return replace(result, quality=replace(result.quality, reference_source=baseline["source"]))
+
+    return run
+
+
+def write_drift_reports(outcome: check.Outcome, ref: pd.DataFrame, current: pd.DataFrame,
+                        params: Params, model: Any, version: str, out: Path) -> str:
+    """The drift writer's outputs (json, md, html, PNGs) for the published window; its Markdown."""
+    from staleguard import drift
+    from staleguard.drift.evidently_adapter import save_html
+
+    window = outcome.report_window
+    if window is None:
+        return ""
+    ts = current[TIMESTAMP]
+    part = current[(ts >= pd.Timestamp(window.start)) & (ts < pd.Timestamp(window.end))]
+    drift.write_outputs(out, window.result, drift.decide(window.result, params), params,
+                        html=lambda path: save_html(ref, part, params, model, path),
+                        model={"version": version, "path": str(paths.MODEL)})
+    md = out / "drift.md"
+    return md.read_text() if md.exists() else ""
 
 
 def monitor(params: Params, store_url: str | None = None, force: bool = False,
@@ -88,16 +118,12 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
         raise DataError(f"store {url}: no labeled production rows at or after "
                         f"{params.windows.train.end:%Y-%m-%d %H:%M} (the training window's end); "
                         "is serving logging predictions and actuals?")
-    check_fn, decide_fn, write_fn = drift_api()
-    outcome = check.decide(reference(params), current, params, check_fn, decide_fn,
-                           model=load_model(paths.MODEL), force=force)
-    drift_md = ""
-    window = outcome.report_window
-    if window is not None:
-        verdict = decide_fn(window.result, params)
-        write_fn(window.result, verdict, out)
-        md = out / "drift.md"
-        drift_md = md.read_text() if md.exists() else ""
+    from staleguard import drift
+
+    ref, model = reference(params), load_model(paths.MODEL)
+    outcome = check.decide(ref, current, params, drift_checker(), drift.decide,
+                           model=model, force=force)
+    drift_md = write_drift_reports(outcome, ref, current, params, model, version, out)
     batches = [{"url": r.url, "name": r.name} for r in refs]
     plan = summary.plan(outcome, params, version, url, batches)
     text = summary.markdown(outcome, params, version, url, len(current), drift_md)
@@ -106,4 +132,5 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     summary.set_outputs(drift=str(outcome.drift).lower(), branch=plan["retrain"]["branch"],
                         model_version=version)
     summary.add_summary(text)
+    print(text)
     return plan

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,8 @@ def title(outcome: Outcome) -> str:
     drifted = next((w for w in outcome.windows if w.drift), None)
     if drifted is not None:
         return f"Retrain: drift detected in week of {drifted.label}"
-    return f"Retrain: forced on production data through {outcome.data_end:%Y-%m-%d}"
+    return ("Retrain: forced on production data through "
+            f"{outcome.data_end - timedelta(days=1):%Y-%m-%d}")
 
 
 def plan(outcome: Outcome, params: Params, model_version: str, store: str,
@@ -44,7 +46,7 @@ def plan(outcome: Outcome, params: Params, model_version: str, store: str,
             "base": params.monitor.base_branch,
             "title": title(outcome),
             "message": f"{title(outcome)}: retrain on production data through "
-                       f"{outcome.data_end:%Y-%m-%d}",
+                       f"{outcome.data_end - timedelta(days=1):%Y-%m-%d}",
             "train": _w(outcome.train),
             "eval": _w(outcome.eval),
         },
