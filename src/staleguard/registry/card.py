@@ -36,8 +36,8 @@ def _drift_lines(drift: dict[str, Any] | None) -> list[str]:
     if drift is None:
         return ["No drift report at this commit (reports/drift.json)."]
     state = "**drift detected**" if drift.get("drift") else "no drift"
-    lines = [f"Drift check of the training data: {state}, drifted feature share "
-             f"{float(drift.get('share', 0)):.2f}."]
+    lines = [f"Drift of the evaluation window against the training data (reports/drift.json): {state}, "
+             f"drifted feature share {float(drift.get('share', 0)):.2f}."]
     lines += [f"- {reason}" for reason in drift.get("reasons") or []]
     return lines
 

@@ -17,7 +17,6 @@ from typing import Any
 
 from staleguard.errors import ModelError
 from staleguard.io import atomic_path, write_json
-from staleguard.model import meta_path
 from staleguard.registry.tags import (
     VERSION_RE,
     Version,
@@ -92,7 +91,7 @@ def fetch(version: Version, repo: Path | str = ".", cache: Path | None = None) -
     folder = cache_dir(cache) / version.md5
     model = folder / paths.MODEL.name
     if not (model.is_file() and file_md5(model) == version.md5):
-        for out in (paths.MODEL, meta_path(paths.MODEL)):
+        for out in (paths.MODEL, paths.MODEL.with_suffix(".json")):  # model.save_model's layout
             _download(repo, version, out, folder / out.name)
         got = file_md5(model)
         if got != version.md5:

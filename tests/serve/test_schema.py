@@ -1,0 +1,38 @@
+import pytest
+from pydantic import ValidationError
+
+from staleguard.serve.schema import actual_model, row_model
+
+
+def test_row_model_accepts_a_real_row(params, row):
+    parsed = row_model(params).model_validate(row)
+    assert parsed.hr == row["hr"] and parsed.timestamp is not None
+
+
+@pytest.mark.parametrize(("field", "value"), [("temp", 1.5), ("hr", 24), ("season", 0), ("weathersit", 5),
+                                              ("hum", -0.1)])
+def test_row_model_out_of_range_names_the_field(params, row, field, value):
+    with pytest.raises(ValidationError, match=field):
+        row_model(params).model_validate({**row, field: value})
+
+
+def test_row_model_refuses_unknown_and_missing_fields(params, row):
+    model = row_model(params)
+    with pytest.raises(ValidationError, match="casual"):
+        model.model_validate({**row, "casual": 3})
+    with pytest.raises(ValidationError, match="windspeed"):
+        model.model_validate({k: v for k, v in row.items() if k != "windspeed"})
+
+
+def test_row_model_limits_from_params_override_the_builtin_ranges(params, row):
+    serve = params.serve.model_copy(update={"limits": {"temp": (0, 0.2)}})
+    strict = params.model_copy(update={"serve": serve})
+    with pytest.raises(ValidationError, match="temp"):
+        row_model(strict).model_validate({**row, "temp": 0.3})
+
+
+def test_actual_model_is_named_after_the_target(params):
+    parsed = actual_model(params).model_validate({"timestamp": "2011-02-01T08:00:00", "cnt": 12})
+    assert parsed.cnt == 12
+    with pytest.raises(ValidationError, match="cnt"):
+        actual_model(params).model_validate({"timestamp": "2011-02-01T08:00:00", "cnt": -1})
