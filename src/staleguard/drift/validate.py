@@ -88,8 +88,10 @@ def _categories(df: pd.DataFrame, source: Path, known: dict[str, set[float]]) ->
         seen = pd.unique(df[col].dropna())
         unseen = sorted(v for v in seen if v not in values)
         if unseen:
-            raise DataError(f"{source}: column {col!r} has unseen category {unseen[0]!r}; known values are "
-                            f"{sorted(values)} (drift.categories in params.yaml, else the reference)")
+            known_text = ", ".join(f"{float(v):g}" for v in sorted(values))
+            raise DataError(f"{source}: column {col!r} has unseen category {float(unseen[0]):g}; "
+                            f"known values are [{known_text}] "
+                            "(drift.categories in params.yaml, else the reference)")
 
 
 def known_categories(reference: pd.DataFrame, params: Params) -> dict[str, set[float]]:

@@ -1,0 +1,55 @@
+"""The drift stage end to end: `dvc repro` on the real data, the HTML in a real browser, the CLI."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from tests.conftest import run
+from tests.drift.chromium import console_errors
+
+pytestmark = pytest.mark.slow
+OUTPUTS = ["reports/drift.json", "reports/drift.md", "reports/drift.html",
+           "reports/plots/drift_scores.png", "reports/plots/drift_distributions.png"]
+
+
+def test_drift_stage_runs_in_dvc_repro_html_opens_cleanly_and_cli_validates(project, env, tmp_path):
+    out = run(["dvc", "repro"], project, env).stdout
+    assert "Running stage 'drift'" in out
+    for rel in OUTPUTS:
+        assert (project / rel).stat().st_size > 0, rel
+    doc = json.loads((project / "reports/drift.json").read_text())
+    assert isinstance(doc["drift"], bool) and doc["schema_version"] == 1
+    assert doc["rows"]["current"] > 100 and doc["quality"]["reference"]["mae"] > 0
+    lock = (project / "dvc.lock").read_text()
+    assert doc["model"]["version"] in lock
+    errors, text_length = console_errors(project / "reports/drift.html")
+    assert errors == []
+    assert text_length > 500  # the report rendered, not a blank page
+    assert "Running stage" not in run(["dvc", "repro"], project, env).stdout
+    check_cli_on_batches(project, env, tmp_path)
+
+
+def check_cli_on_batches(project, env, tmp_path):
+    """`staleguard drift --current FOLDER` sets $GITHUB_OUTPUT; a bad batch: exit 1, one line, no output."""
+    week = pd.read_parquet(project / "artifacts/prepared/eval.parquet")
+    batches = tmp_path / "batches"
+    batches.mkdir()
+    week.iloc[:80].to_parquet(batches / "1.parquet", index=False)
+    week.iloc[80:].to_csv(batches / "2.csv", index=False)
+    gh = tmp_path / "github_output"
+    proc = run(["staleguard", "drift", "--current", str(batches), "--out", str(tmp_path / "ok")], project,
+               {**env, "GITHUB_OUTPUT": str(gh)})
+    assert proc.stdout.startswith("drift: ")
+    doc = json.loads((tmp_path / "ok/drift.json").read_text())
+    assert gh.read_text() == f"drift={str(doc['drift']).lower()}\n"
+    assert doc["rows"]["current"] == len(week)
+
+    week.drop(columns="temp").to_csv(batches / "3.csv", index=False)
+    bad = run(["staleguard", "drift", "--current", str(batches), "--out", str(tmp_path / "bad")], project,
+              env, check=False)
+    assert bad.returncode == 1
+    assert bad.stderr.strip().splitlines() == [
+        f"staleguard: error: {batches / '3.csv'}: missing column(s) ['temp']; expected "
+        f"{['timestamp', *doc['features']]} plus optionally ['cnt', 'prediction', 'model_version']"]
+    assert not (tmp_path / "bad").exists()
