@@ -292,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_drift(sub)
     _add_monitor(sub)
     _add_registry_and_serving(sub)
+    _add_report(sub)
     return parser
 
 

@@ -172,6 +172,14 @@ class DriftParams(_Strict):
         return self
 
 
+class ReportParams(_Strict):
+    """The PR comment (docs/pr-workflow.md): the champion/challenger gate and table sizes."""
+
+    metric: Literal["mae", "rmse", "mape", "r2"] = "mae"   # the gate metric
+    tolerance: float = Field(0.02, ge=0)   # the challenger may be this much (relative) worse
+    max_rows: int = Field(30, ge=1)        # longer params/metrics tables are cut with a note
+
+
 class Params(BaseModel):
     """All settings. Sections other issues add (drift, monitor, serve...) live beside these."""
 
@@ -184,6 +192,7 @@ class Params(BaseModel):
     drift: DriftParams = DriftParams()
     monitor: MonitorParams = MonitorParams()
     serve: ServeParams = ServeParams()
+    report: ReportParams = ReportParams()
 
 
 def load_params(path: Path | str = PARAMS_FILE) -> Params:

@@ -1,0 +1,73 @@
+"""Champion (the base's model) vs challenger (the PR's), on the same most recent labeled window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from staleguard.model import load_meta, load_model
+from staleguard.report.diff import direction
+from staleguard.stages.evaluate import regression_metrics
+
+
+@dataclass(frozen=True)
+class Duel:
+    champion: dict[str, float] | None
+    challenger: dict[str, float]
+    metric: str
+    tolerance: float
+    note: str = ""
+
+    @property
+    def change(self) -> float | None:
+        """Relative change of the gate metric, challenger vs champion (positive = worse)."""
+        if not self.champion or not self.champion.get(self.metric):
+            return None
+        base, new = self.champion[self.metric], self.challenger[self.metric]
+        return direction(self.metric) * (base - new) / abs(base)
+
+    @property
+    def relative(self) -> float | None:
+        """Signed change of the gate metric in percent, challenger vs champion."""
+        if not self.champion or not self.champion.get(self.metric):
+            return None
+        base = self.champion[self.metric]
+        return 100.0 * (self.challenger[self.metric] - base) / abs(base)
+
+    @property
+    def passed(self) -> bool:
+        """True unless the challenger is worse than the champion by more than the tolerance."""
+        change = self.change
+        return change is None or change <= self.tolerance
+
+
+def score(model_path: Path, frame: pd.DataFrame, target: str) -> dict[str, float]:
+    """Metrics of a saved model on `frame`, with the feature columns the model was trained on."""
+    model = load_model(model_path)
+    features = load_meta(model_path)["features"]
+    columns = [*features["numerical"], *features["categorical"]]
+    missing = sorted(set(columns) - set(frame.columns))
+    if missing:
+        raise KeyError(f"the window lacks the model's features {missing}")
+    return regression_metrics(frame[target].to_numpy(), model.predict(frame[columns]))
+
+
+def duel(champion: Path | None, challenger: Path, frame: pd.DataFrame, target: str,
+         metric: str, tolerance: float, unavailable: str = "") -> Duel:
+    """Score both models on `frame`; a champion that cannot be scored leaves a note, not an error."""
+    new = score(challenger, frame, target)
+    if champion is None:
+        return Duel(None, new, metric, tolerance, unavailable)
+    try:
+        old = score(champion, frame, target)
+    except (KeyError, ValueError) as err:
+        return Duel(None, new, metric, tolerance, f"cannot score the base model here: {err}")
+    return Duel(old, new, metric, tolerance)
+
+
+def window_label(frame: pd.DataFrame, column: str = "timestamp") -> str:
+    ts: Any = frame[column]
+    return f"{ts.min():%Y-%m-%d %H:%M} → {ts.max():%Y-%m-%d %H:%M} ({len(frame)} rows)"

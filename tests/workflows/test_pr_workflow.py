@@ -1,0 +1,131 @@
+"""pr.yml run for real under act (host mode): one CML comment, results pushed to the PR branch."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import run
+from tests.workflows.conftest import clone_seed, workflow_env
+from tests.workflows.harness import (
+    add_dvc_remote,
+    cml_calls,
+    commit_all,
+    git,
+    make_origin,
+    pr_event,
+    remote_file,
+    run_act,
+)
+
+# One xdist worker runs them all, so the seeded repository is built once.
+pytestmark = [pytest.mark.workflows, pytest.mark.slow, pytest.mark.xdist_group("act-pr")]
+HEAD = "feature/more-trees"
+
+
+def set_param(repo: Path, section: str, key: str, value: object) -> None:
+    path = repo / "params.yaml"
+    text = path.read_text()
+    new = re.sub(rf"(?m)^(  {key}:\s*)\S+", rf"\g<1>{value}", text, count=1)
+    assert new != text and yaml.safe_load(new)[section][key] == value
+    path.write_text(new)
+
+
+def open_pr(repo: Path, tmp: Path, n_est: int) -> Path:
+    """Branch HEAD changes train.n_est; both branches are pushed to a bare origin."""
+    git(repo, "checkout", "-q", "-b", HEAD)
+    set_param(repo, "train", "n_est", n_est)
+    commit_all(repo, f"train.n_est → {n_est}", ["params.yaml"])
+    return make_origin(repo, tmp / "origin.git")
+
+
+def metric_rows(body: str) -> dict[str, tuple[float, float]]:
+    """{metric: (main, PR)} from the comment's metrics table."""
+    section = body.split("### Metrics", 1)[1].split("###", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) >= 3 and re.fullmatch(r"-?[\d,.]+", cells[1].replace(",", "")):
+            rows[cells[0]] = (float(cells[1].replace(",", "")), float(cells[2].replace(",", "")))
+    return rows
+
+
+def test_pr_workflow_comments_once_and_pushes_results_then_updates(seeded, tmp_path):
+    repo = clone_seed(seeded, tmp_path / "repo")
+    origin = open_pr(repo, tmp_path, n_est=50)
+    env = workflow_env(tmp_path / "home")
+
+    first = run_act(repo, tmp_path, "pull_request", "pr.yml", pr_event(repo, 7, HEAD), env=env)
+    assert (first.code, first.jobs) == (0, {"report": "success"}), first
+    calls = cml_calls(tmp_path)
+    assert [c["command"] for c in calls] == ["comment update"], calls
+    call = calls[0]
+    assert call["token_var"] == "GITHUB_TOKEN" and call["target"] == "pr/7"
+    assert call["watermark_title"] == "CML watermark staleguard model report"
+    body = call["markdown"]
+    assert re.search(r"\| `train\.n_est` \| 100 \| 50 \|", body), body
+    main_metrics = json.loads(remote_file(origin, "main", "reports/metrics.json"))
+    pr_metrics = json.loads(remote_file(origin, HEAD, "reports/metrics.json"))
+    assert pr_metrics != main_metrics
+    assert metric_rows(body) == {k: (main_metrics[k], pr_metrics[k]) for k in pr_metrics}
+    refs = re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", body)
+    assert {"base_predicted_vs_actual.png", "pr_predicted_vs_actual.png",
+            "base_residuals.png", "pr_residuals.png"} <= set(refs)
+    assert sorted(i["ref"] for i in call["images"]) == sorted(refs)
+    assert all(i["png"] for i in call["images"]) and not call["missing_files"]
+    assert "Champion vs challenger" in body and "not persisted" not in body
+    assert "Results of the PR pipeline run" in git(repo, "--git-dir", str(origin), "log", "-1",
+                                                   "--format=%s", HEAD)
+    lock = yaml.safe_load(remote_file(origin, HEAD, "dvc.lock"))
+    assert lock["stages"]["train"]["params"]["params.yaml"]["train"]["n_est"] == 50
+
+    # A second push (docs only): nothing to recompute or commit, and the stand-in finds the
+    # watermark and edits the same comment instead of adding one.
+    git(repo, "pull", "-q", "origin", HEAD)
+    (repo / "NOTES.md").write_text("why more trees\n")
+    commit_all(repo, "notes", ["NOTES.md"])
+    git(repo, "push", "-q", "origin", HEAD)
+    second = run_act(repo, tmp_path, "pull_request", "pr.yml", pr_event(repo, 7, HEAD), env=env)
+    assert (second.code, second.jobs) == (0, {"report": "success"}), second
+    assert "results unchanged: nothing to commit" in second.output
+    calls = cml_calls(tmp_path)
+    assert [(c["action"], c["comment_id"]) for c in calls] == [("created", 1), ("updated", 1)]
+    assert metric_rows(calls[1]["markdown"]) == metric_rows(body)
+
+
+@pytest.mark.parametrize("remote", ["empty", "unreachable"])
+def test_pr_workflow_fails_clearly_and_posts_nothing_without_remote_data(seeded, tmp_path,
+                                                                         remote):
+    repo = clone_seed(seeded, tmp_path / "repo")
+    env = workflow_env(tmp_path / "home")
+    if remote == "empty":
+        add_dvc_remote(repo, tmp_path / "empty-remote", env)
+    else:
+        add_dvc_remote(repo, tmp_path / "unused", env)
+        for args in (["remote", "add", "-f", "-d", "ci", "s3://staleguard-test/dvc"],
+                     ["remote", "modify", "ci", "endpointurl", "http://127.0.0.1:9"]):
+            run(["dvc", *args], repo, env)
+        commit_all(repo, "unreachable remote", [".dvc/config"])
+    origin = open_pr(repo, tmp_path, n_est=50)
+    result = run_act(repo, tmp_path, "pull_request", "pr.yml", pr_event(repo, 7, HEAD),
+                     env={**env, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"})
+    assert (result.code, result.jobs) == (1, {"report": "failure"}), result
+    assert "::error::dvc pull failed: DVC remote 'ci'" in result.output \
+        or "dvc pull failed: DVC remote 'ci'" in result.output, result
+    assert cml_calls(tmp_path) == []
+    assert git(repo, "--git-dir", str(origin), "log", "-1", "--format=%s", HEAD).startswith(
+        "train.n_est")
+
+
+def test_pr_workflow_explains_fork_prs_in_the_job_summary(seeded, tmp_path):
+    repo = clone_seed(seeded, tmp_path / "repo")
+    open_pr(repo, tmp_path, n_est=50)
+    result = run_act(repo, tmp_path, "pull_request", "pr.yml",
+                     pr_event(repo, 9, HEAD, fork=True), env=workflow_env(tmp_path / "home"))
+    assert (result.code, result.jobs) == (0, {"fork": "success"}), result
+    assert "fork `fork-owner/staleguard`" in result.output
+    assert cml_calls(tmp_path) == []
