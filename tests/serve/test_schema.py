@@ -36,3 +36,13 @@ def test_actual_model_is_named_after_the_target(params):
     assert parsed.cnt == 12
     with pytest.raises(ValidationError, match="cnt"):
         actual_model(params).model_validate({"timestamp": "2011-02-01T08:00:00", "cnt": -1})
+
+
+def test_timestamps_become_naive_utc_hours_within_storable_years(params, row):
+    model = row_model(params)
+    parsed = model.model_validate({**row, "timestamp": "2011-02-01T09:45:00+01:00"})
+    assert parsed.timestamp.isoformat() == "2011-02-01T08:00:00"
+    with pytest.raises(ValidationError, match=r"timestamp year must be in \[1900, 2200\), got 1248"):
+        model.model_validate({**row, "timestamp": "1248-01-08T13:34:07+19:38"})
+    with pytest.raises(ValidationError, match="timestamp year"):
+        actual_model(params).model_validate({"timestamp": "9999-01-01T00:00:00", "cnt": 1})

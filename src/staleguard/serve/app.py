@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from staleguard import __version__
 from staleguard.data.schema import TIMESTAMP
-from staleguard.monitor import store
+from staleguard.monitor import store as store_format
 from staleguard.params import Params
 from staleguard.serve.loader import LoadedModel, load
 from staleguard.serve.predlog import PredictionLog, hours, read_predictions
@@ -94,7 +94,7 @@ def record_actuals(truth: pd.DataFrame, store_url: str, params: Params) -> Recor
     labeled = pd.DataFrame() if logged is None else logged.drop(columns=[target]).merge(truth, on=TIMESTAMP)
     unmatched = truth.loc[~truth[TIMESTAMP].isin(labeled.get(TIMESTAMP, [])), TIMESTAMP]
     if len(labeled):
-        store.write_batch(store_url, labeled[store.columns(params)], params,
+        store_format.write_batch(store_url, labeled[store_format.columns(params)], params,
                           source=f"actuals-{time.time_ns()}")
     return Recorded(labeled=len(labeled), unmatched=[t.to_pydatetime() for t in unmatched])
 
@@ -120,12 +120,12 @@ def create_app(params: Params, model_spec: str, store_url: str, loaded: LoadedMo
     return app
 
 
-def run(params: Params, model: str, host: str, port: int, store_url: str | None = None) -> None:
+def run(params: Params, model: str, host: str, port: int, store: str | None = None) -> None:
     """`staleguard serve`: load (failing fast, before binding), then serve with uvicorn."""
     import uvicorn
 
     loaded = load(model, params)
-    url = store.resolve(store_url, params)
+    url = store_format.resolve(store, params)
     print(f"serve: model {loaded.source.version or loaded.model_version} ({loaded.source.path}) "
           f"on http://{host}:{port}; logging predictions to {url}", flush=True)
     uvicorn.run(create_app(params, model, url, loaded), host=host, port=port, access_log=False,

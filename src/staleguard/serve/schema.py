@@ -6,10 +6,10 @@ codes); `serve.limits` in params.yaml overrides or adds ranges for other data.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
 from staleguard.params import Params
 
@@ -18,7 +18,20 @@ RANGES: dict[str, tuple[float, float]] = {
     "weekday": (0, 6), "workingday": (0, 1), "weathersit": (1, 4),
     "temp": (0, 1), "atemp": (0, 1), "hum": (0, 1), "windspeed": (0, 1),
 }
-TIMESTAMP_DOC = "the hour this row describes (UTC, naive); default: the current hour"
+TIMESTAMP_DOC = "the hour this row describes (UTC if no offset); default: the current hour"
+YEARS = (1900, 2200)  # inside pandas' nanosecond range, so every accepted hour can be stored
+
+
+def _hour(value: datetime) -> datetime:
+    """Naive UTC, floored to the hour: the store's one-row-per-hour key."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    if not YEARS[0] <= value.year < YEARS[1]:
+        raise ValueError(f"timestamp year must be in [{YEARS[0]}, {YEARS[1]}), got {value.year}")
+    return value.replace(minute=0, second=0, microsecond=0)
+
+
+Hour = Annotated[datetime, AfterValidator(_hour)]
 
 
 def _field(name: str, kind: type, limits: dict[str, tuple[float, float]]) -> Any:
@@ -32,7 +45,7 @@ def row_model(params: Params) -> type[BaseModel]:
     limits = params.serve.limits
     fields: dict[str, Any] = {name: _field(name, float, limits) for name in params.features.numerical}
     fields.update({name: _field(name, int, limits) for name in params.features.categorical})
-    fields["timestamp"] = (datetime | None, Field(None, description=TIMESTAMP_DOC))
+    fields["timestamp"] = (Hour | None, Field(None, description=TIMESTAMP_DOC))
     return create_model("Row", __config__=ConfigDict(extra="forbid"), **fields)
 
 
@@ -46,7 +59,7 @@ def actual_model(params: Params) -> type[BaseModel]:
     """Ground truth for one hour (`timestamp` + the target), matched to its logged prediction."""
     target = (Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)], ...)
     return create_model("Actual", __config__=ConfigDict(extra="forbid"),
-                        timestamp=(datetime, Field(description="the hour, as sent to /predict")),
+                        timestamp=(Hour, Field(description="the hour, as sent to /predict")),
                         **{params.features.target: target})
 
 

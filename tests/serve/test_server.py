@@ -1,0 +1,136 @@
+"""The app started for real (`staleguard serve` → uvicorn on 127.0.0.1, a free port), called over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from staleguard.monitor import store
+from staleguard.serve.predlog import predictions_url
+from tests.conftest import free_port, wait_for_http
+from tests.serve.conftest import ROOT
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve-http")]
+
+
+def params_file(tmp: Path) -> Path:
+    """params.yaml whose prediction log flushes only on shutdown (or 100 rows), to test both."""
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    raw.setdefault("serve", {}).update(flush_rows=100, flush_seconds=600)
+    path = tmp / "params.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+@contextmanager
+def serving(tmp: Path, model: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "staleguard.cli", "--params", str(params_file(tmp)), "serve",
+           "--model", str(model), "--port", str(port), "--store", str(tmp / "store")]
+    proc = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "STALEGUARD_STORE": ""})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{url}/health", proc, timeout=60)
+        yield url, proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def call(url: str, body: object | None = None) -> tuple[int, dict]:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, model_file) -> Iterator[tuple[str, Path]]:
+    tmp = tmp_path_factory.mktemp("serve")
+    with serving(tmp, model_file) as (url, _):
+        yield url, tmp
+
+
+def test_server_predicts_one_row_and_a_list(server, row, model_file):
+    url, _ = server
+    status, one = call(f"{url}/predict", row)
+    assert status == 200 and len(one["predictions"]) == 1
+    status, many = call(f"{url}/predict", [row, {**row, "hr": 17, "timestamp": "2011-01-10T17:00:00"}])
+    assert status == 200 and many["predictions"][0] == one["predictions"][0]
+    assert many["predictions"][1] != one["predictions"][0]
+    assert one["model_version"] == call(f"{url}/model")[1]["model_version"]
+
+
+@pytest.mark.parametrize(("change", "field"), [({"temp": 3.0}, "temp"), ({"hr": "noon"}, "hr"),
+                                               ({"weathersit": 0}, "weathersit")])
+def test_server_bad_input_is_a_422_naming_the_field(server, row, change, field):
+    status, body = call(f"{server[0]}/predict", {**row, **change})
+    assert status == 422 and field in body["message"]
+    status, body = call(f"{server[0]}/predict", [row, {**row, **change}])
+    assert status == 422 and field in body["message"]
+
+
+def test_server_health_and_model_describe_the_loaded_model(server):
+    url, _ = server
+    status, health = call(f"{url}/health")
+    assert status == 200 and health["status"] == "ok"
+    status, info = call(f"{url}/model")
+    assert status == 200
+    assert info["training_window"] == {"start": "2011-01-01T00:00:00", "end": "2011-02-01T00:00:00"}
+    assert info["model_version"] == info["md5"][:8] and info["estimator"] == "random_forest"
+
+
+def test_server_actuals_turn_logged_predictions_into_a_labeled_store_batch(server, row, params):
+    url, tmp = server
+    stamp = "2011-03-07T09:00:00"
+    status, pred = call(f"{url}/predict", {**row, "timestamp": stamp})
+    assert status == 200
+    status, rec = call(f"{url}/actuals", [{"timestamp": stamp, "cnt": 250},
+                                          {"timestamp": "2011-03-08T09:00:00", "cnt": 3}])
+    assert status == 200 and rec == {"labeled": 1, "unmatched": ["2011-03-08T09:00:00"]}
+    labeled = [r for r in store.list_batches(str(tmp / "store")) if "actuals" in r.name]
+    assert len(labeled) == 1
+    batch = store.read_batch(labeled[0], params)  # the monitor's own reader accepts it
+    assert batch[params.features.target].tolist() == [250]
+    assert batch["prediction"].tolist() == pred["predictions"]
+    assert batch["timestamp"].tolist() == [pd.Timestamp(stamp)]
+
+
+def test_server_openapi_schema_fuzzed_by_schemathesis_has_no_server_errors(server):
+    url, _ = server
+    proc = subprocess.run(["schemathesis", "run", f"{url}/openapi.json", "--checks", "not_a_server_error",
+                           "--max-examples", "15", "--phases", "examples,coverage,fuzzing",
+                           "--no-color", "--seed", "1"],
+                          capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "Tested: 4" in proc.stdout  # /predict, /actuals, /health, /model
+
+
+def test_server_flushes_the_prediction_log_on_shutdown(tmp_path, model_file, row):
+    with serving(tmp_path, model_file) as (url, proc):
+        assert call(f"{url}/predict", row)[0] == 200
+        assert not Path(predictions_url(str(tmp_path / "store"))).exists()  # below flush_rows, 600 s
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    files = list(Path(predictions_url(str(tmp_path / "store"))).glob("*.parquet"))
+    assert len(files) == 1
+    assert pd.read_parquet(files[0])["hr"].tolist() == [row["hr"]]
