@@ -21,6 +21,7 @@ from staleguard.registry.tags import (
     gto_errors,
     lock_md5,
     show_file,
+    stage_assignment,
     versions,
 )
 
@@ -80,20 +81,13 @@ def promote(version: str, stage: str = STAGE, repo: Path | str = ".") -> Outcome
     import gto.api
 
     target = find_version(version, repo)
-    if current_version(repo, stage) == target.version:
-        return Outcome(target, _stage_tag(repo, stage, target.version), created=False)
+    held = stage_assignment(stage, repo)
+    if held is not None and held[0] == target.version:
+        return Outcome(target, held[1], created=False)
     with gto_errors(repo):
         done = gto.api.assign(str(repo), ARTIFACT, stage, version=target.version,
                               message=f"Promote model {target.version} ({target.short_hash}) to {stage}")
     return Outcome(target, done.tag, created=True)
-
-
-def _stage_tag(repo: Path | str, stage: str, version: str) -> str:
-    import gto.api
-
-    with gto_errors(repo):
-        found = gto.api.find_versions_in_stage(str(repo), ARTIFACT, stage)
-    return found[0].assignments[-1].tag if found and found[0].version == version else ""
 
 
 def show(repo: Path | str = ".") -> list[dict[str, str]]:

@@ -127,22 +127,38 @@ def hash_for_version(version: str, repo: Path | str = ".") -> str:
     return find_version(version, repo).short_hash
 
 
-def version_in_stage(stage: str = STAGE, repo: Path | str = ".") -> Version:
-    """The version currently assigned to `stage` (the latest assignment wins)."""
+def stage_assignment(stage: str = STAGE, repo: Path | str = ".") -> tuple[str, str] | None:
+    """(version, tag) of the latest `model#<stage>#N` assignment still active, or None.
+
+    GTO orders assignments by tag time, which has one-second resolution; the incremental N
+    does not tie, so a rollback made seconds after a promotion still wins.
+    """
     import gto.api
     from gto.exceptions import ArtifactNotFound
 
     try:
         with gto_errors(repo):
-            found = gto.api.find_versions_in_stage(str(repo), ARTIFACT, stage)
+            found = gto.api.find_versions_in_stage(str(repo), ARTIFACT, stage, versions_per_stage=-1)
     except ModelError as err:
         if not isinstance(err.__cause__, ArtifactNotFound):
             raise
-        found = None
-    if not found:
+        return None
+    tags = [(_assignment_number(a.tag), vs.version, a.tag) for vs in found or [] for a in vs.assignments]
+    return max(tags)[1:] if tags else None
+
+
+def version_in_stage(stage: str = STAGE, repo: Path | str = ".") -> Version:
+    """The version `stage` points at (see `stage_assignment`)."""
+    held = stage_assignment(stage, repo)
+    if held is None:
         raise ModelError(f"{repo}: no model version is at stage {stage!r}; run `staleguard registry "
                          "promote` or pass a version or a .skops path")
-    return find_version(found[0].version, repo)
+    return find_version(held[0], repo)
+
+
+def _assignment_number(tag: str) -> int:
+    tail = tag.rsplit("#", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
 
 
 def current_version(repo: Path | str = ".", stage: str = STAGE) -> str | None:

@@ -1,0 +1,147 @@
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from staleguard import cli, registry
+from staleguard.errors import ModelError
+from staleguard.registry.actions import stale_stages
+from staleguard.registry.tags import lock_md5
+from tests.registry.conftest import sh
+
+
+def md5_at(repo, rev):
+    return lock_md5(sh(repo, "git", "show", f"{rev}:dvc.lock"))
+
+
+def test_lock_md5_reads_the_model_output_and_explains_a_missing_one():
+    lock = "stages:\n  train:\n    outs:\n    - path: artifacts/model.skops\n      md5: abc123\n"
+    assert lock_md5(lock) == "abc123"
+    with pytest.raises(ModelError, match=r"no output 'artifacts/model\.skops' with an md5"):
+        lock_md5("stages: {}\n")
+    with pytest.raises(ModelError, match="not valid YAML"):
+        lock_md5("stages: [\n")
+
+
+def test_register_is_idempotent_per_model_and_maps_hashes_both_ways(repo):
+    first = registry.register(repo)
+    assert (first.created, first.tag, first.version.version) == (True, "model@v0.0.1", "v0.0.1")
+    again = registry.register(repo)
+    assert (again.created, again.tag) == (False, "model@v0.0.1")
+    assert registry.version_for_hash(md5_at(repo, "HEAD")[:8], repo) == "v0.0.1"
+    assert registry.hash_for_version("model@v0.0.1", repo) == md5_at(repo, "HEAD")[:8]
+    assert registry.current_hash(repo) == md5_at(repo, "HEAD")[:8]
+    assert registry.version_for_hash("ffffffff", repo) is None
+
+
+def test_register_an_older_commit_then_the_new_one_gets_the_next_version(repo):
+    assert registry.register(repo, rev="HEAD~1").version.version == "v0.0.1"
+    newer = registry.register(repo)
+    assert newer.version.version == "v0.0.2" and newer.version.md5 == md5_at(repo, "HEAD")
+
+
+def test_promote_moves_prod_and_rolls_back(repo):
+    registry.register(repo, rev="HEAD~1")
+    registry.register(repo)
+    assert registry.current_version(repo) is None
+    done = registry.promote("v0.0.2", repo=repo)
+    assert (done.created, done.tag) == (True, "model#prod#1")
+    assert registry.promote("v0.0.2", repo=repo).created is False
+    assert registry.promote("v0.0.1", repo=repo).tag == "model#prod#2"
+    assert registry.current_version(repo) == "v0.0.1"
+    rows = {r["version"]: r for r in registry.show(repo)}
+    assert rows["v0.0.1"]["stages"] == "prod" and rows["v0.0.2"]["stages"] == ""
+
+
+@pytest.mark.parametrize(("spec", "message"), [("1.2", "is not a model version"),
+                                               ("v9.9.9", "model version v9.9.9 is not registered")])
+def test_find_version_errors(repo, spec, message):
+    registry.register(repo)
+    with pytest.raises(ModelError, match=message):
+        registry.find_version(spec, repo)
+
+
+def test_resolve_stage_and_version_downloads_from_the_dvc_remote(repo, tmp_path):
+    registry.register(repo, rev="HEAD~1")
+    registry.register(repo)
+    registry.promote("v0.0.2", repo=repo)
+    shutil.rmtree(repo / ".dvc" / "cache")
+    shutil.rmtree(repo / "artifacts")
+    prod = registry.resolve("prod", repo, cache=tmp_path / "cache")
+    assert prod.version == "v0.0.2" and prod.path.read_bytes().startswith(b"model bytes for seed 2")
+    assert hashlib.md5(prod.path.read_bytes()).hexdigest() == prod.md5
+    assert json.loads((prod.path.parent / "model.json").read_text())["seed"] == 2
+    assert prod.metrics == {"mae": 12.0, "r2": 0.5}
+    old = registry.resolve("v0.0.1", repo, cache=tmp_path / "cache")
+    assert old.path.read_bytes().startswith(b"model bytes for seed 1") and old.path != prod.path
+    assert registry.resolve(str(old.path), repo).version == "v0.0.1"  # a path maps back to its version
+
+
+def test_fetch_refuses_a_file_whose_md5_differs_from_dvc_lock(repo, tmp_path):
+    registry.register(repo)
+    version = registry.find_version("v0.0.1", repo)
+    shutil.rmtree(repo / ".dvc" / "cache")
+    remote = sh(repo, "dvc", "remote", "list").split()[1]
+    blob = next(p for p in Path(remote).rglob("*") if p.is_file()
+                and version.md5[2:] in p.name)
+    original = blob.read_bytes()
+    blob.write_bytes(b"tampered")
+    try:
+        with pytest.raises(ModelError, match=r"does not match dvc\.lock"):
+            registry.fetch(version, repo, cache=tmp_path / "cache")
+    finally:
+        blob.write_bytes(original)
+
+
+def test_fetch_without_the_data_in_the_remote_names_the_version(repo, tmp_path):
+    registry.register(repo)
+    version = registry.find_version("v0.0.1", repo)
+    shutil.rmtree(repo / ".dvc" / "cache")
+    sh(repo, "dvc", "remote", "modify", "local", "url", str(tmp_path / "empty-remote"))
+    with pytest.raises(ModelError, match=r"model@v0\.0\.1: cannot fetch artifacts/model\.skops"):
+        registry.fetch(version, repo, cache=tmp_path / "cache")
+
+
+def test_check_lock_passes_when_current_and_names_the_stale_stage(repo):
+    registry.check_lock(repo)
+    params = repo / "params.yaml"
+    params.write_text(params.read_text().replace("seed: 2", "seed: 3"))
+    with pytest.raises(ModelError, match=r"dvc.lock is out of date \(train: changed deps .*never retrains"):
+        registry.check_lock(repo)
+
+
+def test_stale_stages_lists_each_change():
+    status = {"train": [{"changed deps": {"params.yaml": {"train.seed": "modified"}}},
+                        {"changed outs": {"artifacts/model.skops": "deleted"}}],
+              "prepare": ["always changed"]}
+    assert stale_stages(status) == ["prepare: always changed",
+                                    "train: changed deps (params.yaml); changed outs (artifacts/model.skops)"]
+
+
+def test_card_describes_the_version_from_its_commit(repo):
+    registry.register(repo)
+    text = registry.card(registry.find_version("v0.0.1", repo), repo, stage="prod")
+    for expected in ("# Model v0.0.1 (prod)", md5_at(repo, "HEAD"), "[2011-01-01, 2011-02-01)",
+                     "| 12.0 | 0.5 |", "No drift report", "seed: 2", "data.dvc` md5 `unknown`"):
+        assert expected in text, expected
+
+
+def test_cli_register_and_promote_write_github_outputs(repo, monkeypatch, capsys, tmp_path):
+    out = tmp_path / "github_output"
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("GITHUB_OUTPUT", str(out))
+    assert cli.main(["registry", "register"]) == 0
+    assert cli.main(["registry", "promote"]) == 0
+    assert cli.main(["registry", "show"]) == 0
+    printed = capsys.readouterr().out
+    assert "registered model@v0.0.1" in printed and "v0.0.1 → prod" in printed
+    assert out.read_text().splitlines() == ["version=v0.0.1", "tag=model@v0.0.1", "created=true",
+                                            "stage_tag=model#prod#1", "promoted=true"]
+
+
+def test_cli_promote_unregistered_model_says_register_first(repo, monkeypatch, capsys):
+    monkeypatch.chdir(repo)
+    assert cli.main(["registry", "promote"]) == 1
+    assert "not registered; run `staleguard registry register` first" in capsys.readouterr().err
