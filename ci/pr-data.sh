@@ -7,7 +7,7 @@
 set -euo pipefail
 
 out="${GITHUB_OUTPUT:-/dev/null}"
-remote="$(dvc remote default 2>/dev/null || true)"
+remote="$(dvc config core.remote 2>/dev/null || true)"  # `dvc remote default` prints a sentence when unset
 
 if [[ -z "$remote" ]]; then
   echo "::warning::No DVC remote configured: bootstrapping the data from the official URL; results will not be persisted (see docs/pr-workflow.md)."

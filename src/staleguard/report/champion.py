@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,24 +25,30 @@ class Duel:
     @property
     def change(self) -> float | None:
         """Relative change of the gate metric, challenger vs champion (positive = worse)."""
-        if not self.champion or not self.champion.get(self.metric):
+        if not self.champion or self.metric not in self.champion:
             return None
-        base, new = self.champion[self.metric], self.challenger[self.metric]
-        return direction(self.metric) * (base - new) / abs(base)
+        return direction(self.metric) * -_relative(self.champion[self.metric],
+                                                   self.challenger[self.metric])
 
     @property
     def relative(self) -> float | None:
         """Signed change of the gate metric in percent, challenger vs champion."""
-        if not self.champion or not self.champion.get(self.metric):
+        if not self.champion or self.metric not in self.champion:
             return None
-        base = self.champion[self.metric]
-        return 100.0 * (self.challenger[self.metric] - base) / abs(base)
+        return 100.0 * _relative(self.champion[self.metric], self.challenger[self.metric])
 
     @property
     def passed(self) -> bool:
         """True unless the challenger is worse than the champion by more than the tolerance."""
         change = self.change
         return change is None or change <= self.tolerance
+
+
+def _relative(base: float, new: float) -> float:
+    """(new - base) / |base|; a perfect (zero) base makes any change infinite."""
+    if base == 0:
+        return 0.0 if new == 0 else math.copysign(math.inf, new - base)
+    return (new - base) / abs(base)
 
 
 def score(model_path: Path, frame: pd.DataFrame, target: str) -> dict[str, float]:
