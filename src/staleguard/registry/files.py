@@ -60,19 +60,26 @@ def is_path(spec: str) -> bool:
     return Path(spec).exists() or spec.endswith(MODEL_SUFFIXES) or os.sep in spec
 
 
-def resolve(spec: str, repo: Path | str = ".", cache: Path | None = None) -> ResolvedModel:
-    """A stage name, a version or a model path → local files (downloaded for stages and versions)."""
+def resolve(spec: str, repo: Path | str = ".", cache: Path | None = None,
+            describe: bool = True) -> ResolvedModel:
+    """A stage name, a version or a model path → local files (downloaded for stages and versions).
+
+    For a path, `describe` also looks up its registry version and metrics (about a second of git
+    work); batch prediction skips that.
+    """
     if is_path(spec):
-        return _from_path(Path(spec), Path(repo))
+        return _from_path(Path(spec), Path(repo), describe)
     version = find_version(spec, repo) if VERSION_RE.match(spec) else version_in_stage(spec, repo)
     return fetch(version, repo, cache)
 
 
-def _from_path(path: Path, repo: Path) -> ResolvedModel:
+def _from_path(path: Path, repo: Path, describe: bool) -> ResolvedModel:
     if not path.is_file():
         raise ModelError(f"{path}: model not found; run `dvc pull` or pass a stage such as 'prod'")
     md5 = file_md5(path)
     metrics, version = None, None
+    if not describe:
+        return ResolvedModel(path, md5)
     try:
         if md5 == current_md5(repo):  # the work tree's own model: its metrics are reports/metrics.json
             metrics = _json_or_none(repo / paths.METRICS)

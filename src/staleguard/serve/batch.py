@@ -67,7 +67,7 @@ def predict_file(params: Params, source: Path, output: Path, model: str, chunk_r
                  progress: bool | None = None) -> int:
     """Predict every row of `source` into `output`; returns the number of rows."""
     out_format = _format(output, "output")
-    loaded = load(model, params, single_thread=False)
+    loaded = load(model, params, single_thread=False, describe=False)
     parts, total = chunks(source, chunk_rows)
     from tqdm import tqdm
 

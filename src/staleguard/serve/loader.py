@@ -55,9 +55,10 @@ class LoadedModel:
                 "training_window": window, "features": self.columns, "metrics": self.source.metrics}
 
 
-def load(spec: str, params: Params, repo: Path | str = ".", single_thread: bool = True) -> LoadedModel:
+def load(spec: str, params: Params, repo: Path | str = ".", single_thread: bool = True,
+         describe: bool = True) -> LoadedModel:
     """Resolve `spec` (stage, version or path), load it safely and check it expects our features."""
-    source = resolve(spec, repo)
+    source = resolve(spec, repo, describe=describe)
     estimator = load_model(source.path)
     meta = load_meta(source.path)
     columns = params.features.columns

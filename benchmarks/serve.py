@@ -1,0 +1,163 @@
+"""Serving speed, as ratios against baselines measured in the same run (DESIGN.md targets).
+
+1. Single-row latency of POST /predict over loopback HTTP (a real `staleguard serve` process,
+   one keep-alive connection), p50/p99, against the bare in-process `model.predict` of one row.
+   Target: p99 <= 10 ms.
+2. Batch: `staleguard predict` (a subprocess: start-up, model load, Parquet in, chunks, Parquet
+   out) on N rows against the bare `model.predict` on the same rows already in memory.
+   Target: <= 1.3x.
+
+Run from the project root after `dvc repro` (or `dvc pull`):
+    python benchmarks/serve.py [--model artifacts/model.skops] [--rows 1000000] [--requests 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from staleguard.model import load_model
+from staleguard.params import load_params
+from staleguard.serve.batch import predict_file
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rows_from_data(params, n: int, seed: int = 0) -> pd.DataFrame:
+    """n rows resampled from the prepared train + eval windows (real feature distributions)."""
+    parts = [pd.read_parquet(ROOT / "artifacts/prepared" / f) for f in ("train.parquet", "eval.parquet")]
+    base = pd.concat(parts, ignore_index=True)
+    idx = np.random.default_rng(seed).integers(0, len(base), n)
+    return base.iloc[idx][params.features.columns].reset_index(drop=True)
+
+
+def start_server(model: Path, store: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "staleguard.cli", "serve", "--model", str(model),
+                             "--port", str(port), "--store", str(store)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"serve exited {proc.returncode}: {proc.stderr.read()}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    sys.exit("serve did not come up within 120 s")
+
+
+def http_latencies(port: int, bodies: list[bytes]) -> np.ndarray:
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    out = []
+    for body in bodies:
+        t = time.perf_counter()
+        conn.request("POST", "/predict", body, {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        resp.read()
+        out.append(time.perf_counter() - t)
+        if resp.status != 200:
+            sys.exit(f"/predict answered {resp.status}")
+    conn.close()
+    return np.array(out) * 1000
+
+
+def bare_latencies(model, frame: pd.DataFrame) -> np.ndarray:
+    out = []
+    for i in range(len(frame)):
+        one = frame.iloc[[i]]
+        t = time.perf_counter()
+        model.predict(one)
+        out.append(time.perf_counter() - t)
+    return np.array(out) * 1000
+
+
+def latency(args, params, model) -> None:
+    rows = rows_from_data(params, args.requests, seed=1)
+    bodies = [json.dumps({k: (int(v) if k in params.features.categorical else float(v))
+                          for k, v in rec.items()}).encode() for rec in rows.to_dict("records")]
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, port = start_server(args.model, Path(tmp) / "store")
+        try:
+            http_latencies(port, bodies[:100])  # warm-up
+            http_ms = http_latencies(port, bodies)
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=60)
+    if hasattr(model, "n_jobs"):
+        model.set_params(n_jobs=1)  # as the server runs it
+    bare_ms = bare_latencies(model, rows.iloc[: min(len(rows), 500)])
+    p_http, p_bare = np.percentile(http_ms, [50, 99]), np.percentile(bare_ms, [50, 99])
+    print(f"single row over HTTP ({len(http_ms)} requests): p50 {p_http[0]:.2f} ms, p99 {p_http[1]:.2f} ms "
+          f"(target p99 <= 10 ms: {'met' if p_http[1] <= 10 else 'NOT met'})")
+    print(f"bare model.predict of one row (n_jobs=1): p50 {p_bare[0]:.2f} ms, p99 {p_bare[1]:.2f} ms")
+    print(f"ratio HTTP / bare: p50 {p_http[0] / p_bare[0]:.2f}x, p99 {p_http[1] / p_bare[1]:.2f}x")
+
+
+def batch(args, params, model) -> None:
+    rows = rows_from_data(params, args.rows, seed=2)
+    with tempfile.TemporaryDirectory() as tmp:
+        src, out = Path(tmp) / "in.parquet", Path(tmp) / "out.parquet"
+        rows.to_parquet(src, index=False)
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "staleguard.cli", "predict", "--input", str(src),
+                        "--output", str(out), "--model", str(args.model)], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL, env={**os.environ, "TQDM_DISABLE": "1"})
+        cli_s = time.perf_counter() - t
+        got = pd.read_parquet(out, columns=["prediction"])["prediction"].to_numpy()
+        t = time.perf_counter()
+        predict_file(params, src, Path(tmp) / "out2.parquet", model=str(args.model),
+                     chunk_rows=params.serve.chunk_rows, progress=False)
+        inproc_s = time.perf_counter() - t
+    if hasattr(model, "n_jobs"):
+        model.set_params(n_jobs=-1)  # as trained and as `staleguard predict` runs it
+    t = time.perf_counter()
+    expected = model.predict(rows)
+    bare_s = time.perf_counter() - t
+    same = np.allclose(got, expected)
+    print(f"batch of {len(rows):,} rows: staleguard predict {cli_s:.2f} s ({len(rows) / cli_s:,.0f} rows/s, "
+          f"whole command), bare model.predict {bare_s:.2f} s ({len(rows) / bare_s:,.0f} rows/s)")
+    print(f"ratio staleguard predict / bare model.predict: {cli_s / bare_s:.2f}x whole command "
+          f"(start-up and imports included), {inproc_s / bare_s:.2f}x for the streaming predict_file "
+          f"(read chunks, validate, predict, write) in-process; target <= 1.3x; same predictions: {same}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=ROOT / "artifacts/model.skops")
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--skip-batch", action="store_true")
+    args = parser.parse_args()
+    os.chdir(ROOT)
+    params = load_params(ROOT / "params.yaml")
+    model = load_model(args.model)
+    print(f"model {args.model} ({type(model).__name__}), {os.cpu_count()} CPUs")
+    latency(args, params, model)
+    if not args.skip_batch:
+        batch(args, params, model)
+
+
+if __name__ == "__main__":
+    main()
