@@ -62,10 +62,14 @@ def score(model_path: Path, frame: pd.DataFrame, target: str) -> dict[str, float
     return regression_metrics(frame[target].to_numpy(), model.predict(frame[columns]))
 
 
-def duel(champion: Path | None, challenger: Path, frame: pd.DataFrame, target: str,
-         metric: str, tolerance: float, unavailable: str = "") -> Duel:
-    """Score both models on `frame`; a champion that cannot be scored leaves a note, not an error."""
-    new = score(challenger, frame, target)
+def duel(champion: Path | None, challenger: Path | dict[str, float], frame: pd.DataFrame,
+         target: str, metric: str, tolerance: float, unavailable: str = "") -> Duel:
+    """Score both models on `frame`; a champion that cannot be scored leaves a note, not an error.
+
+    `challenger` may be its metrics already measured on `frame` (evaluate's metrics.json), which
+    saves loading the model a second time.
+    """
+    new = challenger if isinstance(challenger, dict) else score(challenger, frame, target)
     if champion is None:
         return Duel(None, new, metric, tolerance, unavailable)
     try:

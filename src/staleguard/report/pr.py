@@ -200,7 +200,7 @@ def gather(base: str, outdir: Path, params: Params, params_file: Path) -> Contex
                   params_new=yaml.safe_load(params_file.read_text()),
                   metrics_old=sources.json_at(sha, paths.METRICS), metrics_new=metrics_new,
                   artifact_url=artifact_url(), persisted=remote_configured())
-    ctx.duel, ctx.window = champion_vs_challenger(sha, params)
+    ctx.duel, ctx.window = champion_vs_challenger(sha, params, metrics_new)
     ctx.plots = draw_plots(sha, outdir, base_name(base))
     ctx.drift = sources.drift_outputs()
     for png in ctx.drift.get("plots", []):
@@ -215,7 +215,12 @@ def remote_configured() -> bool:
     return bool(dvc_ops.default_remote())
 
 
-def champion_vs_challenger(sha: str, params: Params) -> tuple[Duel, str]:
+def champion_vs_challenger(sha: str, params: Params,
+                           measured: dict[str, Any] | None = None) -> tuple[Duel, str]:
+    """Base model vs workspace model on the workspace's eval window (the latest labeled week).
+
+    `measured` is evaluate's metrics.json: the workspace model on that same window already.
+    """
     if not paths.EVAL_SET.exists() or not paths.MODEL.exists():
         raise ModelError(f"{paths.EVAL_SET} or {paths.MODEL} not found; run `dvc repro` first")
     frame = pd.read_parquet(paths.EVAL_SET)
@@ -228,7 +233,11 @@ def champion_vs_challenger(sha: str, params: Params) -> tuple[Duel, str]:
             champion = paths.MODEL
         elif reason:
             champion = None
-        result = duel(champion, paths.MODEL, frame, params.features.target, cfg.metric,
+        known = measured if measured and cfg.metric in measured else None
+        challenger = ({k: float(v) for k, v in known.items()
+                       if isinstance(v, int | float) and not isinstance(v, bool)}
+                      if known else paths.MODEL)
+        result = duel(champion, challenger, frame, params.features.target, cfg.metric,
                       cfg.tolerance, unavailable=reason or "")
     if same:
         result = Duel(result.champion, result.challenger, result.metric, result.tolerance,
