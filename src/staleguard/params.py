@@ -105,6 +105,7 @@ class MonitorParams(_Strict):
     window_days: int = Field(7, ge=1)  # the monitor decides per window of this length
     min_rows: int = Field(100, ge=1)   # fewer labeled rows: reported, not decided (>= drift.min_rows)
     base_branch: str = "main"          # retraining PRs target this branch
+    html: bool = True                  # Evidently HTML of the published window (~10 s)
     retrain: RetrainWindows = RetrainWindows()
 
 

