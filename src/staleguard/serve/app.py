@@ -12,6 +12,7 @@ from typing import Annotated
 import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Body, Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
@@ -30,13 +31,23 @@ from staleguard.serve.schema import (
     rows_body,
 )
 
+INLINE_ROWS = 64  # requests up to this size are predicted on the event loop (no thread hop)
 
-def get_model(request: Request) -> LoadedModel:
+
+async def get_model(request: Request) -> LoadedModel:  # async: resolved inline, not in a thread
     return request.app.state.model
 
 
-def get_log(request: Request) -> PredictionLog:
+async def get_log(request: Request) -> PredictionLog:
     return request.app.state.log
+
+
+def predict_rows(items: list, model: LoadedModel, log: PredictionLog) -> Prediction:
+    records = [r.model_dump() for r in items]
+    x = np.array([[rec[c] for c in model.columns] for rec in records], dtype=float)
+    pred = model.predict_array(x)
+    log.put(records, pred, model.model_version)
+    return Prediction(predictions=[round(float(p), 3) for p in pred], model_version=model.model_version)
 
 
 ModelDep = Annotated[LoadedModel, Depends(get_model)]
@@ -59,13 +70,12 @@ def router(params: Params) -> APIRouter:
     target = params.features.target
 
     @api.post("/predict", response_model=Prediction, tags=["predict"])
-    def predict(rows: Annotated[rows_type, Body()], model: ModelDep, log: LogDep) -> Prediction:
+    async def predict(rows: Annotated[rows_type, Body()], model: ModelDep, log: LogDep) -> Prediction:
+        """A few rows take about a millisecond: computed inline; big lists go to the thread pool."""
         items = rows if isinstance(rows, list) else [rows]
-        records = [r.model_dump() for r in items]
-        x = np.array([[rec[c] for c in model.columns] for rec in records], dtype=float)
-        pred = model.predict_array(x)
-        log.put(records, pred, model.model_version)
-        return Prediction(predictions=[round(float(p), 3) for p in pred], model_version=model.model_version)
+        if len(items) <= INLINE_ROWS:
+            return predict_rows(items, model, log)
+        return await run_in_threadpool(predict_rows, items, model, log)
 
     @api.post("/actuals", response_model=Recorded, tags=["monitor"])
     def actuals(rows: Annotated[list[actual], Body(min_length=1, max_length=params.serve.max_rows)],
@@ -76,11 +86,11 @@ def router(params: Params) -> APIRouter:
         return record_actuals(truth.drop_duplicates(TIMESTAMP, keep="last"), log.store_url, params)
 
     @api.get("/health", response_model=Health, tags=["ops"])
-    def health(model: ModelDep, log: LogDep) -> Health:
+    async def health(model: ModelDep, log: LogDep) -> Health:
         return Health(status="ok", model_version=model.model_version, pending_log_rows=log.pending_rows)
 
     @api.get("/model", response_model=ModelInfo, tags=["ops"])
-    def model_info(model: ModelDep) -> ModelInfo:
+    async def model_info(model: ModelDep) -> ModelInfo:
         return ModelInfo(**model.info())
 
     return api
