@@ -1,0 +1,37 @@
+"""The app in-process (TestClient): request limits, the thread-pool path, and its predictions."""
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from staleguard.model import load_model
+from staleguard.serve.app import INLINE_ROWS, create_app
+
+
+@pytest.fixture
+def client(params, model_file, tmp_path):
+    small = params.model_copy(update={"serve": params.serve.model_copy(update={"max_rows": 200})})
+    with TestClient(create_app(small, str(model_file), str(tmp_path / "store"))) as c:
+        yield c
+
+
+def test_predict_a_large_list_matches_sklearn(client, january, params, model_file):
+    part = january.iloc[: INLINE_ROWS * 2]
+    cats = params.features.categorical
+    body = [{c: (int(r[c]) if c in cats else float(r[c])) for c in params.features.columns}
+            for _, r in part.iterrows()]
+    resp = client.post("/predict", json=body)
+    assert resp.status_code == 200
+    expected = load_model(model_file).predict(part[params.features.columns])
+    np.testing.assert_allclose(resp.json()["predictions"], np.round(expected, 3), atol=1e-3)
+
+
+def test_predict_refuses_more_than_max_rows_and_empty_lists(client, row):
+    resp = client.post("/predict", json=[row] * 201)
+    assert resp.status_code == 422 and "too_long" in resp.text
+    assert client.post("/predict", json=[]).status_code == 422
+
+
+def test_predict_refuses_extra_fields_naming_them(client, row):
+    resp = client.post("/predict", json={**row, "registered": 12})
+    assert resp.status_code == 422 and "registered" in resp.json()["message"]
