@@ -68,7 +68,7 @@ def _timestamps(df: pd.DataFrame, source: Path, now: pd.Timestamp) -> pd.Series:
     dup = ts.duplicated()
     if dup.any():
         raise DataError(f"{source}: duplicated timestamp {ts[dup].iloc[0]}")
-    return ts.astype("datetime64[ns]")
+    return ts if ts.dtype == "datetime64[ns]" else ts.astype("datetime64[ns]")
 
 
 def _numbers(df: pd.DataFrame, source: Path, params: Params) -> None:
@@ -102,11 +102,14 @@ def known_categories(reference: pd.DataFrame, params: Params) -> dict[str, set[f
 
 def validate(df: pd.DataFrame, source: Path, params: Params, known: dict[str, set[float]],
              now: pd.Timestamp) -> pd.DataFrame:
-    """One batch checked and normalised (timestamp as naive UTC datetime64)."""
+    """One batch checked and normalised (timestamp as naive UTC datetime64), without copying it."""
     _columns(df, source, params)
     _numbers(df, source, params)
     _categories(df, source, known)
-    return df.assign(**{TIMESTAMP: _timestamps(df, source, now)})
+    ts = _timestamps(df, source, now)
+    if ts is not df[TIMESTAMP]:
+        df[TIMESTAMP] = ts
+    return df
 
 
 def batch_files(path: Path) -> list[Path]:
@@ -124,22 +127,25 @@ def batch_files(path: Path) -> list[Path]:
 
 def read_current(path: Path, params: Params, reference: pd.DataFrame,
                  now: pd.Timestamp | None = None) -> pd.DataFrame:
-    """The current window from `path`, validated batch by batch, then as a whole."""
+    """The current window from `path`, validated batch by batch, then as a whole (in file order)."""
     now = now or pd.Timestamp.now(tz="UTC").tz_localize(None)
     known = known_categories(reference, params)
     frames, sources = [], []
     for file in batch_files(Path(path)):
         frames.append(validate(_read(file), file, params, known, now))
         sources.append(file)
-    window = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    dup = window[TIMESTAMP].duplicated()
-    if dup.any():
-        first = int(dup.to_numpy().argmax())
-        owner = sources[next(i for i, n in enumerate(_ends(frames)) if first < n)]
-        raise DataError(f"{owner}: duplicated timestamp {window[TIMESTAMP].iloc[first]} "
-                        f"(also in another batch of {path})")
+    if len(frames) == 1:
+        window = frames[0]
+    else:
+        window = pd.concat(frames, ignore_index=True)
+        dup = window[TIMESTAMP].duplicated()
+        if dup.any():
+            first = int(dup.to_numpy().argmax())
+            owner = sources[next(i for i, n in enumerate(_ends(frames)) if first < n)]
+            raise DataError(f"{owner}: duplicated timestamp {window[TIMESTAMP].iloc[first]} "
+                            f"(also in another batch of {path})")
     check_size(window, path, params)
-    return window.sort_values(TIMESTAMP, kind="stable").reset_index(drop=True)
+    return window
 
 
 def _ends(frames: list[pd.DataFrame]) -> list[int]:
