@@ -1,0 +1,69 @@
+"""The retraining step's pure parts and its refusals (the git/DVC/CML path runs under act)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from staleguard.errors import StaleguardError
+from staleguard.monitor import retrain
+from staleguard.params import load_params
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_retrain_move_windows_keeps_comments_and_loads(tmp_path: Path):
+    path = tmp_path / "params.yaml"
+    path.write_text((ROOT / "params.yaml").read_text())
+    retrain.move_windows(path, {"start": "2011-01-25T00:00:00", "end": "2011-02-22T00:00:00"},
+                         {"start": "2011-02-22T00:00:00", "end": "2011-03-01T06:00:00"})
+    text = path.read_text()
+    assert 'train: {start: "2011-01-25", end: "2011-02-22"}' in text
+    assert 'eval: {start: "2011-02-22", end: "2011-03-01 06:00"}' in text
+    assert "# Every knob of the pipeline" in text
+    params = load_params(path)
+    assert params.windows.train.end == params.windows.eval.start
+    assert params.windows.eval.end.hour == 6
+
+
+def test_retrain_load_plan_missing_says_run_monitor(tmp_path: Path):
+    with pytest.raises(StaleguardError, match=r"monitor.json: no monitor plan .*run `staleguard monitor`"):
+        retrain.load_plan(tmp_path / "monitor.json")
+
+
+def test_retrain_load_plan_without_drift_refuses(tmp_path: Path):
+    (tmp_path / "monitor.json").write_text(json.dumps({"drift": False}))
+    with pytest.raises(StaleguardError, match=r"the monitor found no drift; nothing to retrain"):
+        retrain.load_plan(tmp_path / "monitor.json")
+
+
+def test_retrain_sh_failure_is_one_line_with_last_error(tmp_path: Path):
+    with pytest.raises(StaleguardError, match=r"git -C .* failed \(exit 128\): fatal: .*"):
+        retrain.sh("git", "-C", str(tmp_path / "nowhere"), "status")
+
+
+def test_retrain_body_appends_new_metrics_and_branch_note(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "metrics.json").write_text(json.dumps({"mae": 20.5, "r2": 0.81}))
+    plan = {"batches": [{}, {}], "retrain": {"branch": "retrain/abcd1234", "eval": {
+        "start": "2011-02-22T00:00:00", "end": "2011-03-01T00:00:00"}}}
+    text = retrain.body(plan, "## Retrain: drift detected in week of 2011-02-15\n")
+    assert text.startswith("## Retrain: drift detected in week of 2011-02-15\n")
+    assert "### Retrained model, evaluated on [2011-02-22, 2011-03-01)" in text
+    assert "| mae | 20.5 |" in text and "adds 2 production batch(es)" in text
+    assert "`retrain/abcd1234`" in text
+
+
+def test_retrain_auth_env_only_for_https_origins(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    retrain.git("init", "-q")
+    retrain.git("remote", "add", "origin", "https://github.com/o/r.git")
+    monkeypatch.setenv("REPO_TOKEN", "tok")
+    env = retrain.auth_env()
+    assert env["GIT_CONFIG_KEY_0"] == "http.https://github.com/.extraheader"
+    assert env["GIT_CONFIG_VALUE_0"].startswith("AUTHORIZATION: basic ")
+    retrain.git("remote", "set-url", "origin", str(tmp_path / "bare.git"))
+    assert retrain.auth_env() == {}

@@ -1,0 +1,69 @@
+"""What the monitor tells people and the workflow: title, Markdown, plan, step outputs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from staleguard.monitor import check, summary
+
+
+def outcome(drifts: list[bool | None], force: bool = False, params=None) -> check.Outcome:
+    windows = [check.WindowCheck(datetime(2011, 2, 1 + 7 * i), datetime(2011, 2, 8 + 7 * i), 160, d,
+                                 ["cnt: Wasserstein 0.59 ≥ 0.30"] if d else [])
+               for i, d in enumerate(drifts)]
+    trigger = next((w for w in windows if w.drift), None) or (windows[-1] if force else None)
+    train, ev = check.next_windows(datetime(2011, 2, 22), params)
+    return check.Outcome(any(d for d in drifts) or force, force, windows, trigger,
+                         datetime(2011, 2, 22), train, ev)
+
+
+def test_summary_title_names_first_drifted_week(params):
+    assert summary.title(outcome([False, True, True], params=params)) == \
+        "Retrain: drift detected in week of 2011-02-08"
+
+
+def test_summary_title_when_forced_without_drift_says_forced(params):
+    assert summary.title(outcome([False, False], force=True, params=params)) == \
+        "Retrain: forced on production data through 2011-02-21"
+
+
+def test_summary_markdown_no_drift_has_table_and_verdict(params):
+    text = summary.markdown(outcome([False, None], params=params), params, "abcd1234", "prod", 320)
+    assert text.startswith("## No drift: the deployed model stays, no retraining PR")
+    assert "| 2011-02-01 | 160 | no drift | – |" in text
+    assert "| 2011-02-08 | 160 | not decided |" in text
+    assert "Retraining moves" not in text
+
+
+def test_summary_markdown_drift_embeds_drift_report_without_local_images(params):
+    drift_md = "### Drift check\n\n![scores](plots/drift_scores.png)\n| column | method |\n"
+    text = summary.markdown(outcome([True], params=params), params, "abcd1234", "prod", 160, drift_md)
+    assert "| 2011-02-01 | 160 | **drift** | cnt: Wasserstein 0.59 ≥ 0.30 |" in text
+    assert "### Drift report, week of 2011-02-01" in text and "| column | method |" in text
+    assert "plots/drift_scores.png" not in text
+    assert "Retraining moves `windows.train`" in text
+
+
+def test_summary_plan_names_branch_after_model_and_never_skips_ci(params):
+    plan = summary.plan(outcome([False, True], params=params), params, "abcd1234", "prod",
+                        [{"url": "prod/a.parquet", "name": "a.parquet"}])
+    assert plan["retrain"]["branch"] == "retrain/abcd1234"
+    assert plan["retrain"]["base"] == params.monitor.base_branch
+    assert "[skip ci]" not in plan["retrain"]["message"]
+    assert plan["retrain"]["eval"]["end"] == "2011-02-22T00:00:00"
+    assert [w["drift"] for w in plan["windows"]] == [False, True]
+
+
+def test_summary_clip_keeps_bodies_under_github_limit():
+    text = summary.clip("row\n" * 40_000)
+    assert len(text) <= summary.BODY_LIMIT and text.endswith("_(truncated to fit GitHub's limit)_\n")
+
+
+def test_summary_outputs_and_step_summary_append_to_github_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "out"))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "sum"))
+    summary.set_outputs(drift="true", branch="retrain/x")
+    summary.add_summary("## hello")
+    summary.add_summary("second")
+    assert (tmp_path / "out").read_text() == "drift=true\nbranch=retrain/x\n"
+    assert (tmp_path / "sum").read_text() == "## hello\n\nsecond\n\n"
