@@ -131,11 +131,13 @@ def check(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model:
     features = {s.column: col[s.column] for s in specs}
 
     quality = None
-    if cur_pred is not None and target in current:
+    labeled = (cur_rows[target].notna().to_numpy() & ~np.isnan(cur_pred)
+               if cur_pred is not None and target in current else None)
+    if labeled is not None and labeled.sum() >= 2:  # actuals may still be missing for recent hours
         quality = Quality(
             metric=params.drift.quality.metric,
             reference=baseline or q.reference_quality(model, reference, params, ref_pred),
-            current=q.regression_metrics(cur_rows[target].to_numpy(dtype=float), cur_pred),
+            current=q.regression_metrics(cur_rows[target].to_numpy(dtype=float)[labeled], cur_pred[labeled]),
             reference_source=("given" if baseline else q.source(model, params)))
     return DriftResult(
         features=features,

@@ -1,0 +1,65 @@
+"""check(): settings errors, predictions it takes from the window, and partial actuals."""
+
+import numpy as np
+import pytest
+
+from staleguard.drift import check
+from staleguard.errors import ConfigError, DataError
+from staleguard.model import build_estimator
+from staleguard.params import load_params
+from tests.conftest import ROOT
+from tests.drift.conftest import window, with_drift, with_train
+
+
+@pytest.fixture(scope="module")
+def frames(hour, params):
+    ref = window(hour, params, "2011-01-01", "2011-01-29")
+    cur = window(hour, params, "2011-02-15", "2011-02-22")
+    return ref, cur
+
+
+def test_check_rejects_override_for_a_column_that_is_not_a_feature(frames, params):
+    with pytest.raises(ConfigError, match=r"drift\.columns names \['casual'\], which are not features"):
+        check(*frames, with_drift(params, columns={"casual": {"threshold": 0.3}}))
+
+
+def test_check_rejects_wasserstein_for_a_categorical_column(frames, params):
+    with pytest.raises(ConfigError, match=r"drift\.columns\.season\.method wasserstein is for numerical"):
+        check(*frames, with_drift(params, columns={"season": {"method": "wasserstein"}}))
+
+
+def test_params_reject_wasserstein_as_the_categorical_default(tmp_path):
+    text = (ROOT / "params.yaml").read_text().replace("categorical: {method: jensenshannon,",
+                                                      "categorical: {method: wasserstein,")
+    (tmp_path / "params.yaml").write_text(text)
+    with pytest.raises(ConfigError, match=r"params\.yaml: drift: Value error, categorical\.method wasser"):
+        load_params(tmp_path / "params.yaml")
+
+
+def test_check_model_that_cannot_predict_is_a_data_error(frames, params):
+    p = with_train(params, estimator="ridge")
+    ref, cur = frames
+    model = build_estimator(p.train, p.features).fit(ref[p.features.columns], ref["cnt"])
+    bad = cur.assign(temp=np.where(np.arange(len(cur)) == 3, np.nan, cur["temp"]))
+    with pytest.raises(DataError, match=r"current window: the model cannot predict these rows \(Input"):
+        check(ref, bad, p, model)
+
+
+def test_check_uses_logged_predictions_and_only_labeled_rows(frames, params):
+    """A window with serving's `prediction` column needs no model; hours without actuals are skipped."""
+    ref, cur = frames
+    logged = cur.assign(prediction=cur["cnt"] * 1.1)
+    logged.loc[:9, "cnt"] = np.nan
+    result = check(ref.assign(prediction=ref["cnt"]), logged, params)
+    assert result.prediction is not None and result.quality is not None
+    expected = float(np.mean(np.abs(logged["cnt"] - logged["prediction"]).dropna()))
+    assert result.quality.current["mae"] == pytest.approx(expected, abs=1e-4)
+    assert result.quality.reference["mae"] == 0
+    assert result.target.score > 0
+
+
+def test_check_without_model_or_actuals_measures_data_drift_only(frames, params):
+    ref, cur = frames
+    result = check(ref, cur.drop(columns="cnt"), params)
+    assert result.target is None and result.prediction is None and result.quality is None
+    assert len(result.features) == len(params.features.columns)
