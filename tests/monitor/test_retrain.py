@@ -48,12 +48,16 @@ def test_retrain_body_appends_new_metrics_and_branch_note(tmp_path: Path, monkey
     monkeypatch.chdir(tmp_path)
     (tmp_path / "reports").mkdir()
     (tmp_path / "reports" / "metrics.json").write_text(json.dumps({"mae": 20.5, "r2": 0.81}))
-    plan = {"batches": [{}, {}], "retrain": {"branch": "retrain/abcd1234", "eval": {
-        "start": "2011-02-22T00:00:00", "end": "2011-03-01T00:00:00"}}}
+    ev = {"start": "2011-02-22T00:00:00", "end": "2011-03-01T00:00:00"}
+    plan = {"batches": [{}, {}], "model_version": "abcd1234",
+            "windows": [{**ev, "quality": {"mae": 25.51, "r2": 0.7}}],
+            "retrain": {"branch": "retrain/abcd1234", "eval": ev}}
     text = retrain.body(plan, "## Retrain: drift detected in week of 2011-02-15\n")
     assert text.startswith("## Retrain: drift detected in week of 2011-02-15\n")
     assert "### Retrained model, evaluated on [2011-02-22, 2011-03-01)" in text
-    assert "| mae | 20.5 |" in text and "adds 2 production batch(es)" in text
+    assert "| metric | deployed `abcd1234` | retrained |" in text
+    assert "| mae | 25.51 | 20.5 |" in text and "| r2 | 0.7 | 0.81 |" in text
+    assert "adds 2 production batch(es)" in text
     assert "`retrain/abcd1234`" in text
 
 

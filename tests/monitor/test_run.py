@@ -28,12 +28,12 @@ def test_run_deployed_version_is_model_md5_prefix_from_lock(tmp_path: Path):
 
 def test_run_deployed_version_without_model_entry_says_run_repro(tmp_path: Path):
     (tmp_path / "dvc.lock").write_text("schema: '2.0'\nstages: {}\n")
-    with pytest.raises(ModelError, match=r"dvc.lock: no md5 for artifacts/model.skops; run `dvc repro`"):
+    with pytest.raises(ModelError, match=r"dvc.lock: no output 'artifacts/model.skops' with an md5"):
         run.deployed_version(tmp_path / "dvc.lock")
 
 
 def test_run_deployed_version_missing_lock_is_a_model_error(tmp_path: Path):
-    with pytest.raises(ModelError, match=r"dvc.lock: cannot read the deployed model's hash"):
+    with pytest.raises(ModelError, match=r"dvc.lock: not found; run `dvc repro` first"):
         run.deployed_version(tmp_path / "dvc.lock")
 
 

@@ -120,15 +120,22 @@ def body(plan: dict[str, Any], monitor_md: str) -> str:
     """The PR body: the monitor's summary and drift table, then the retrained model's metrics."""
     metrics = json.loads(paths.METRICS.read_text()) if paths.METRICS.exists() else {}
     ev = plan["retrain"]["eval"]
-    rows = [f"| {k} | {v} |" for k, v in metrics.items()]
+    deployed = next((w.get("quality") for w in plan.get("windows", [])
+                     if w["start"] == ev["start"] and w["end"] == ev["end"]), None) or {}
+    rows = [f"| {k} | {_num(deployed.get(k))} | {_num(v)} |" for k, v in metrics.items()]
     tail = ["", f"### Retrained model, evaluated on [{_stamp(ev['start'])}, {_stamp(ev['end'])})", "",
-            "| metric | value |", "|---|---:|", *rows, "",
+            f"| metric | deployed `{plan.get('model_version', '?')}` | retrained |", "|---|---:|---:|",
+            *rows, "",
             f"This PR adds {len(plan['batches'])} production batch(es) to `data/` "
             "(pushed to the DVC remote), moves the windows in `params.yaml`, and commits "
             "`dvc.lock` and the reports from `dvc repro`. The PR workflow compares it with the "
             "deployed model. Branch `" + plan["retrain"]["branch"] + "` is reused until it is "
             "merged or deleted: later monitor runs update it."]
     return summary.clip(monitor_md.rstrip("\n") + "\n" + "\n".join(tail) + "\n")
+
+
+def _num(value: float | None) -> str:
+    return "–" if value is None else f"{value:.4g}"
 
 
 def commit_onto(branch: str, message: str) -> str | None:

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from staleguard.data.schema import TIMESTAMP, read_raw
 from staleguard.data.windows import slice_window
-from staleguard.errors import DataError, ModelError
+from staleguard.errors import DataError
 from staleguard.io import write_json, write_text
 from staleguard.monitor import check, store, summary
 from staleguard.params import Params
@@ -28,16 +27,11 @@ SUMMARY = paths.REPORTS / "monitor.md"
 
 
 def deployed_version(lock: Path = LOCK) -> str:
-    """The deployed model's version: the first 8 hex of its md5 in dvc.lock."""
-    try:
-        stages = (yaml.safe_load(lock.read_text()) or {}).get("stages") or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise ModelError(f"{lock}: cannot read the deployed model's hash ({err})") from err
-    for stage in stages.values():
-        for out in stage.get("outs") or []:
-            if out.get("path") == paths.MODEL.as_posix() and out.get("md5"):
-                return str(out["md5"])[:8]
-    raise ModelError(f"{lock}: no md5 for {paths.MODEL}; run `dvc repro` and commit dvc.lock")
+    """The deployed model's id: the registry's 8-hex md5 prefix of artifacts/model.skops in
+    dvc.lock (the same id the prediction log records as `model_version`)."""
+    from staleguard.registry import current_hash
+
+    return current_hash(lock.parent)
 
 
 def read_new_batches(url: str, params: Params) -> tuple[list[store.BatchRef], list[pd.DataFrame]]:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from staleguard.monitor.check import Outcome
+from staleguard.monitor.check import Outcome, WindowCheck
 from staleguard.params import Params, Window
 
 BODY_LIMIT = 60_000  # GitHub rejects PR bodies and comments over 65,536 characters
@@ -39,7 +39,8 @@ def plan(outcome: Outcome, params: Params, model_version: str, store: str,
         "store": store,
         "batches": batches,
         "windows": [{"start": w.start.isoformat(), "end": w.end.isoformat(), "rows": w.rows,
-                     "drift": w.drift, "reasons": w.reasons} for w in outcome.windows],
+                     "drift": w.drift, "reasons": w.reasons, "quality": _quality(w)}
+                    for w in outcome.windows],
         "trigger": outcome.trigger.label if outcome.trigger else None,
         "retrain": {
             "branch": f"retrain/{model_version}",
@@ -51,6 +52,12 @@ def plan(outcome: Outcome, params: Params, model_version: str, store: str,
             "eval": _w(outcome.eval),
         },
     }
+
+
+def _quality(window: WindowCheck) -> dict[str, float] | None:
+    """The deployed model's metrics on the window, when the drift check measured them."""
+    quality = getattr(window.result, "quality", None)
+    return dict(quality.current) if quality is not None and quality.current else None
 
 
 def _verdict(drift: bool | None) -> str:
