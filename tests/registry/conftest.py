@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -45,9 +46,13 @@ def sh(repo: Path, *cmd: str) -> str:
 
 
 def commit_seed(repo: Path, seed: int) -> str:
+    """Reproduce and push in-process (DVC's Python API: no CLI start-up per call), then commit."""
+    from dvc.repo import Repo
+
     (repo / "params.yaml").write_text(PARAMS.format(seed=seed))
-    sh(repo, "dvc", "repro", "-q")
-    sh(repo, "dvc", "push", "-q")
+    with contextlib.chdir(repo), Repo(str(repo)) as dvc_repo:  # DVC resolves some paths from the cwd
+        dvc_repo.reproduce()
+        dvc_repo.push()
     sh(repo, "git", "add", "-A")
     sh(repo, "git", "commit", "-qm", f"model seed {seed}")
     return sh(repo, "git", "rev-parse", "HEAD")
@@ -62,8 +67,11 @@ def two_versions(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sh(repo, "git", "init", "-q", "-b", "main")
     sh(repo, "git", "config", "user.name", "t")
     sh(repo, "git", "config", "user.email", "t@t")
-    sh(repo, "dvc", "init", "-q")
-    sh(repo, "dvc", "remote", "add", "-d", "local", str(root / "remote"))
+    from dvc.repo import Repo
+
+    Repo.init(str(repo)).close()
+    config = "[core]\n    remote = local\n    analytics = false\n"
+    (repo / ".dvc" / "config").write_text(config + f"['remote \"local\"']\n    url = {root / 'remote'}\n")
     (repo / "make.py").write_text(MAKE)
     (repo / "dvc.yaml").write_text(DVC_YAML)
     commit_seed(repo, 1)

@@ -11,6 +11,8 @@ from staleguard.registry.actions import stale_stages
 from staleguard.registry.tags import lock_md5
 from tests.registry.conftest import sh
 
+pytestmark = pytest.mark.xdist_group("registry")  # one worker builds the two-version repo once
+
 
 def md5_at(repo, rev):
     return lock_md5(sh(repo, "git", "show", f"{rev}:dvc.lock"))

@@ -1,11 +1,15 @@
 """The app in-process (TestClient): request limits, the thread-pool path, and its predictions."""
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from staleguard.model import load_model
 from staleguard.serve.app import INLINE_ROWS, create_app
+from staleguard.serve.predlog import predictions_url
 
 
 @pytest.fixture
@@ -35,3 +39,13 @@ def test_predict_refuses_more_than_max_rows_and_empty_lists(client, row):
 def test_predict_refuses_extra_fields_naming_them(client, row):
     resp = client.post("/predict", json={**row, "registered": 12})
     assert resp.status_code == 422 and "registered" in resp.json()["message"]
+
+
+def test_lifespan_shutdown_flushes_the_prediction_log(params, model_file, tmp_path, row):
+    lazy = params.model_copy(update={"serve": params.serve.model_copy(update={"flush_seconds": 600})})
+    folder = Path(predictions_url(str(tmp_path / "store")))
+    with TestClient(create_app(lazy, str(model_file), str(tmp_path / "store"))) as c:
+        assert c.post("/predict", json=row).status_code == 200
+        assert not folder.exists()  # below flush_rows, 600 s: nothing written yet
+    files = list(folder.glob("*.parquet"))
+    assert len(files) == 1 and pd.read_parquet(files[0])["hr"].tolist() == [row["hr"]]

@@ -17,7 +17,6 @@ import pytest
 import yaml
 
 from staleguard.monitor import store
-from staleguard.serve.predlog import predictions_url
 from tests.conftest import free_port, wait_for_http
 from tests.serve.conftest import ROOT
 
@@ -123,14 +122,3 @@ def test_server_openapi_schema_fuzzed_by_schemathesis_has_no_server_errors(serve
                           capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "Tested: 4" in proc.stdout  # /predict, /actuals, /health, /model
-
-
-def test_server_flushes_the_prediction_log_on_shutdown(tmp_path, model_file, row):
-    with serving(tmp_path, model_file) as (url, proc):
-        assert call(f"{url}/predict", row)[0] == 200
-        assert not Path(predictions_url(str(tmp_path / "store"))).exists()  # below flush_rows, 600 s
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
-    files = list(Path(predictions_url(str(tmp_path / "store"))).glob("*.parquet"))
-    assert len(files) == 1
-    assert pd.read_parquet(files[0])["hr"].tolist() == [row["hr"]]
