@@ -115,10 +115,10 @@ def test_server_actuals_turn_logged_predictions_into_a_labeled_store_batch(serve
 
 
 def test_server_openapi_schema_fuzzed_by_schemathesis_has_no_server_errors(server):
-    url, _ = server
+    url, tmp = server
     proc = subprocess.run(["schemathesis", "run", f"{url}/openapi.json", "--checks", "not_a_server_error",
                            "--max-examples", "15", "--phases", "examples,coverage,fuzzing",
                            "--no-color", "--seed", "1"],
-                          capture_output=True, text=True, timeout=240)
+                          capture_output=True, text=True, timeout=240, cwd=tmp)  # its cache goes to cwd
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "Tested: 4" in proc.stdout  # /predict, /actuals, /health, /model
