@@ -37,6 +37,11 @@ class Version:
         return self.md5[:8]
 
 
+def _in(repo: Path | str) -> str:
+    """Message prefix naming the repository, unless it is the current directory."""
+    return "" if str(repo) in (".", "") else f"{repo}: "
+
+
 @contextmanager
 def gto_errors(repo: Path | str) -> Iterator[None]:
     """GTO's exceptions → one-line ModelErrors naming the repo."""
@@ -45,13 +50,13 @@ def gto_errors(repo: Path | str) -> Iterator[None]:
     try:
         yield
     except GTOException as err:
-        raise ModelError(f"{repo}: model registry: {err}") from err
+        raise ModelError(f"{_in(repo)}model registry: {err}") from err
 
 
 def git(repo: Path | str, *args: str) -> str:
     proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True)
     if proc.returncode != 0:
-        raise ModelError(f"{repo}: git {' '.join(args)} failed: {proc.stderr.strip() or proc.returncode}")
+        raise ModelError(f"{_in(repo)}git {' '.join(args)} failed: {proc.stderr.strip() or proc.returncode}")
     return proc.stdout
 
 
@@ -118,7 +123,7 @@ def find_version(version: str, repo: Path | str = ".") -> Version:
         raise ModelError(f"{version!r} is not a model version; expected e.g. 'v0.0.3' or 'model@v0.0.3'")
     found = [v for v in versions(repo) if v.version == match[1]]
     if not found:
-        raise ModelError(f"{repo}: model version {match[1]} is not registered; "
+        raise ModelError(f"{_in(repo)}model version {match[1]} is not registered; "
                          "see `staleguard registry show`")
     return found[0]
 
@@ -151,7 +156,7 @@ def version_in_stage(stage: str = STAGE, repo: Path | str = ".") -> Version:
     """The version `stage` points at (see `stage_assignment`)."""
     held = stage_assignment(stage, repo)
     if held is None:
-        raise ModelError(f"{repo}: no model version is at stage {stage!r}; run `staleguard registry "
+        raise ModelError(f"{_in(repo)}no model version is at stage {stage!r}; run `staleguard registry "
                          "promote` or pass a version or a .skops path")
     return find_version(held[0], repo)
 
