@@ -49,3 +49,9 @@ def test_lifespan_shutdown_flushes_the_prediction_log(params, model_file, tmp_pa
         assert not folder.exists()  # below flush_rows, 600 s: nothing written yet
     files = list(folder.glob("*.parquet"))
     assert len(files) == 1 and pd.read_parquet(files[0])["hr"].tolist() == [row["hr"]]
+
+
+def test_422_message_lists_only_the_offending_fields(client, row):
+    resp = client.post("/predict", json=[{**row, "hr": 99}, {**row, "temp": -1}])
+    assert resp.json()["message"] == "invalid input: hr, temp"
+    assert client.post("/predict", json=[1]).json()["message"] == "invalid input: body"

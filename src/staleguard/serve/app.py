@@ -56,7 +56,9 @@ LogDep = Annotated[PredictionLog, Depends(get_log)]
 
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     """FastAPI's 422 body plus one readable line that names each offending field."""
-    fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")} - {"body"})
+    branches = {"body", "Row", "list[Row]", "Actual", "list[Actual]"}  # union labels, not fields
+    fields = sorted({e["loc"][-1] for e in exc.errors()
+                     if e.get("loc") and isinstance(e["loc"][-1], str)} - branches)
     detail = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in exc.errors()]
     message = "invalid input: " + (", ".join(fields) if fields else "body")
     return JSONResponse(status_code=422, content={"message": message, "detail": detail})
