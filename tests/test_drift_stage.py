@@ -31,21 +31,26 @@ def test_drift_stage_runs_in_dvc_repro_html_opens_cleanly_and_cli_validates(proj
 
 
 def check_cli_on_batches(project, env, tmp_path):
-    """`staleguard drift --current FOLDER` sets $GITHUB_OUTPUT; a bad batch: exit 1, one line, no output."""
-    week = pd.read_parquet(project / "artifacts/prepared/eval.parquet")
+    """`staleguard drift --current FOLDER` on a drifted window: exit 0, drift=true in $GITHUB_OUTPUT.
+    A bad batch: exit 1, one line naming it, no output."""
+    ts = pd.to_datetime(pd.read_csv(project / "data/hour.csv", usecols=["dteday"])["dteday"])
+    june = pd.read_csv(project / "data/hour.csv")[(ts >= "2011-06-01") & (ts < "2011-06-15")]
+    june.insert(0, "timestamp", pd.to_datetime(june["dteday"]) + pd.to_timedelta(june["hr"], unit="h"))
+    june = june.drop(columns=["instant", "dteday", "casual", "registered"])
     batches = tmp_path / "batches"
     batches.mkdir()
-    week.iloc[:80].to_parquet(batches / "1.parquet", index=False)
-    week.iloc[80:].to_csv(batches / "2.csv", index=False)
+    june.iloc[:150].to_parquet(batches / "1.parquet", index=False)
+    june.iloc[150:].to_csv(batches / "2.csv", index=False)
     gh = tmp_path / "github_output"
     proc = run(["staleguard", "drift", "--current", str(batches), "--out", str(tmp_path / "ok")], project,
                {**env, "GITHUB_OUTPUT": str(gh)})
-    assert proc.stdout.startswith("drift: ")
+    assert proc.stdout.startswith("drift: drift (")
     doc = json.loads((tmp_path / "ok/drift.json").read_text())
-    assert gh.read_text() == f"drift={str(doc['drift']).lower()}\n"
-    assert doc["rows"]["current"] == len(week)
+    assert doc["drift"] is True and doc["reasons"]
+    assert gh.read_text() == "drift=true\n"
+    assert doc["rows"]["current"] == len(june)
 
-    week.drop(columns="temp").to_csv(batches / "3.csv", index=False)
+    june.drop(columns="temp").to_csv(batches / "3.csv", index=False)
     bad = run(["staleguard", "drift", "--current", str(batches), "--out", str(tmp_path / "bad")], project,
               env, check=False)
     assert bad.returncode == 1
