@@ -4,6 +4,7 @@ Schemas are generated from params.yaml (serve/schema.py), so routes are built in
 Predictions are logged to the production store by a background writer (serve/predlog.py).
 """
 
+import gc
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -118,6 +119,8 @@ def create_app(params: Params, model_spec: str, store_url: str, loaded: LoadedMo
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.model = loaded or load(model_spec, params, repo)
+        gc.collect()
+        gc.freeze()  # the model and imports never die: keep them out of GC scans (p99 latency)
         app.state.log = PredictionLog(store_url, params, params.serve.flush_rows,
                                       params.serve.flush_seconds).start()
         try:
