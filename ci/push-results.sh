@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# PR job: commit the run's results (dvc.lock and the committed, cache:false outputs such as
-# reports/metrics.json) back to the PR branch, so what is merged is what was reviewed.
+# PR job: commit the run's results (dvc.lock and the `cache: false` outputs under reports/,
+# e.g. metrics.json, plot data, drift.json) back to the PR branch, so what is merged is what
+# was reviewed, and the next run skips every unchanged stage.
 # The outputs themselves were pushed to the DVC remote before this step.
 #
 # env: HEAD_REF (PR branch), HEAD_SHA (its head commit), PUSH_TOKEN (contents: write; optional
@@ -9,14 +10,17 @@
 set -euo pipefail
 : "${HEAD_REF:?HEAD_REF (the PR branch) is required}" "${HEAD_SHA:?HEAD_SHA is required}"
 
-if [[ -z "$(git status --porcelain --untracked-files=no -- dvc.lock reports)" ]]; then
+# Changed tracked files (also when DVC's autostage staged them) and new, not ignored files:
+# the `cache: false` outputs live in git; the cached ones are on the DVC remote already.
+keep="$(mktemp -d)"
+{ git diff --name-only --diff-filter=d HEAD -- dvc.lock reports
+  git ls-files --others --exclude-standard -- reports; } | sort -u > "$keep/files"
+if [[ ! -s "$keep/files" ]]; then
   echo "results unchanged: nothing to commit back to $HEAD_REF"
   exit 0
 fi
 
 # The checkout is the PR's merge commit; the results commit goes on top of the PR head.
-keep="$(mktemp -d)"
-git diff --name-only HEAD -- dvc.lock reports > "$keep/files"
 tar -cf "$keep/results.tar" -T "$keep/files"
 git checkout -q -f -B "$HEAD_REF" "$HEAD_SHA"
 tar -xf "$keep/results.tar"

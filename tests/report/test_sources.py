@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -70,14 +68,16 @@ def test_drift_outputs_are_empty_without_the_drift_stage(tmp_path):
     assert found["json"]["share"] == 0.1 and found["plots"] == []
 
 
-def test_report_pr_cli_fails_in_one_line_on_a_missing_base(repo):
-    proc = subprocess.run([sys.executable, "-m", "staleguard.cli", "--params",
-                           str(Path(__file__).resolve().parents[2] / "params.yaml"), "report",
-                           "pr", "--base", "nope", "--output", "r.md"],
-                          capture_output=True, text=True)
-    assert proc.returncode == 1
-    assert proc.stderr.startswith("staleguard: error: --base 'nope': no such git ref here")
-    assert len(proc.stderr.strip().splitlines()) == 1
+def test_report_pr_cli_fails_in_one_line_on_a_missing_base(repo, capsys):
+    from staleguard.cli import main
+
+    params = Path(__file__).resolve().parents[2] / "params.yaml"
+    code = main(["--params", str(params), "report", "pr", "--base", "nope", "--output", "r.md"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("staleguard: error: --base 'nope': no such git ref here")
+    assert len(err.strip().splitlines()) == 1
+    assert not (repo / "r.md").exists()
 
 
 def test_report_pr_without_pipeline_outputs_says_to_run_repro(repo):

