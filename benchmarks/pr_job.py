@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import resource
 import shutil
 import sys
 import tempfile
@@ -58,6 +60,13 @@ def step_times(output: str) -> dict[str, float]:
     return times
 
 
+def children_cpu() -> float:
+    """User + system CPU seconds of finished child processes: steadier than wall time on a
+    shared machine."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--keep", type=Path)
@@ -70,10 +79,12 @@ def main() -> None:
         act_repo = root / "act"
         shutil.copytree(seed_repo, act_repo / "repo")
         open_pr(act_repo / "repo", act_repo, args.n_est)
+        cpu0 = children_cpu()
         start = time.perf_counter()
         result = run_act(act_repo / "repo", act_repo, "pull_request", "pr.yml",
                          pr_event(act_repo / "repo", 7, HEAD), env=env)
         whole = time.perf_counter() - start
+        cpu = children_cpu() - cpu0
         if result.jobs != {"report": "success"}:
             sys.exit(str(result))
         times = step_times(result.output)
@@ -88,7 +99,8 @@ def main() -> None:
             run(cmd, bare_repo / "repo", env)
             bare += time.perf_counter() - t
         total = sum(job.values())
-        print(f"PR job under act, n_est 100 → {args.n_est} (act run {whole:.1f} s in all):")
+        print(f"PR job under act, n_est 100 → {args.n_est} (act run {whole:.1f} s wall, "
+              f"{cpu:.1f} s CPU; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):")
         for name, secs in job.items():
             print(f"  {name:<20} {secs:6.1f} s")
         print(f"  {'dvc pull → comment':<20} {total:6.1f} s  (DESIGN target: under 60 s)")

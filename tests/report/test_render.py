@@ -8,7 +8,7 @@ import pytest
 
 from staleguard.report.champion import Duel
 from staleguard.report.markdown import GITHUB_LIMIT
-from staleguard.report.pr import Context, artifact_url, base_name, render
+from staleguard.report.render import Context, artifact_url, base_name, render
 
 METRICS = {"mae": 13.5832, "rmse": 20.7535, "r2": 0.8564, "mape": 0.3672}
 PR_METRICS = {"mae": 13.6861, "rmse": 20.9131, "r2": 0.8542, "mape": 0.3581}
