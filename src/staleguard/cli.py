@@ -66,6 +66,13 @@ def cmd_registry_check(args: argparse.Namespace) -> None:
     print("registry check: dvc.lock is up to date with the code, params and data")
 
 
+def cmd_registry_pull(args: argparse.Namespace) -> None:
+    from staleguard import registry
+
+    stages = registry.pull()
+    print(f"registry pull: outputs of {', '.join(stages)} and their upstream fetched by dvc.lock hashes")
+
+
 def cmd_registry_register(args: argparse.Namespace) -> None:
     from staleguard import registry
 
@@ -145,7 +152,9 @@ def cmd_predict(args: argparse.Namespace) -> None:
 def _add_registry_and_serving(sub: argparse._SubParsersAction) -> None:
     reg = sub.add_parser("registry", help="model versions and stages (GTO git tags + DVC)").add_subparsers(
         dest="registry_command", required=True, metavar="action")
-    reg.add_parser("check", help="fail if dvc.lock is out of date (deploy never retrains)"
+    reg.add_parser("pull", help="dvc pull the model, its metrics and their upstream, by dvc.lock hashes"
+                   ).set_defaults(handler=cmd_registry_pull)
+    reg.add_parser("check", help="fail if dvc.lock is out of date for the model or its metrics"
                    ).set_defaults(handler=cmd_registry_check)
     p = reg.add_parser("register", help="register the model in dvc.lock at HEAD as a new version")
     p.add_argument("--no-check", action="store_true", help="skip the dvc.lock freshness check")

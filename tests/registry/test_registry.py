@@ -147,3 +147,25 @@ def test_cli_promote_unregistered_model_says_register_first(repo, monkeypatch, c
     monkeypatch.chdir(repo)
     assert cli.main(["registry", "promote"]) == 1
     assert "not registered; run `staleguard registry register` first" in capsys.readouterr().err
+
+
+def test_deployed_stages_are_the_ones_writing_the_model_and_metrics(repo, tmp_path):
+    from tests.serve.conftest import ROOT
+
+    assert registry.deployed_stages(ROOT) == ["train", "evaluate"]
+    assert registry.deployed_stages(repo) == ["train"]
+    (tmp_path / "dvc.yaml").write_text("stages:\n  other:\n    cmd: echo\n    outs: [x.txt]\n")
+    with pytest.raises(ModelError, match=r"no stage writes \['artifacts/model\.skops', 'reports/metrics"):
+        registry.deployed_stages(tmp_path)
+
+
+def test_pull_fetches_the_deployed_outputs_by_hash(repo):
+    shutil.rmtree(repo / ".dvc" / "cache")
+    shutil.rmtree(repo / "artifacts")
+    assert registry.pull(repo) == ["train"]
+    assert hashlib.md5((repo / "artifacts" / "model.skops").read_bytes()).hexdigest() == md5_at(repo, "HEAD")
+    sh(repo, "dvc", "remote", "modify", "local", "url", str(repo.parent / "nowhere"))
+    shutil.rmtree(repo / ".dvc" / "cache")
+    shutil.rmtree(repo / "artifacts")
+    with pytest.raises(ModelError, match="dvc pull --with-deps train failed"):
+        registry.pull(repo)

@@ -5,7 +5,7 @@ helpers other features use to name a model: a registry version (`v0.0.3`) or the
 artifacts/model.skops from dvc.lock (what the prediction log records as `model_version`).
 """
 
-from staleguard.registry.actions import Outcome, check_lock, promote, register, show
+from staleguard.registry.actions import Outcome, check_lock, deployed_stages, promote, pull, register, show
 from staleguard.registry.card import card
 from staleguard.registry.files import ResolvedModel, fetch, file_md5, resolve
 from staleguard.registry.tags import (
@@ -24,6 +24,7 @@ from staleguard.registry.tags import (
 
 __all__ = [
     "ARTIFACT", "STAGE", "Outcome", "ResolvedModel", "Version", "card", "check_lock", "current_hash",
-    "current_md5", "current_version", "fetch", "file_md5", "find_version", "hash_for_version",
-    "promote", "register", "resolve", "show", "version_for_hash", "version_in_stage", "versions",
+    "current_md5", "current_version", "deployed_stages", "fetch", "file_md5", "find_version",
+    "hash_for_version", "promote", "pull", "register", "resolve", "show", "version_for_hash",
+    "version_in_stage", "versions",
 ]

@@ -11,6 +11,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from staleguard.errors import ModelError
 from staleguard.registry.tags import (
     ARTIFACT,
@@ -24,6 +26,7 @@ from staleguard.registry.tags import (
     stage_assignment,
     versions,
 )
+from staleguard.stages import paths
 
 
 @dataclass(frozen=True)
@@ -51,12 +54,48 @@ def stale_stages(status: dict) -> list[str]:
     return lines
 
 
-def check_lock(repo: Path | str = ".") -> None:
-    """Fail unless every stage matches dvc.lock: deploy ships what was reviewed and never retrains."""
-    proc = subprocess.run(["dvc", "status", "--json"], cwd=repo, capture_output=True, text=True)
+DEPLOYED = (paths.MODEL, paths.METRICS)  # what a deploy ships: the model and the metrics on its card
+
+
+def deployed_stages(repo: Path | str = ".", files: tuple[Path, ...] = DEPLOYED) -> list[str]:
+    """The dvc.yaml stages that write `files`; with `--with-deps`, DVC adds everything upstream.
+
+    (DVC expands --with-deps only for stage targets, not for output paths.)"""
+    source = Path(repo) / "dvc.yaml"
+    try:
+        doc = yaml.safe_load(source.read_text()) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise ModelError(f"{source}: cannot read the pipeline ({err})") from err
+    wanted = {f.as_posix() for f in files}
+    names = []
+    for name, stage in (doc.get("stages") or {}).items():
+        entries = [*(stage.get("outs") or []), *(stage.get("metrics") or []), *(stage.get("plots") or [])]
+        if wanted & {next(iter(e)) if isinstance(e, dict) else str(e) for e in entries}:
+            names.append(name)
+    if not names:
+        raise ModelError(f"{source}: no stage writes {sorted(wanted)}; the registry deploys those files")
+    return names
+
+
+def _dvc(repo: Path | str, *args: str) -> str:
+    proc = subprocess.run(["dvc", *args], cwd=repo, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise ModelError(f"dvc status failed in {repo}: {proc.stderr.strip().splitlines()[-1:]}")
-    status = json.loads(proc.stdout or "{}")
+        lines = [ln for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
+        raise ModelError(f"dvc {' '.join(args)} failed: {lines[-1] if lines else proc.returncode}")
+    return proc.stdout
+
+
+def pull(repo: Path | str = ".") -> list[str]:
+    """Fetch, by the hashes in dvc.lock, the model, its metrics and everything upstream of them."""
+    stages = deployed_stages(repo)
+    _dvc(repo, "pull", "--with-deps", *stages)
+    return stages
+
+
+def check_lock(repo: Path | str = ".") -> None:
+    """Fail unless the stages behind the model and its metrics match dvc.lock: deploy ships what was
+    reviewed and never retrains. Stages that feed neither (a report-only stage) do not block it."""
+    status = json.loads(_dvc(repo, "status", "--json", "--with-deps", *deployed_stages(repo)) or "{}")
     if status:
         raise ModelError("dvc.lock is out of date (" + " | ".join(stale_stages(status)) + "); run "
                          "`dvc repro` and commit dvc.lock in the pull request: deploy never retrains")
