@@ -279,5 +279,7 @@ def test_monitor_workflow_is_serialised_weekly_and_least_privilege():
     steps = {s.get("id") or s.get("name"): s for s in doc["jobs"]["monitor"]["steps"]}
     retrain = steps["Retrain, then open or update the retraining PR"]
     assert "steps.decide.outputs.drift == 'true'" in retrain["if"]
-    assert "REPO_TOKEN" in retrain["env"] and "--dry-run" in steps["decide"]["run"]
+    assert "REPO_TOKEN" in retrain["env"] and "env.DRY_RUN != 'true'" in retrain["if"]
+    assert "args=(--dry-run)" in steps["decide"]["run"] and "args+=(--force)" in steps["decide"]["run"]
+    assert doc["jobs"]["monitor"]["env"]["FORCE"] == "${{ inputs.force && 'true' || 'false' }}"
     assert all("REPO_TOKEN" not in str(s.get("env", {})) for k, s in steps.items() if s is not retrain)
