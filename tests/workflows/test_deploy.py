@@ -62,6 +62,14 @@ def test_deploy_tags_version_and_prod_and_publishes_one_release(repo, tmp_path):
         assert expected in call["notes"], (expected, call["notes"])
     assert call["files"] == ["artifacts/model.json", "reports/metrics.json"]
 
+    # a second push with the same model (on GitHub the checkout brings origin's tags along)
+    git(repo, "fetch", "-q", "origin", "--tags")
+    again = deploy(repo, tmp_path)
+    assert again.code == 0 and again.jobs == {"deploy": "success"}, again
+    assert "already registered as model@v0.0.1" in again.output
+    assert origin_tags(tmp_path / "origin.git") == ["model#prod#1", "model@v0.0.1"]
+    assert len(gh_calls(tmp_path)) == 1
+
 
 def test_deploy_with_stale_dvc_lock_fails_and_tags_nothing(repo, tmp_path):
     params = repo / "params.yaml"
