@@ -26,8 +26,8 @@ def workflow_env(home: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def seeded(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    """A template copy whose main ran the pipeline up to `evaluate` and pushed it to a local
-    DVC remote (main's drift stage is left out: the PR run computes its own drift).
+    """A template copy whose main ran the whole pipeline (`dvc repro`, committed) and pushed
+    it to a local DVC remote. The pr and deploy workflow tests start from it.
 
     Built once per test session (30-60 s), shared by the xdist workers through a file lock:
     `xdist_group` cannot keep these tests on one worker here (pytest 9 ignores the node-id
@@ -53,7 +53,7 @@ def build_seed(root: Path) -> Path:
     repo = copy_worktree(root / "repo")
     add_dvc_remote(repo, root / "remote", env)
     run(["staleguard", "data", "fetch"], repo, env)
-    run(["dvc", "repro", "-q", "evaluate"], repo, env)
+    run(["dvc", "repro", "-q"], repo, env)
     run(["dvc", "push", "-q"], repo, env)
     commit_all(repo, "main: pipeline results", RESULTS)
     return root
