@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import run
+from tests.conftest import copy_worktree, run
 from tests.workflows.conftest import clone_seed, workflow_env
 from tests.workflows.harness import (
     add_dvc_remote,
@@ -131,3 +131,18 @@ def test_pr_workflow_explains_fork_prs_in_the_job_summary(seeded, tmp_path):
     assert (result.code, result.jobs) == (0, {"fork": "success"}), result
     assert "fork `fork-owner/staleguard`" in result.output
     assert cml_calls(tmp_path) == []
+
+
+def test_pr_workflow_without_a_remote_bootstraps_and_says_nothing_is_persisted(tmp_path):
+    repo = copy_worktree(tmp_path / "repo")  # fresh from the template: no DVC remote
+    origin = open_pr(repo, tmp_path, n_est=10)
+    head = git(repo, "rev-parse", HEAD)
+    result = run_act(repo, tmp_path, "pull_request", "pr.yml", pr_event(repo, 7, HEAD),
+                     env=workflow_env(tmp_path / "home"))
+    assert (result.code, result.jobs) == (0, {"report": "success"}), result
+    assert "No DVC remote configured: bootstrapping the data" in result.output
+    (call,) = cml_calls(tmp_path)
+    assert "results are **not persisted**" in call["markdown"]
+    assert "| `train.n_est` | 100 | 10 |" in call["markdown"]
+    assert "The `main` model is not available" in call["markdown"]
+    assert git(repo, "--git-dir", str(origin), "rev-parse", HEAD) == head  # nothing pushed back
