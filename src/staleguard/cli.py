@@ -10,13 +10,17 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from staleguard.errors import StaleguardError
+
+if TYPE_CHECKING:
+    from staleguard.params import Params
 
 Handler = Callable[[argparse.Namespace], int | None]
 
 
-def _params(args: argparse.Namespace):  # noqa: ANN202 - Params, imported lazily
+def _params(args: argparse.Namespace) -> Params:
     from staleguard.params import load_params
 
     return load_params(args.params)
