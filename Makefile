@@ -41,7 +41,8 @@ lint: $(STAMP)
 	$(BIN)/zizmor --offline -q .
 
 bench: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/pipeline.py
+	@export PATH="$(CURDIR)/$(BIN):$$PATH"; \
+	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python "$$b"; done
 
 clean:
 	rm -rf $(VENV) artifacts .pytest_cache
