@@ -37,6 +37,18 @@ def test_model_seed_makes_training_deterministic():
     np.testing.assert_array_equal(*preds)
 
 
+@pytest.mark.parametrize("name", ["random_forest", "ridge"])
+def test_save_model_same_training_same_bytes(tmp_path, name):
+    """Equal trainings must hash equally, or every fresh `dvc repro` rewrites dvc.lock."""
+    x = frame()
+    for out in ("a", "b"):  # two fits: other objects at other addresses, as in two processes
+        model = build_estimator(TrainParams(estimator=name, n_est=5, seed=1), FEATURES)
+        save_model(model.fit(x, x["hr"]), tmp_path / f"{out}.skops", {})
+    assert (tmp_path / "a.skops").read_bytes() == (tmp_path / "b.skops").read_bytes()
+    with zipfile.ZipFile(tmp_path / "a.skops") as archive:
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
 def test_load_model_refuses_a_pickle(tmp_path):
     path = tmp_path / "model.skops"
     path.write_bytes(pickle.dumps({"a": 1}))

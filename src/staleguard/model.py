@@ -6,7 +6,9 @@ and numpy types, so a model file pulled from a remote cannot execute arbitrary c
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +50,62 @@ def save_model(model: Any, path: Path, meta: dict[str, Any]) -> None:
     import skops.io as sio
 
     with atomic_path(path) as tmp:
-        sio.dump(model, tmp)
+        tmp.write_bytes(canonical_skops(sio.dumps(model)))
     write_json(meta_path(path), meta)
+
+
+def canonical_skops(data: bytes) -> bytes:
+    """The same skops archive with stable bytes: same model in, same file (and DVC hash) out.
+
+    skops names its nodes and array files after `id()` (memory addresses) and stamps the zip
+    entries with the current time, so every save of an identical model hashed differently and a
+    fresh clone's `dvc repro` rewrote `dvc.lock`. Ids are renumbered in the order the schema
+    lists them and entries get a fixed timestamp.
+    """
+    src = zipfile.ZipFile(io.BytesIO(data))
+    schema = json.loads(src.read("schema.json"))
+    order: dict[int, int] = {}
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("__id__"), int):
+                order.setdefault(node["__id__"], len(order) + 1)
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    def rename(name: str) -> str:
+        stem, dot, ext = name.partition(".")
+        return f"{order[int(stem)]}{dot}{ext}" if stem.isdigit() and int(stem) in order else name
+
+    def rewrite(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {key: rewrite(value) for key, value in node.items()}
+            if isinstance(node.get("__id__"), int):
+                out["__id__"] = order[node["__id__"]]
+            if isinstance(node.get("file"), str):
+                out["file"] = rename(node["file"])
+            return out
+        if isinstance(node, list):
+            return [rewrite(value) for value in node]
+        return node
+
+    collect(schema)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as dst:
+        entries = {rename(i.filename): (i, src.read(i))
+                   for i in src.infolist() if i.filename != "schema.json"}
+        entries["schema.json"] = (src.getinfo("schema.json"),
+                                  json.dumps(rewrite(schema), indent=2).encode())
+        for name in sorted(entries):
+            info, payload = entries[name]
+            fixed = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = info.compress_type
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, payload)
+    return buffer.getvalue()
 
 
 def meta_path(path: Path) -> Path:
