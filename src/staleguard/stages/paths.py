@@ -6,6 +6,7 @@ PREPARED = Path("artifacts/prepared")
 TRAIN_SET = PREPARED / "train.parquet"
 EVAL_SET = PREPARED / "eval.parquet"
 MODEL = Path("artifacts/model.skops")
+REFERENCE_SUMMARY = Path("artifacts/reference.json")  # the training window summarised (docs/scale.md)
 REPORTS = Path("reports")
 METRICS = REPORTS / "metrics.json"
 PLOTS = REPORTS / "plots"

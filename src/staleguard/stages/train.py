@@ -34,4 +34,14 @@ def main(params: Params) -> None:
     frame = pd.read_parquet(paths.TRAIN_SET)
     model = train(frame, params)
     save_model(model, paths.MODEL, model_meta(params, frame))
-    print(f"train: {params.train.estimator} on {len(frame)} rows → {paths.MODEL}")
+    write_reference_summary(frame, params, model)
+    print(f"train: {params.train.estimator} on {len(frame)} rows → {paths.MODEL}, {paths.REFERENCE_SUMMARY}")
+
+
+def write_reference_summary(frame: pd.DataFrame, params: Params, model: Any) -> None:
+    """The reference summary (frozen bins, counts, the model's predictions and out-of-sample
+    quality) that windows of any size are compared with; tracked with the model."""
+    from staleguard.scale import io
+    from staleguard.scale.check import reference_summary
+
+    io.write(paths.REFERENCE_SUMMARY, reference_summary(frame, params, model), reference=True)
