@@ -1,0 +1,101 @@
+"""pandas, DuckDB and Spark give the same summary of the same Parquet rows."""
+
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from staleguard.errors import ConfigError, DataError
+from staleguard.scale import engines
+from staleguard.scale.summary import freeze
+from tests.scale.test_summary import _same
+
+
+def _java_ok() -> bool:
+    java = shutil.which("java")
+    if not java:
+        return False
+    out = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
+    try:
+        major = int(out.split('"')[1].split(".")[0])
+    except (IndexError, ValueError):
+        return False
+    return major >= 17
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    rng = np.random.default_rng(5)
+    root = tmp_path_factory.mktemp("store")
+    frames = []
+    for k in range(3):
+        n = 20_000
+        f = pd.DataFrame({
+            "timestamp": pd.date_range("2012-01-01", periods=n, freq="min") + pd.Timedelta(days=30 * k),
+            "temp": rng.integers(2, 98, n) / 100, "hr": rng.integers(0, 24, n).astype(np.int64),
+            "season": rng.integers(1, 5, n).astype(np.int64), "cnt": rng.poisson(180, n).astype(float),
+            "prediction": rng.normal(180, 40, n)})
+        f.loc[f.index % 11 == 0, "cnt"] = np.nan
+        f.to_parquet(root / f"part-{k}.parquet", index=False)
+        frames.append(f)
+    layout = freeze(frames[0].iloc[:3000], {"temp": "numerical", "hr": "numerical", "season": "categorical",
+                                            "cnt": "numerical", "prediction": "numerical"}, target="cnt")
+    return root, layout, pd.concat(frames, ignore_index=True)
+
+
+WINDOW = (pd.Timestamp("2012-01-20").to_pydatetime(), pd.Timestamp("2012-02-10").to_pydatetime())
+
+
+@pytest.mark.parametrize("window,labeled", [(None, False), (WINDOW, True)])
+def test_engines_duckdb_equals_pandas(store, window, labeled):
+    root, layout, _ = store
+    a = engines.pandas_summary(root, layout, window=window, labeled=labeled)
+    b = engines.duckdb_summary(root, layout, window=window, labeled=labeled, batch_rows=7_000)
+    _same(a, b)
+    assert a.rows < 60_000 if window else a.rows == 60_000
+
+
+def test_engines_duckdb_reads_fsspec_urls(store):
+    import fsspec
+
+    root, layout, _ = store
+    mem = fsspec.filesystem("memory")
+    for p in sorted(root.glob("*.parquet")):
+        mem.pipe(f"/scale-test/{p.name}", p.read_bytes())
+    _same(engines.duckdb_summary("memory://scale-test", layout), engines.pandas_summary(root, layout))
+
+
+def test_engines_refuse_missing_sources_and_unknown_engines(tmp_path, store):
+    _, layout, _ = store
+    with pytest.raises(DataError, match="no such Parquet file or folder"):
+        engines.files(tmp_path / "nope")
+    with pytest.raises(DataError, match=r"holds no \.parquet files"):
+        engines.files(tmp_path)
+    bad = tmp_path / "bad.parquet"
+    bad.write_text("x")
+    with pytest.raises(DataError, match=r"bad\.parquet: not a readable parquet file"):
+        engines.duckdb_summary(bad, layout)
+    with pytest.raises(ConfigError, match="engine 'polars' is not one of pandas, duckdb, spark"):
+        engines.summary_of("polars", tmp_path, layout)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    pytest.importorskip("pyspark")
+    if not _java_ok():
+        pytest.skip("Java 17+ not found")
+    session = engines.spark_session("local[1]")
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("window,labeled", [(None, False), (WINDOW, True)])
+def test_engines_spark_equals_pandas(store, spark, window, labeled):
+    root, layout, _ = store
+    a = engines.pandas_summary(root, layout, window=window, labeled=labeled)
+    b = engines.spark_summary(root, layout, window=window, labeled=labeled, spark=spark, batch_rows=5_000)
+    _same(a, b)
