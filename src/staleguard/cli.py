@@ -205,6 +205,9 @@ def cmd_monitor(args: argparse.Namespace) -> None:
     from staleguard.monitor.run import monitor
 
     params = _params(args)
+    if args.engine:
+        monitor_params = params.monitor.model_copy(update={"engine": args.engine})
+        params = params.model_copy(update={"monitor": monitor_params})
     plan = monitor(params, args.store, force=args.force)
     print(f"monitor: drift={str(plan['drift']).lower()} ({len(plan['batches'])} batch(es), "
           f"model {plan['model_version']}); summary in reports/monitor.md")
@@ -232,6 +235,8 @@ def _add_monitor(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true",
                    help="decide and report only: no data, git, DVC remote or PR changes")
     p.add_argument("--force", action="store_true", help="retrain even without drift")
+    p.add_argument("--engine", choices=("pandas", "duckdb", "spark"),
+                   help="where windows are summarised (default: monitor.engine; docs/scale.md)")
     p.set_defaults(handler=cmd_monitor)
     p = sub.add_parser("retrain", help="act on reports/monitor.json: add data, repro, push, PR")
     p.add_argument("--plan", type=Path, default=Path("reports/monitor.json"),
@@ -266,16 +271,27 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_drift(args: argparse.Namespace) -> None:
-    from staleguard.stages import drift
+    params = _params(args)
+    engine = args.engine or params.monitor.engine
+    if engine == "pandas":
+        from staleguard.stages import drift
 
-    drift.run(_params(args), current=args.current, out=args.out)
+        drift.run(params, current=args.current, out=args.out)
+    else:  # summaries: DuckDB streams, Spark partitions (docs/scale.md)
+        from staleguard.scale.run import run
+
+        run(params, args.current, args.out, engine)
 
 
 def _add_drift(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("drift", help="pipeline stage: drift and quality of a window vs the training "
                        "window; exit 0 whatever the decision (see reports/drift.json)")
-    p.add_argument("--current", type=Path, metavar="PATH",
-                   help="a .parquet/.csv file or a folder of batches (default: the evaluation window)")
+    p.add_argument("--current", metavar="PATH",
+                   help="a .parquet/.csv file or a folder of batches (default: the evaluation window); "
+                   "with --engine duckdb|spark: Parquet, local or a URL (s3://...)")
+    p.add_argument("--engine", choices=("pandas", "duckdb", "spark"),
+                   help="pandas reads the window into memory; duckdb/spark summarise it where it lives "
+                   "(default: monitor.engine; docs/scale.md)")
     p.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR",
                    help="output folder (default: %(default)s)")
     p.set_defaults(handler=cmd_drift)

@@ -106,6 +106,9 @@ class MonitorParams(_Strict):
     min_rows: int = Field(100, ge=1)   # fewer labeled rows: reported, not decided (>= drift.min_rows)
     base_branch: str = "main"          # retraining PRs target this branch
     html: bool = True                  # Evidently HTML of the published window (~10 s)
+    engine: Literal["pandas", "duckdb", "spark"] = "pandas"  # where window summaries are computed
+    spark_master: str = "local[2]"     # engine spark: the master when no SparkSession is active
+    batch_rows: int = Field(1_000_000, ge=1000)  # engine duckdb/spark: rows per summarised batch
     retrain: RetrainWindows = RetrainWindows()
 
 

@@ -63,3 +63,20 @@ def test_report_plots_are_640px_wide_pngs(written, name):
     height, width = image.shape[:2]
     assert width == 640
     assert 300 <= height <= 900
+
+
+def test_stable_ids_renumber_evidently_random_ids_consistently():
+    from staleguard.drift.evidently_adapter import stable_ids
+
+    def page(a: str, b: str, var: str) -> str:
+        return f'var metric_{var} = {{"id": "{a}", "parent": "{a}", "child": "{b}"}}; lib("01a21530")'
+
+    first = page("01a21530-63f0-7c46-9312-f97c18598b12", "01a21530-63f1-7000-8000-000000000abc",
+                 "a064db64aaa244c5a4033a6ce34a9d8d")
+    second = page("01a21531-b554-7eb8-a285-ba22ef0cffa9", "01a21531-b555-7111-9000-00000000ffff",
+                  "be57b858b603416193a8393c65b05349")
+    assert stable_ids(first) == stable_ids(second) != first
+    out = stable_ids(first)
+    assert out.count("00000000-0000-7000-8000-000000000002") == 2  # metric_ var is #1, then this id
+    assert '"parent": "00000000-0000-7000-8000-000000000002"' in out
+    assert 'lib("01a21530")' in out  # not a whole uuid: left alone

@@ -10,6 +10,7 @@ and prediction do not count in the drifted share.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -49,18 +50,19 @@ def _with_prediction(frame: pd.DataFrame, model: Any, params: Params) -> pd.Data
 
 
 def save_html(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model: Any,
-              path: Path) -> None:
+              path: Path) -> dict[str, float]:
     """Evidently's drift (+ regression, when current has actuals) report, for people to explore.
 
     Windows above drift.sample_rows are sampled (seeded): the HTML is for reading, the decision
-    was computed on all rows.
+    was computed on all rows. Returns Evidently's per-column drift scores when nothing was
+    sampled (else {}), for cross-checking the scores the decision used.
     """
     from evidently import DataDefinition, Dataset, Regression, Report
     from evidently.metrics import ValueDrift
     from evidently.presets import DataDriftPreset, RegressionPreset
 
     from staleguard.drift.check import column_specs
-    from staleguard.io import write_with
+    from staleguard.io import write_text
 
     d, f = params.drift, params.features
     cap = d.sample_rows
@@ -88,4 +90,27 @@ def save_html(reference: pd.DataFrame, current: pd.DataFrame, params: Params, mo
     with warnings.catch_warnings():  # constant columns and tiny groups make numpy/sklearn warn
         warnings.simplefilter("ignore")
         snap = Report(metrics).run(current_data=cur_ds, reference_data=ref_ds)
-    write_with(path, lambda tmp: snap.save_html(str(tmp)))
+    write_text(path, stable_ids(snap.get_html_str(as_iframe=False)))
+    if len(reference) > cap or len(current) > cap:
+        return {}
+    return {m["config"]["column"]: float(m["value"]) for m in snap.dict()["metrics"]
+            if m["config"]["type"].endswith(":ValueDrift")}
+
+
+# Evidently names widgets with uuid7s (time-based) and its script variable with a uuid4 hex.
+_RANDOM_IDS = re.compile(r"(?<![0-9a-f-])(?:[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}"
+                         r"|(?<=metric_)[0-9a-f]{32})(?![0-9a-f-])")
+
+
+def stable_ids(html: str) -> str:
+    """Number Evidently's random ids in order of appearance: the same data gives the same bytes,
+    so the DVC-tracked drift.html keeps its hash and a fresh clone's `dvc repro` is a no-op."""
+    seen: dict[str, str] = {}
+
+    def renumber(match: re.Match[str]) -> str:
+        token = match.group(0)
+        n = len(seen) + 1
+        fresh = f"00000000-0000-7000-8000-{n:012d}" if "-" in token else f"{n:032d}"
+        return seen.setdefault(token, fresh)
+
+    return _RANDOM_IDS.sub(renumber, html)

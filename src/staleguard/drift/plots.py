@@ -8,6 +8,7 @@ one chart and "drifted" is simply "right of the line".
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,19 @@ def scores_chart(result: DriftResult, path: Path) -> None:
     save(fig, path)
 
 
-def _panel(ax: plt.Axes, name: str, ref: pd.Series, cur: pd.Series, score: ColumnDrift) -> None:
+def _panel(ax: plt.Axes, name: str, ref: Any, cur: Any, score: ColumnDrift) -> None:
+    if isinstance(ref, pd.Series):
+        _rows_panel(ax, ref, cur)
+    else:  # summaries (staleguard.scale): drawn from counts, no raw rows
+        from staleguard.scale.plots import draw
+
+        draw(ax, ref, cur)
+    flag = " drifted" if score.drifted else ""
+    ax.set_title(f"{name}: {SHORT[score.method]} {score.score:.3g}{flag}", fontsize=9,
+                 color="tab:red" if score.drifted else "black")
+
+
+def _rows_panel(ax: plt.Axes, ref: pd.Series, cur: pd.Series) -> None:
     ref, cur = ref.dropna(), cur.dropna()
     values = np.union1d(ref.unique(), cur.unique())
     if len(values) <= DISCRETE and np.all(np.mod(values, 1) == 0):
@@ -66,9 +79,6 @@ def _panel(ax: plt.Axes, name: str, ref: pd.Series, cur: pd.Series, score: Colum
             ax.hist(s, bins=bins, density=True, alpha=0.55, color=COLORS[label], label=label)
         ax.tick_params(labelsize=7)
     ax.set_yticks([])
-    flag = " drifted" if score.drifted else ""
-    ax.set_title(f"{name}: {SHORT[score.method]} {score.score:.3g}{flag}", fontsize=9,
-                 color="tab:red" if score.drifted else "black")
 
 
 def distributions_chart(result: DriftResult, path: Path) -> None:

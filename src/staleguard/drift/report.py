@@ -19,10 +19,14 @@ FILES = ("drift.json", "drift.md", "drift.html", "plots/drift_scores.png", "plot
 
 
 def write_outputs(out: Path, result: DriftResult, decision: Decision, params: Params,
-                  html: Callable[[Path], None] | None = None, model: dict[str, Any] | None = None) -> None:
-    """drift.json + drift.md + the two PNGs, and drift.html via `html(path)` when given."""
+                  html: Callable[[Path], Any] | None = None, model: dict[str, Any] | None = None,
+                  extra: dict[str, Any] | None = None) -> None:
+    """drift.json + drift.md + the two PNGs, and drift.html via `html(path)` when given.
+
+    `extra`: more top-level keys for drift.json (e.g. the summary engine's Evidently cross-check).
+    """
     out = Path(out)
-    doc = to_json(result, decision, params, model)
+    doc = {**to_json(result, decision, params, model), **(extra or {})}
     text = to_markdown(result, decision, params)
     if html is not None:
         html(out / "drift.html")

@@ -108,6 +108,10 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
 
     url = store.resolve(store_url, params)
     version = deployed_version()
+    if params.monitor.engine != "pandas":  # summaries computed where the batches live (docs/scale.md)
+        from staleguard.scale.monitor import monitor as at_scale
+
+        return at_scale(params, url, version, force, out)
     refs, frames = read_new_batches(url, params)
     target = params.features.target
     current = check.new_rows(frames, params.windows.train.end, target)
