@@ -1,8 +1,5 @@
 """pandas, DuckDB and Spark give the same summary of the same Parquet rows."""
 
-import shutil
-import subprocess
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,18 +8,6 @@ from staleguard.errors import ConfigError, DataError
 from staleguard.scale import engines
 from staleguard.scale.summary import freeze
 from tests.scale.test_summary import _same
-
-
-def _java_ok() -> bool:
-    java = shutil.which("java")
-    if not java:
-        return False
-    out = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
-    try:
-        major = int(out.split('"')[1].split(".")[0])
-    except (IndexError, ValueError):
-        return False
-    return major >= 17
 
 
 @pytest.fixture(scope="module")
@@ -79,17 +64,6 @@ def test_engines_refuse_missing_sources_and_unknown_engines(tmp_path, store):
         engines.duckdb_summary(bad, layout)
     with pytest.raises(ConfigError, match="engine 'polars' is not one of pandas, duckdb, spark"):
         engines.summary_of("polars", tmp_path, layout)
-
-
-@pytest.fixture(scope="session")
-def spark():
-    pytest.importorskip("pyspark")
-    if not _java_ok():
-        pytest.skip("Java 17+ not found")
-    session = engines.spark_session("local[1]")
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.mark.spark

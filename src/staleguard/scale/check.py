@@ -17,6 +17,7 @@ from staleguard.drift.check import Spec, column_specs
 from staleguard.drift.result import ColumnDrift, DriftResult, Quality
 from staleguard.params import Params
 from staleguard.scale import scores
+from staleguard.scale.plots import Dist
 from staleguard.scale.summary import PREDICTION, Summary, freeze, summarise
 
 QUALITY_KEY = "reference_quality"
@@ -93,4 +94,9 @@ def check_summaries(ref: Summary, cur: Summary, params: Params, *, baseline: dic
         target=target_drift, prediction=prediction_drift, quality=quality,
         rows={"reference": ref.rows, "current": cur.rows},
         windows={"reference": _window(ref), "current": _window(cur)},
-        engine=engine, data={"reference": ref.columns, "current": cur.columns})
+        engine=engine, data={side: _dists(s) for side, s in (("reference", ref), ("current", cur))})
+
+
+def _dists(s: Summary) -> dict[str, Dist]:
+    """What the distribution plot reads: each column's counts with its layout (no raw rows)."""
+    return {name: Dist(col, s.layout.columns[name]) for name, col in s.columns.items()}

@@ -47,8 +47,10 @@ def files(source: Source) -> list[str]:
     return out
 
 
-def _columns(path: str, layout: Layout, features: list[str] | None, with_model: bool) -> list[str]:
-    """The columns to read: the layout's, the timestamp, and the model's inputs when it predicts."""
+def _columns(path: str, layout: Layout, features: list[str] | None, with_model: bool,
+             drop_prediction: bool = False) -> list[str]:
+    """The columns to read: the layout's, the timestamp, and the model's inputs when it predicts
+    (`drop_prediction`: ignore a logged prediction column, so the model predicts every row)."""
     import pyarrow.parquet as pq
 
     try:
@@ -56,6 +58,8 @@ def _columns(path: str, layout: Layout, features: list[str] | None, with_model: 
             names = set(pq.read_schema(fh).names)
     except Exception as err:  # pyarrow raises several unrelated types for a bad file
         raise DataError(f"{path}: not a readable parquet file ({type(err).__name__}: {err})") from err
+    if drop_prediction:
+        names.discard(PREDICTION)
     want = [TIMESTAMP, *layout.columns]
     if with_model and PREDICTION not in names:
         want += features or []
@@ -78,10 +82,10 @@ def _filter(frame: pd.DataFrame, window: Window, target: str | None) -> pd.DataF
 
 
 def pandas_summary(source: Source, layout: Layout, *, model: Any = None, features: list[str] | None = None,
-                   window: Window = None, labeled: bool = False) -> Summary:
+                   window: Window = None, labeled: bool = False, drop_prediction: bool = False) -> Summary:
     """Read everything into one frame, then summarise: the reference, for windows that fit."""
     paths = files(source)
-    cols = _columns(paths[0], layout, features, model is not None)
+    cols = _columns(paths[0], layout, features, model is not None, drop_prediction)
     frame = pd.concat([pd.read_parquet(p, columns=cols) for p in paths], ignore_index=True)
     frame = _filter(frame, window, layout.target if labeled else None)
     return summarise(frame, layout, model, features)
@@ -98,14 +102,14 @@ def _sql_where(window: Window, target: str | None) -> str | None:
 
 
 def duckdb_summary(source: Source, layout: Layout, *, model: Any = None, features: list[str] | None = None,
-                   window: Window = None, labeled: bool = False, batch_rows: int = BATCH_ROWS,
-                   memory_limit: str = "1GB") -> Summary:
+                   window: Window = None, labeled: bool = False, drop_prediction: bool = False,
+                   batch_rows: int = BATCH_ROWS, memory_limit: str = "1GB") -> Summary:
     """Stream the Parquet files as Arrow record batches of `batch_rows`: memory stays bounded by
     a batch, whatever the window's size. Object storage goes through fsspec (s3fs)."""
     import duckdb
 
     paths = files(source)
-    cols = _columns(paths[0], layout, features, model is not None)
+    cols = _columns(paths[0], layout, features, model is not None, drop_prediction)
     con = duckdb.connect(config={"memory_limit": memory_limit, "threads": os.cpu_count() or 1})
     try:
         protocols = {p.split("://", 1)[0] for p in paths if "://" in p and not p.startswith("file://")}
@@ -141,8 +145,8 @@ def spark_session(master: str = "local[2]") -> Any:
 
 
 def spark_summary(source: Source, layout: Layout, *, model: Any = None, features: list[str] | None = None,
-                  window: Window = None, labeled: bool = False, batch_rows: int = 200_000,
-                  spark: Any = None, master: str = "local[2]") -> Summary:
+                  window: Window = None, labeled: bool = False, drop_prediction: bool = False,
+                  batch_rows: int = 200_000, spark: Any = None, master: str = "local[2]") -> Summary:
     """`mapInPandas`: every partition summarises its rows and returns one JSON line; the driver
     merges them (a few KB per column), so no rows leave the executors."""
     from pyspark.sql import functions as F
@@ -153,7 +157,7 @@ def spark_summary(source: Source, layout: Layout, *, model: Any = None, features
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_rows))
     spark.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")  # pandas writes ns timestamps
     paths = files(source)
-    cols = _columns(paths[0], layout, features, model is not None)
+    cols = _columns(paths[0], layout, features, model is not None, drop_prediction)
     df = spark.read.parquet(*paths).select(*cols)
     if TIMESTAMP in cols and df.schema[TIMESTAMP].dataType.typeName() == "long":
         df = df.withColumn(TIMESTAMP, F.timestamp_micros(F.floor(F.col(TIMESTAMP) / 1000)))
@@ -189,4 +193,4 @@ def summary_of(engine: str, source: Source, layout: Layout, **kwargs: Any) -> Su
     raise ConfigError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
 
 
-_PANDAS = ("model", "features", "window", "labeled")
+_PANDAS = ("model", "features", "window", "labeled", "drop_prediction")

@@ -1,0 +1,131 @@
+"""`staleguard monitor` with monitor.engine duckdb|spark: the same decision, from summaries.
+
+The store's batches are never loaded into one frame: each window [start, start + window_days)
+is summarised where the files live (labeled rows only), compared with artifacts/reference.json
+and judged by `drift.decide`; the Outcome, plan, job summary and reports are the pandas
+monitor's (monitor/check.py, monitor/summary.py). Differences, documented in docs/scale.md:
+duplicate timestamps across batches are not de-duplicated (a later batch does not replace an
+earlier one), and a window with batches logged by another model version is re-predicted as a
+whole (file-level: the batch's model_version statistics), as the pandas monitor does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from staleguard.errors import DataError
+from staleguard.monitor import check, store, summary
+from staleguard.params import Params
+from staleguard.scale import engines, io
+from staleguard.scale.run import engines_result, validate
+from staleguard.scale.summary import Summary
+
+MODEL_VERSION = "model_version"
+
+
+def _versions(url: str) -> set[str] | None:
+    """The model versions a batch file holds, from its Parquet statistics (None: unknown)."""
+    import pyarrow.parquet as pq
+
+    with engines._open(url) as fh:
+        meta = pq.ParquetFile(fh).metadata
+        if MODEL_VERSION not in meta.schema.names:
+            return None
+        idx = meta.schema.names.index(MODEL_VERSION)
+        out: set[str] = set()
+        for g in range(meta.num_row_groups):
+            stats = meta.row_group(g).column(idx).statistics
+            if stats is None or not stats.has_min_max:
+                return None
+            out |= {str(stats.min), str(stats.max)}
+        return out
+
+
+def windows(refs: list[store.BatchRef], start: datetime, days: int) -> list[tuple[datetime, datetime,
+                                                                                   list[store.BatchRef]]]:
+    """Consecutive windows from `start` up to the newest batch, with the batches overlapping each."""
+    end = max(r.last for r in refs)
+    step = timedelta(days=days)
+    out = []
+    lo = start
+    while lo <= end:
+        hi = lo + step
+        out.append((lo, hi, [r for r in refs if r.first < hi and r.last >= lo]))
+        lo = hi
+    return [w for w in out if w[2]]
+
+
+def decide(params: Params, refs: list[store.BatchRef], reference: Summary, model: Any, version: str,
+           force: bool = False) -> tuple[check.Outcome, dict[datetime, Summary]]:
+    """check.decide's Outcome from per-window summaries (and the summaries, by window start)."""
+    from staleguard.drift import decide as judge
+
+    mon = params.monitor
+    checks, sums, lasts = [], {}, []
+    for lo, hi, batch in windows(refs, params.windows.train.end, mon.window_days):
+        urls = [r.url for r in batch]
+        foreign = any(_versions(u) not in ({version}, None) for u in urls)
+        cur = engines.summary_of(mon.engine, urls, reference.layout, model=model,
+                                 features=params.features.columns, window=(lo, hi), labeled=True,
+                                 drop_prediction=foreign, batch_rows=mon.batch_rows, master=mon.spark_master)
+        lasts += [cur.last] if cur.last is not None else []
+        if cur.rows < mon.min_rows:
+            checks.append(check.WindowCheck(lo, hi, cur.rows, None,
+                                            [f"{cur.rows} rows < monitor.min_rows {mon.min_rows}"]))
+            continue
+        validate(cur, params, f"window {lo:%Y-%m-%d}")
+        result = engines_result(reference, cur, params, mon.engine)
+        verdict = judge(result, params)
+        checks.append(check.WindowCheck(lo, hi, cur.rows, bool(verdict.drift), list(verdict.reasons), result))
+        sums[lo] = cur
+    if not lasts:
+        raise DataError(f"no labeled production rows at or after {params.windows.train.end:%Y-%m-%d %H:%M}")
+    trigger = next((w for w in checks if w.drift), None)
+    decided = [w for w in checks if w.drift is not None]
+    reasons = [f"week of {trigger.label}: {r}" for r in trigger.reasons] if trigger else []
+    if force:
+        reasons.insert(0, "retraining forced (--force)")
+        trigger = trigger or (decided[-1] if decided else None)
+    data_end = (pd.Timestamp(max(lasts)).normalize() + pd.Timedelta(days=1)).to_pydatetime()
+    train, evaluation = check.next_windows(data_end, params)
+    outcome = check.Outcome(drift=bool(force or any(w.drift for w in checks)), forced=force, windows=checks,
+                            trigger=trigger, data_end=data_end, train=train, eval=evaluation, reasons=reasons)
+    return outcome, sums
+
+
+def monitor(params: Params, url: str, version: str, force: bool, out: Path) -> dict[str, Any]:
+    """The monitor's outputs (reports/monitor.{json,md}, drift.*, step outputs) on a summary engine."""
+    from staleguard.drift import decide as judge
+    from staleguard.drift import write_outputs
+    from staleguard.io import write_json, write_text
+    from staleguard.model import load_model
+    from staleguard.stages import paths
+
+    refs = [r for r in store.list_batches(url) if r.last >= params.windows.train.end]
+    if not refs:
+        raise DataError(f"store {url}: no batches at or after {params.windows.train.end:%Y-%m-%d %H:%M}")
+    reference = io.read(paths.REFERENCE_SUMMARY)
+    outcome, sums = decide(params, refs, reference, load_model(paths.MODEL), version, force)
+    drift_md = ""
+    window = outcome.report_window
+    if window is not None and window.result is not None:
+        write_outputs(out, window.result, judge(window.result, params), params,
+                      model={"version": version, "path": str(paths.MODEL)})
+        (out / "drift.html").unlink(missing_ok=True)  # no raw rows here: no Evidently HTML
+        io.write(out / "summary.json", sums[window.start])
+        drift_md = (out / "drift.md").read_text()
+    batches = [{"url": r.url, "name": r.name} for r in refs]
+    plan = summary.plan(outcome, params, version, url, batches)
+    rows = sum(w.rows for w in outcome.windows)
+    text = summary.markdown(outcome, params, version, url, rows, drift_md)
+    write_json(out / "monitor.json", plan)
+    write_text(out / "monitor.md", text)
+    summary.set_outputs(drift=str(outcome.drift).lower(), branch=plan["retrain"]["branch"],
+                        model_version=version)
+    summary.add_summary(text)
+    print(text)
+    return plan
