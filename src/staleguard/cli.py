@@ -297,6 +297,34 @@ def _add_drift(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_drift)
 
 
+def cmd_replay(args: argparse.Namespace) -> None:
+    import time
+
+    from staleguard.replay.run import replay
+
+    params = _params(args)
+    if args.end is not None:
+        params = params.model_copy(update={"replay": params.replay.model_copy(update={"end": args.end})})
+    start = time.perf_counter()
+    result = replay(params, args.out)
+    print(f"replay: {len(result.weeks) // len(result.summaries)} weeks × {len(result.summaries)} "
+          f"policies in {time.perf_counter() - start:.0f} s → " + ", ".join(map(str, result.outputs)))
+    for name, s in result.summaries.items():
+        print(f"  {name:<8} mean MAE {s.mean_mae:7.2f}  worst {s.worst_mae:7.2f}  retrains {s.retrains:3d}  "
+              f"weeks above tolerance {s.weeks_above}")
+
+
+def _add_replay(sub: argparse._SubParsersAction) -> None:
+    from datetime import datetime
+
+    p = sub.add_parser("replay", help="replay the held-back weeks: stale model vs retrain every week "
+                       "vs retrain on the monitor's drift (reports/freshness.*)")
+    p.add_argument("--end", type=datetime.fromisoformat, metavar="YYYY-MM-DD",
+                   help="replay up to this date, exclusive (default: replay.end)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: replay.out)")
+    p.set_defaults(handler=cmd_replay)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="staleguard", description=__doc__.splitlines()[0])
     parser.add_argument("--params", type=Path, default=Path("params.yaml"),
@@ -322,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_monitor(sub)
     _add_registry_and_serving(sub)
     _add_report(sub)
+    _add_replay(sub)
     return parser
 
 

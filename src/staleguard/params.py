@@ -184,6 +184,22 @@ class ReportParams(_Strict):
     max_rows: int = Field(30, ge=1)        # longer params/metrics tables are cut with a note
 
 
+class ReplayParams(_Strict):
+    """`staleguard replay` (docs/replay.md): the closed loop over the held-back weeks, per policy."""
+
+    end: datetime = datetime(2013, 1, 1)   # replay the weeks from windows.train.end up to this date
+    policies: list[Literal["never", "weekly", "monitor"]] = ["never", "weekly", "monitor"]
+    out: Path = Path("reports")            # freshness.{png,md,json}
+
+    @model_validator(mode="after")
+    def _policies(self) -> ReplayParams:
+        if not self.policies:
+            raise ValueError("policies lists none; expected some of never, weekly, monitor")
+        if len(set(self.policies)) != len(self.policies):
+            raise ValueError(f"policies {self.policies} lists a policy twice")
+        return self
+
+
 class Params(BaseModel):
     """All settings. Sections other issues add (drift, monitor, serve...) live beside these."""
 
@@ -197,6 +213,7 @@ class Params(BaseModel):
     monitor: MonitorParams = MonitorParams()
     serve: ServeParams = ServeParams()
     report: ReportParams = ReportParams()
+    replay: ReplayParams = ReplayParams()
 
 
 def load_params(path: Path | str = PARAMS_FILE) -> Params:

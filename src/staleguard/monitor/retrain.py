@@ -18,6 +18,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from staleguard import dvc_ops
 from staleguard.errors import StaleguardError
 from staleguard.io import write_text, write_with
@@ -62,12 +64,16 @@ def load_plan(path: Path) -> dict[str, Any]:
     return plan
 
 
+def labeled(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """The rows of a validated batch that join the training data: those with an actual."""
+    return frame[frame[params.features.target].notna()]
+
+
 def copy_batches(plan: dict[str, Any], params: Params) -> list[Path]:
     """Re-read and re-validate each accepted batch; write its labeled rows to data/batches/."""
     out = []
     for batch in plan["batches"]:
-        frame = store.parse_batch(store.read_bytes(batch["url"]), batch["url"], params)
-        frame = frame[frame[params.features.target].notna()]
+        frame = labeled(store.parse_batch(store.read_bytes(batch["url"]), batch["url"], params), params)
         dest = params.data.batches / batch["name"]
         write_with(dest, lambda tmp, frame=frame: frame.to_parquet(tmp, index=False))
         out.append(dest)

@@ -59,8 +59,12 @@ def load(spec: str, params: Params, repo: Path | str = ".", single_thread: bool 
          describe: bool = True) -> LoadedModel:
     """Resolve `spec` (stage, version or path), load it safely and check it expects our features."""
     source = resolve(spec, repo, describe=describe)
-    estimator = load_model(source.path)
-    meta = load_meta(source.path)
+    return wrap(load_model(source.path), source, load_meta(source.path), params, single_thread)
+
+
+def wrap(estimator: Any, source: ResolvedModel, meta: dict[str, Any], params: Params,
+         single_thread: bool = True) -> LoadedModel:
+    """An estimator already in memory → the served model (the replay deploys this way)."""
     columns = params.features.columns
     expected = [str(c) for c in getattr(estimator, "feature_names_in_", columns)]
     if sorted(expected) != sorted(columns):

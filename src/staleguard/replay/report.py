@@ -1,0 +1,123 @@
+"""The replay's three outputs: freshness.json (for code), .md (tables), .png (the story at a glance).
+
+Nothing here depends on the clock or on the temporary store, so a fixed seed gives the same files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from staleguard.io import write_json, write_text
+from staleguard.params import Params
+from staleguard.replay.loop import Week
+from staleguard.replay.summary import PolicySummary, ratio
+
+NAMES = {"never": "never retrain (stale)", "weekly": "retrain every week",
+         "monitor": "retrain on the monitor's drift"}
+
+
+def _day(value: Any) -> str:
+    return f"{value:%Y-%m-%d}"
+
+
+def _retrain(week: Week) -> dict[str, Any] | None:
+    new = week.retrained
+    if new is None:
+        return None
+    return {"version": new.version, "model_id": new.model_id,
+            "train": {"start": _day(new.train.start), "end": _day(new.train.end)},
+            "eval": {"start": _day(new.eval.start), "end": _day(new.eval.end)},
+            "eval_mae": new.metrics["mae"]}
+
+
+def _cell(week: Week) -> dict[str, Any]:
+    out: dict[str, Any] = {"mae": week.mae, "version": week.version, "above_tolerance": week.mae > week.bar}
+    if week.drift is not None:
+        out.update(drift=week.drift, reasons=week.reasons)
+    out["retrained"] = _retrain(week)
+    return out
+
+
+def by_week(weeks: list[Week]) -> list[list[Week]]:
+    """Weeks grouped by start, each group in policy order."""
+    groups: dict[Any, list[Week]] = {}
+    for w in weeks:
+        groups.setdefault(w.start, []).append(w)
+    return list(groups.values())
+
+
+def ratios(summaries: dict[str, PolicySummary]) -> dict[str, float | None]:
+    return {"monitor/never": ratio(summaries, "monitor", "never"),
+            "monitor/weekly": ratio(summaries, "monitor", "weekly"),
+            "weekly/never": ratio(summaries, "weekly", "never")}
+
+
+def to_json(weeks: list[Week], summaries: dict[str, PolicySummary], params: Params) -> dict[str, Any]:
+    groups = by_week(weeks)
+    return {
+        "schema_version": 1,
+        "window": {"start": _day(groups[0][0].start), "end": _day(groups[-1][0].end)},
+        "week_days": params.monitor.window_days,
+        "tolerance": {"metric": "mae", "relative": params.drift.quality.tolerance,
+                      "of": "the serving model's MAE on its own evaluation window"},
+        "policies": {name: s.to_dict() for name, s in summaries.items()},
+        "ratios": ratios(summaries),
+        "weeks": [{"start": _day(g[0].start), "end": _day(g[0].end), "rows": g[0].rows,
+                   "policies": {w.policy: _cell(w) for w in g}} for g in groups],
+    }
+
+
+def _decision(week: Week) -> str:
+    if week.drift is None:
+        return "–"
+    if not week.drift:
+        return "no drift"
+    kinds = sorted({r.split(": ", 2)[1].split(" ")[0] for r in week.reasons if ": " in r})
+    return "**drift** (" + ", ".join(kinds) + ")"
+
+
+def markdown(weeks: list[Week], summaries: dict[str, PolicySummary], params: Params) -> str:
+    groups = by_week(weeks)
+    tol = params.drift.quality.tolerance
+    lines = [f"# Freshness: {len(groups)} weeks replayed, {_day(groups[0][0].start)} → "
+             f"{_day(groups[-1][0].end)}", "",
+             "| policy | mean weekly MAE | worst weekly MAE (week of) | retrains | "
+             f"weeks above tolerance (+{tol:.0%}) |", "|---|---:|---:|---:|---:|"]
+    for name, s in summaries.items():
+        lines.append(f"| {NAMES[name]} | {s.mean_mae:.1f} | {s.worst_mae:.1f} ({s.worst_week}) | "
+                     f"{s.retrains} | {s.weeks_above} |")
+    r = ratios(summaries)
+    if r["monitor/never"] is not None:
+        lines += ["", f"Mean weekly MAE, guarded / stale (monitor / never): **{r['monitor/never']:.2f}**."]
+    if r["monitor/weekly"] is not None:
+        lines.append(f"Monitor / every week: {r['monitor/weekly']:.2f}, with "
+                     f"{summaries['monitor'].retrains} of {summaries['weekly'].retrains} retrains.")
+    lines += ["", f"A week is above tolerance when its MAE is more than {tol:.0%} "
+              "(`drift.quality.tolerance`) above the serving model's MAE on its own evaluation "
+              "window. The monitor policy retrains after the week it flags; the new model serves "
+              "from the next week. Details: docs/replay.md.", "", "![weekly MAE per policy](freshness.png)",
+              "", "| week of | rows | " + " | ".join(f"{n} MAE" for n in summaries)
+              + (" | monitor decision | serving → deployed |" if "monitor" in summaries else " |"),
+              "|---|---:|" + "---:|" * len(summaries) + ("---|---|" if "monitor" in summaries else "")]
+    for g in groups:
+        cells = {w.policy: w for w in g}
+        row = [_day(g[0].start), str(g[0].rows)] + [
+            f"{cells[n].mae:.1f}" + (" ⚠" if cells[n].mae > cells[n].bar else "") for n in summaries]
+        if "monitor" in cells:
+            m = cells["monitor"]
+            row += [_decision(m), m.version + (f" → {m.retrained.version}" if m.retrained else "")]
+        lines.append("| " + " | ".join(row) + " |")
+    lines += ["", "⚠: above tolerance."]
+    return "\n".join(lines) + "\n"
+
+
+def write(out: Path, weeks: list[Week], summaries: dict[str, PolicySummary], params: Params) -> list[Path]:
+    """freshness.json, .md and .png in `out` (atomic writes); returns their paths."""
+    from staleguard.replay.plot import freshness
+
+    paths = [out / "freshness.json", out / "freshness.md", out / "freshness.png"]
+    write_json(paths[0], to_json(weeks, summaries, params))
+    write_text(paths[1], markdown(weeks, summaries, params))
+    freshness(weeks, summaries, params, paths[2])
+    return paths

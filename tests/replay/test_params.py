@@ -1,0 +1,52 @@
+"""The `replay:` section of params.yaml and the CLI's one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from staleguard.cli import main
+from staleguard.errors import ConfigError
+from staleguard.params import load_params
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def params_file(tmp_path: Path, **replay: object) -> Path:
+    doc = yaml.safe_load((ROOT / "params.yaml").read_text())
+    doc["replay"] = {**doc["replay"], **replay}
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def test_params_replay_defaults_cover_2011_02_to_2012_12():
+    p = load_params(ROOT / "params.yaml")
+    assert p.replay.policies == ["never", "weekly", "monitor"]
+    assert f"{p.windows.train.end:%Y-%m-%d}" == "2011-02-01" and f"{p.replay.end:%Y-%m-%d}" == "2013-01-01"
+
+
+@pytest.mark.parametrize(("policies", "message"), [
+    ([], "replay: Value error, policies lists none; expected some of never, weekly, monitor"),
+    (["never", "never"], r"replay: Value error, policies \['never', 'never'\] lists a policy twice"),
+    (["sometimes"], r"replay.policies.0: Input should be 'never', 'weekly' or 'monitor'"),
+])
+def test_params_replay_bad_policies_are_one_line_config_errors(tmp_path, policies, message):
+    with pytest.raises(ConfigError, match=message) as err:
+        load_params(params_file(tmp_path, policies=policies))
+    assert "\n" not in str(err.value)
+
+
+def test_params_replay_bad_end_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"replay\.end: Input should be a valid datetime"):
+        load_params(params_file(tmp_path, end="last week"))
+
+
+def test_cli_replay_end_before_training_end_exits_1_with_one_line(tmp_path, capsys):
+    code = main(["--params", str(params_file(tmp_path)), "replay", "--end", "2011-01-20"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err == ("staleguard: error: replay.end 2011-01-20 is not after windows.train.end 2011-02-01; "
+                   "set replay.end (or --end) to a later date\n")

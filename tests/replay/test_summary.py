@@ -1,0 +1,72 @@
+"""Policy summary arithmetic and the Markdown/JSON built from it, on hand-made weeks."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from staleguard.errors import StaleguardError
+from staleguard.params import Window
+from staleguard.replay import report
+from staleguard.replay.loop import Retrained, Week
+from staleguard.replay.summary import ratio, summarize
+
+START = datetime(2011, 2, 1)
+
+
+def week(policy: str, k: int, mae: float, bar: float = 20.0, drift: bool | None = None,
+         retrained: bool = False) -> Week:
+    start = START + timedelta(weeks=k)
+    new = Retrained(f"v{k + 2}", "abcd1234", Window(start=start - timedelta(weeks=4), end=start),
+                    Window(start=start, end=start + timedelta(weeks=1)), {"mae": 10.0}) if retrained else None
+    return Week(policy, start, start + timedelta(weeks=1), 168, mae, "v1", bar, drift,
+                ["week of x: target drift: cnt"] if drift else [], new)
+
+
+WEEKS = [week("never", 0, 10.0), week("never", 1, 30.0), week("never", 2, 20.0),
+         week("monitor", 0, 10.0, drift=False), week("monitor", 1, 30.0, drift=True, retrained=True),
+         week("monitor", 2, 14.0, drift=False)]
+
+
+def test_summary_mean_and_worst_weigh_each_week_equally():
+    s = summarize("never", WEEKS)
+    assert s.mean_mae == 20.0 and s.worst_mae == 30.0 and s.worst_week == "2011-02-08"
+    assert s.weeks == 3
+
+
+def test_summary_counts_retrains_drifts_and_weeks_above_the_bar():
+    s = summarize("monitor", WEEKS)
+    assert s.retrains == 1 and s.drift_weeks == 1
+    assert s.weeks_above == 1  # 30 > 20; 20 is not above a bar of 20
+    assert summarize("never", WEEKS).drift_weeks is None
+
+
+def test_summary_of_a_policy_without_weeks_names_it():
+    with pytest.raises(StaleguardError, match="replay: policy 'weekly' has no replayed weeks"):
+        summarize("weekly", WEEKS)
+
+
+def test_summary_ratio_of_mean_maes_and_missing_policies():
+    summaries = {n: summarize(n, WEEKS) for n in ("never", "monitor")}
+    assert ratio(summaries, "monitor", "never") == pytest.approx(18.0 / 20.0)
+    assert ratio(summaries, "monitor", "weekly") is None
+
+
+def test_report_markdown_puts_policy_table_first_and_marks_weeks_above(params):
+    summaries = {n: summarize(n, WEEKS) for n in ("never", "monitor")}
+    md = report.markdown(WEEKS, summaries, params)
+    assert md.index("| policy |") < md.index("| week of |")
+    assert "| 2011-02-08 | 168 | 30.0 ⚠ | 30.0 ⚠ | **drift** (target) | v1 → v3 |" in md
+    assert "guarded / stale (monitor / never): **0.90**" in md
+
+
+def test_report_json_lists_policies_and_weeks(params):
+    summaries = {n: summarize(n, WEEKS) for n in ("never", "monitor")}
+    doc = report.to_json(WEEKS, summaries, params)
+    assert doc["policies"]["monitor"] == {"weeks": 3, "mean_mae": 18.0, "worst_mae": 30.0,
+                                          "worst_week": "2011-02-08", "retrains": 1,
+                                          "weeks_above_tolerance": 1, "drift_weeks": 1}
+    assert doc["window"] == {"start": "2011-02-01", "end": "2011-02-22"}
+    assert doc["weeks"][1]["policies"]["monitor"]["retrained"]["train"] == {
+        "start": "2011-01-11", "end": "2011-02-08"}
