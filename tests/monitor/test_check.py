@@ -87,3 +87,27 @@ def test_check_decide_force_retrains_without_drift(make_batch, params):
                        params, run, judge, force=True)
     assert out.drift and out.forced and out.reasons == ["retraining forced (--force)"]
     assert out.trigger.label == "2011-02-08"
+
+
+def test_check_decide_repredicts_windows_logged_by_another_model(make_batch, params):
+    """After a retrain the eval week was logged by the previous model: the check must not see
+    those predictions as the deployed model's."""
+    seen = []
+
+    def run(reference, current, params, model=None):
+        seen.append("prediction" in current)
+        return SimpleNamespace()
+
+    rows = pd.concat([make_batch("2011-02-01", "2011-02-08", version="old00000"),
+                      make_batch("2011-02-08", "2011-02-15", version="new11111")], ignore_index=True)
+    judge = lambda result, params: SimpleNamespace(drift=False, reasons=[])  # noqa: E731
+    check.decide(make_batch("2011-01-01", "2011-02-01"), rows, params, run, judge, model="m",
+                 version="new11111")
+    assert seen == [False, True]
+
+
+def test_check_own_predictions_keeps_logged_predictions_without_a_version(make_batch):
+    part = make_batch("2011-02-01", "2011-02-08", version="old00000")
+    assert "prediction" in check.own_predictions(part, None)
+    assert "prediction" not in check.own_predictions(part, "new11111")
+    assert check.own_predictions(part, "old00000") is part

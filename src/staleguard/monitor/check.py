@@ -93,13 +93,25 @@ def data_end_of(frame: pd.DataFrame) -> datetime:
     return (frame[TIMESTAMP].max().normalize() + pd.Timedelta(days=1)).to_pydatetime()
 
 
+def own_predictions(part: pd.DataFrame, version: str | None) -> pd.DataFrame:
+    """The window as the deployed model answers it: rows logged by another model (the one before
+    a retrain, whose eval week the next run re-checks) lose their `prediction`, so the check
+    predicts them with the deployed model instead of blaming it for its predecessor's errors."""
+    if version is None or "model_version" not in part or "prediction" not in part:
+        return part
+    if (part["model_version"] == version).all():
+        return part
+    return part.drop(columns=["prediction"])
+
+
 def decide(reference: pd.DataFrame, current: pd.DataFrame, params: Params,
            check: Callable[..., Any], judge: Callable[[Any, Params], Any],
-           model: Any = None, force: bool = False) -> Outcome:
+           model: Any = None, force: bool = False, version: str | None = None) -> Outcome:
     """Check every window of `current` against `reference`; drift if any decided window drifted.
 
     Every window newer than the training window is re-checked on each run (stateless, so a rerun
     reaches the same answer). `force` turns the outcome into a retrain whatever the windows say.
+    `version`: the deployed model's id; windows logged by another model are re-predicted.
     """
     mon = params.monitor
     windows = []
@@ -108,7 +120,8 @@ def decide(reference: pd.DataFrame, current: pd.DataFrame, params: Params,
             windows.append(WindowCheck(start, end, len(part), None,
                                        [f"{len(part)} rows < monitor.min_rows {mon.min_rows}"]))
             continue
-        result = check(reference, part, params, model=model)
+        result = check(reference, own_predictions(part, version if model is not None else None),
+                       params, model=model)
         verdict = judge(result, params)
         windows.append(WindowCheck(start, end, len(part), bool(verdict.drift),
                                    list(verdict.reasons), result))

@@ -87,7 +87,8 @@ def write_drift_reports(outcome: check.Outcome, ref: pd.DataFrame, current: pd.D
     if window is None:
         return ""
     ts = current[TIMESTAMP]
-    part = current[(ts >= pd.Timestamp(window.start)) & (ts < pd.Timestamp(window.end))]
+    inside = (ts >= pd.Timestamp(window.start)) & (ts < pd.Timestamp(window.end))
+    part = check.own_predictions(current[inside], version)
     drift.write_outputs(out, window.result, drift.decide(window.result, params), params,
                         html=(lambda path: save_html(ref, part, params, model, path))
                         if params.monitor.html else None,
@@ -123,7 +124,7 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
 
     ref, model = reference(params), load_model(paths.MODEL)
     outcome = check.decide(ref, current, params, drift_checker(), drift.decide,
-                           model=model, force=force)
+                           model=model, force=force, version=version)
     drift_md = write_drift_reports(outcome, ref, current, params, model, version, out)
     batches = [{"url": r.url, "name": r.name} for r in refs]
     plan = summary.plan(outcome, params, version, url, batches)
