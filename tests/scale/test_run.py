@@ -138,3 +138,23 @@ def test_monitor_windows_cover_the_batches(batches):
     got = scale_monitor.windows(refs, datetime(2011, 2, 1), 7)
     assert [w[0] for w in got][:3] == [datetime(2011, 2, 1), datetime(2011, 2, 8), datetime(2011, 2, 15)]
     assert all(len(w[2]) == 1 for w in got)
+
+
+def test_monitor_duckdb_writes_reports_with_evidently_html_and_crosscheck(project, batches, tmp_path):
+    import json
+    import zipfile
+
+    from tests.conftest import zip_path
+
+    p, _, _ = project
+    url, _ = batches
+    (tmp_path / "data").mkdir()
+    with zipfile.ZipFile(zip_path()) as zf:
+        (tmp_path / "data" / "hour.csv").write_bytes(zf.read("hour.csv"))
+    p = p.model_copy(update={"monitor": p.monitor.model_copy(update={"engine": "duckdb"})})
+    plan = scale_monitor.monitor(p, url, VERSION, False, tmp_path / "reports")
+    assert plan["drift"] and plan["model_version"] == VERSION
+    doc = json.loads((tmp_path / "reports" / "drift.json").read_text())
+    assert doc["engine"] == "summary:duckdb" and doc["crosscheck"]["agree"]
+    assert (tmp_path / "reports" / "drift.html").stat().st_size > 100_000
+    assert "drift" in (tmp_path / "reports" / "monitor.md").read_text()

@@ -97,6 +97,29 @@ def decide(params: Params, refs: list[store.BatchRef], reference: Summary, model
     return outcome, sums
 
 
+def small_window_html(params: Params, window: check.WindowCheck, refs: list[store.BatchRef],
+                      version: str, out: Path) -> dict[str, Any]:
+    """Evidently's HTML for a window of at most drift.sample_rows rows, and the cross-check of its
+    scores with the summary's ({} for a larger window: people get the PNGs and drift.md)."""
+    from staleguard.drift.evidently_adapter import save_html
+    from staleguard.model import load_model
+    from staleguard.monitor.run import reference
+    from staleguard.scale.run import crosscheck
+    from staleguard.stages import paths
+
+    if window.rows > params.drift.sample_rows:
+        return {}
+    urls = [r.url for r in refs if r.first < window.end and r.last >= window.start]
+    rows = pd.concat([pd.read_parquet(u) for u in urls], ignore_index=True)
+    ts, target = rows["timestamp"], params.features.target
+    part = rows[(ts >= pd.Timestamp(window.start)) & (ts < pd.Timestamp(window.end)) & rows[target].notna()]
+    if MODEL_VERSION in part and (part[MODEL_VERSION] != version).any():
+        part = part.drop(columns=[store.PREDICTION])  # re-predicted, as the summary was
+    scores = save_html(reference(params), part.reset_index(drop=True), params, load_model(paths.MODEL),
+                       out / "drift.html")
+    return {"crosscheck": crosscheck(window.result, scores)}
+
+
 def monitor(params: Params, url: str, version: str, force: bool, out: Path) -> dict[str, Any]:
     """The monitor's outputs (reports/monitor.{json,md}, drift.*, step outputs) on a summary engine."""
     from staleguard.drift import decide as judge
@@ -113,9 +136,11 @@ def monitor(params: Params, url: str, version: str, force: bool, out: Path) -> d
     drift_md = ""
     window = outcome.report_window
     if window is not None and window.result is not None:
+        extra = small_window_html(params, window, refs, version, out) if params.monitor.html else {}
+        if not extra:
+            (out / "drift.html").unlink(missing_ok=True)  # never another window's HTML
         write_outputs(out, window.result, judge(window.result, params), params,
-                      model={"version": version, "path": str(paths.MODEL)})
-        (out / "drift.html").unlink(missing_ok=True)  # no raw rows here: no Evidently HTML
+                      model={"version": version, "path": str(paths.MODEL)}, extra=extra)
         io.write(out / "summary.json", sums[window.start])
         drift_md = (out / "drift.md").read_text()
     batches = [{"url": r.url, "name": r.name} for r in refs]
