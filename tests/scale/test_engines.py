@@ -73,3 +73,22 @@ def test_engines_spark_equals_pandas(store, spark, window, labeled):
     a = engines.pandas_summary(root, layout, window=window, labeled=labeled)
     b = engines.spark_summary(root, layout, window=window, labeled=labeled, spark=spark, batch_rows=5_000)
     _same(a, b)
+
+
+@pytest.mark.s3
+def test_engines_duckdb_streams_from_s3(store, moto_s3, monkeypatch):
+    """s3:// through s3fs registered in DuckDB (no httpfs extension download), against moto."""
+    from s3fs import S3FileSystem
+
+    for key, value in moto_s3.items():
+        monkeypatch.setenv(key, value)
+    S3FileSystem.clear_instance_cache()
+    root, layout, _ = store
+    fs = S3FileSystem()
+    for p in sorted(root.glob("*.parquet")):
+        fs.pipe(f"staleguard-test/scale/{p.name}", p.read_bytes())
+    try:
+        _same(engines.duckdb_summary("s3://staleguard-test/scale", layout, batch_rows=9_000),
+              engines.pandas_summary(root, layout))
+    finally:
+        S3FileSystem.clear_instance_cache()
