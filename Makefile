@@ -25,7 +25,9 @@ demo: $(STAMP)
 	dvc push -q; \
 	dvc repro; \
 	dvc push -q; \
+	staleguard replay; \
 	echo; echo "demo finished in $$(( $$(date +%s) - start )) s. Results:"; \
+	echo "  replay:  reports/freshness.png, reports/freshness.md (policy table), reports/freshness.json"; \
 	echo "  metrics: reports/metrics.json"; \
 	echo "  plots:   reports/plots/*.png"
 

@@ -5,6 +5,7 @@ Nothing here depends on the clock or on the temporary store, so a fixed seed giv
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +81,8 @@ def _decision(week: Week) -> str:
 def markdown(weeks: list[Week], summaries: dict[str, PolicySummary], params: Params) -> str:
     groups = by_week(weeks)
     tol = params.drift.quality.tolerance
-    lines = [f"# Freshness: {len(groups)} weeks replayed, {_day(groups[0][0].start)} → "
-             f"{_day(groups[-1][0].end)}", "",
+    last = groups[-1][0].end - timedelta(days=1)
+    lines = [f"# Freshness: {len(groups)} weeks replayed, {_day(groups[0][0].start)} to {_day(last)}", "",
              "| policy | mean weekly MAE | worst weekly MAE (week of) | retrains | "
              f"weeks above tolerance (+{tol:.0%}) |", "|---|---:|---:|---:|---:|"]
     for name, s in summaries.items():
