@@ -50,3 +50,18 @@ def test_cli_replay_end_before_training_end_exits_1_with_one_line(tmp_path, caps
     assert code == 1
     assert err == ("staleguard: error: replay.end 2011-01-20 is not after windows.train.end 2011-02-01; "
                    "set replay.end (or --end) to a later date\n")
+
+
+@pytest.mark.slow
+def test_cli_replay_writes_outputs_and_prints_the_policy_lines(tmp_path, capsys, raw_csv):
+    doc = yaml.safe_load(params_file(tmp_path).read_text())
+    doc["data"].update(raw=str(raw_csv), batches=str(tmp_path / "none"))
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(doc))
+    code = main(["--params", str(tmp_path / "params.yaml"), "replay", "--end", "2011-02-15",
+                 "--out", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("replay: 2 weeks × 3 policies in ")
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["never", "weekly", "monitor"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "freshness.json", "freshness.md", "freshness.png"]
