@@ -158,7 +158,9 @@ def spark_summary(source: Source, layout: Layout, *, model: Any = None, features
     spark.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")  # pandas writes ns timestamps
     paths = files(source)
     cols = _columns(paths[0], layout, features, model is not None, drop_prediction)
-    df = spark.read.parquet(*paths).select(*cols)
+    # folders go to Spark as given: on a cluster its Hadoop filesystems (s3a://, hdfs://) list them
+    given = [str(s) for s in ([source] if isinstance(source, str | Path) else source)]
+    df = spark.read.parquet(*given).select(*cols)
     if TIMESTAMP in cols and df.schema[TIMESTAMP].dataType.typeName() == "long":
         df = df.withColumn(TIMESTAMP, F.timestamp_micros(F.floor(F.col(TIMESTAMP) / 1000)))
     if window is not None:
