@@ -139,9 +139,11 @@ def spark_session(master: str = "local[2]") -> Any:
         from pyspark.sql import SparkSession
     except ImportError as err:
         raise ConfigError("engine spark needs pyspark and Java 17+: pip install 'staleguard[spark]'") from err
-    return (SparkSession.builder.master(master).appName("staleguard")
-            .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
-            .getOrCreate())
+    session = (SparkSession.builder.master(master).appName("staleguard")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.session.timeZone", "UTC").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def spark_summary(source: Source, layout: Layout, *, model: Any = None, features: list[str] | None = None,

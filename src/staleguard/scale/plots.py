@@ -39,10 +39,13 @@ def mass(d: Dist, edges: np.ndarray) -> np.ndarray:
     assert d.layout.edges is not None
     b = col.to_bins(d.layout.edges)
     xs, fs = d.layout.edges, _cdf_at_edges(b, col.n)
+    # tails drawn uniform over a span with their exact mean excess (≤ to the observed min/max)
     if b.below_n:
-        xs, fs = np.concatenate([[col.min], xs]), np.concatenate([[0.0], fs])
+        lo = max(col.min, xs[0] - 2 * b.below_sum / b.below_n)
+        xs, fs = np.concatenate([[lo], xs]), np.concatenate([[0.0], fs])
     if b.above_n:
-        xs, fs = np.concatenate([xs, [col.max]]), np.concatenate([fs, [1.0]])
+        hi = min(col.max, xs[-1] + 2 * b.above_sum / b.above_n)
+        xs, fs = np.concatenate([xs, [hi]]), np.concatenate([fs, [1.0]])
     return np.diff(np.interp(edges, xs, fs, left=0.0, right=1.0))
 
 
