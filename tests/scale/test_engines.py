@@ -66,15 +66,6 @@ def test_engines_refuse_missing_sources_and_unknown_engines(tmp_path, store):
         engines.summary_of("polars", tmp_path, layout)
 
 
-@pytest.mark.spark
-@pytest.mark.parametrize("window,labeled", [(None, False), (WINDOW, True)])
-def test_engines_spark_equals_pandas(store, spark, window, labeled):
-    root, layout, _ = store
-    a = engines.pandas_summary(root, layout, window=window, labeled=labeled)
-    b = engines.spark_summary(root, layout, window=window, labeled=labeled, spark=spark, batch_rows=5_000)
-    _same(a, b)
-
-
 @pytest.mark.s3
 def test_engines_duckdb_streams_from_s3(store, moto_s3, monkeypatch):
     """s3:// through s3fs registered in DuckDB (no httpfs extension download), against moto."""
