@@ -148,7 +148,7 @@ class DriftTriggers(_Strict):
 
 class DriftQuality(_Strict):
     metric: Literal["mae", "rmse"] = "mae"
-    tolerance: float = Field(0.25, ge=0)   # tolerated relative increase over the reference quality
+    tolerance: float = Field(0.5, ge=0)    # tolerated relative increase over the reference quality
     folds: int = Field(4, ge=2)             # time blocks for the reference's out-of-sample quality
 
 

@@ -38,7 +38,7 @@ def test_decide_prediction_drift_triggers(params):
 
 def test_decide_quality_drop_beyond_tolerance_triggers(params):
     decision = decide(result(mae=(10.0, 18.4)), params)
-    assert decision.reasons == ["quality drop: MAE 18.4 vs 10.0 on the reference (+84% > +25%)"]
+    assert decision.reasons == ["quality drop: MAE 18.4 vs 10.0 on the reference (+84% > +50%)"]
 
 
 @pytest.mark.parametrize("current", [10.0, 12.5, 8.0])

@@ -4,7 +4,7 @@ Scores come from value counts (drift/scores.py), so the cost grows like reading 
 Predictions the window already carries (a `prediction` column logged by serving) are used as is;
 otherwise the model predicts, on a seeded sample of at most drift.sample_rows rows.
 The reference quality is measured out of sample (drift/quality.py), never on the rows the model
-was fitted on, so "MAE +25 %" compares like with like.
+was fitted on, so "MAE +50 %" compares like with like.
 """
 
 from __future__ import annotations
