@@ -124,8 +124,9 @@ def duckdb_summary(source: Source, layout: Layout, *, model: Any = None, feature
         total: Summary | None = None
         for batch in rel.to_arrow_reader(batch_rows):
             total = merge(total, summarise(batch, layout, model, features))
-    except duckdb.Error as err:
-        raise DataError(f"{source}: DuckDB cannot read the window ({type(err).__name__}: {err})") from err
+    except (duckdb.Error, OSError) as err:  # duckdb 2 raises some read errors as OSError subclasses
+        first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        raise DataError(f"{source}: DuckDB cannot read the window ({type(err).__name__}: {first})") from err
     finally:
         con.close()
     if total is None:  # no row passed the filter: an empty summary of the right shape
