@@ -137,9 +137,9 @@ def add_dvc_remote(repo: Path, remote: Path, env: dict[str, str]) -> Path:
     return remote
 
 
-def commit_all(repo: Path, message: str, paths: list[str]) -> str:
+def commit_all(repo: Path, message: str, paths: list[str], allow_empty: bool = False) -> str:
     git(repo, "add", "--", *paths)
-    git(repo, "commit", "-qm", message)
+    git(repo, "commit", "-qm", message, *(["--allow-empty"] if allow_empty else []))
     return git(repo, "rev-parse", "HEAD")
 
 
