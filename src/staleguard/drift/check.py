@@ -96,12 +96,13 @@ def _window(frame: pd.DataFrame) -> dict[str, str]:
 
 
 def check(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model: Any = None, *,
-          baseline: dict[str, float] | None = None, engine: str = "exact") -> DriftResult:
+          baseline: dict[str, float] | None = None, baseline_source: str = "given",
+          engine: str = "exact") -> DriftResult:
     """Compare `current` with `reference` (frames: timestamp + features + target [+ prediction]).
 
-    `baseline`: the reference quality if already known (else measured by time-blocked CV when a
-    model is given). `engine="evidently"` computes the same scores through Evidently (slow; used to
-    cross-check), the default counts values.
+    `baseline`: the reference quality if already known, described by `baseline_source` (else
+    measured by time-blocked CV when a model is given). `engine="evidently"` computes the same
+    scores through Evidently (slow; used to cross-check), the default counts values.
     """
     specs = column_specs(params)
     target = params.features.target
@@ -138,7 +139,7 @@ def check(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model:
             metric=params.drift.quality.metric,
             reference=baseline or q.reference_quality(model, reference, params, ref_pred),
             current=q.regression_metrics(cur_rows[target].to_numpy(dtype=float)[labeled], cur_pred[labeled]),
-            reference_source=("given" if baseline else q.source(model, params)))
+            reference_source=(baseline_source if baseline else q.source(model, params)))
     return DriftResult(
         features=features,
         share=sum(c.drifted for c in features.values()) / len(features),

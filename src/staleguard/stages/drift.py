@@ -32,6 +32,18 @@ def github_output(drift: bool) -> None:
             fh.write(f"drift={str(drift).lower()}\n")
 
 
+def trained_baseline() -> tuple[dict[str, float] | None, str]:
+    """The reference quality `train` already measured (artifacts/reference.json, written with the
+    model), so the drift stage does not fit the same cross-validation folds a second time."""
+    from staleguard.scale import io as summary_io
+    from staleguard.scale.check import QUALITY_KEY
+
+    if not paths.REFERENCE_SUMMARY.exists():
+        return None, ""
+    known = summary_io.read(paths.REFERENCE_SUMMARY).meta.get(QUALITY_KEY) or {}
+    return known.get("metrics"), known.get("source", "")
+
+
 def run(params: Params, current: Path | None = None, out: Path = paths.REPORTS) -> Decision:
     """Check, decide, write. `current`: a .parquet/.csv file or a folder of batches."""
     model = load_model(paths.MODEL)
@@ -41,7 +53,8 @@ def run(params: Params, current: Path | None = None, out: Path = paths.REPORTS) 
         check_size(window, paths.EVAL_SET, params)
     else:
         window = read_current(Path(current), params, reference)
-    result = check(reference, window, params, model)
+    baseline, source = trained_baseline()
+    result = check(reference, window, params, model, baseline=baseline, baseline_source=source)
     decision = decide(result, params)
     write_outputs(Path(out), result, decision, params,
                   html=lambda path: save_html(reference, window, params, model, path),
