@@ -1,7 +1,7 @@
 """Per-policy figures from the replayed weeks: pure arithmetic, the table users read first.
 
 Quality tolerance: a week counts as "above tolerance" when the model serving it did more than
-`drift.quality.tolerance` (25 %) worse than the MAE it was merged with, i.e. its MAE on its own
+`drift.quality.tolerance` (50 % by default) worse than the MAE it was merged with, i.e. its MAE on its own
 evaluation window (the number in its PR's reports/metrics.json). That bar is the same kind of
 promise for every policy, and it is not the monitor's own decision rule (which compares with the
 reference's cross-validated MAE), so the monitor is not graded on its own rubric.
