@@ -125,13 +125,19 @@ def decide(reference: pd.DataFrame, current: pd.DataFrame, params: Params,
         verdict = judge(result, params)
         windows.append(WindowCheck(start, end, len(part), bool(verdict.drift),
                                    list(verdict.reasons), result))
+    return conclude(windows, force, data_end_of(current), params)
+
+
+def conclude(windows: list[WindowCheck], force: bool, data_end: datetime, params: Params) -> Outcome:
+    """The run's outcome from its checked windows, whatever engine checked them: the first
+    drifted week triggers (or the last decided one when forced) and the windows move to
+    `data_end`."""
     trigger = next((w for w in windows if w.drift), None)
     decided = [w for w in windows if w.drift is not None]
     reasons = [f"week of {trigger.label}: {r}" for r in trigger.reasons] if trigger else []
     if force:
         reasons.insert(0, "retraining forced (--force)")
         trigger = trigger or (decided[-1] if decided else None)
-    data_end = data_end_of(current)
     train, evaluation = next_windows(data_end, params)
     return Outcome(drift=bool(force or any(w.drift for w in windows)), forced=force,
                    windows=windows, trigger=trigger, data_end=data_end, train=train,

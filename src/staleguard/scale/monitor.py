@@ -84,16 +84,8 @@ def decide(params: Params, refs: list[store.BatchRef], reference: Summary, model
         sums[lo] = cur
     if not lasts:
         raise DataError(f"no labeled production rows at or after {params.windows.train.end:%Y-%m-%d %H:%M}")
-    trigger = next((w for w in checks if w.drift), None)
-    decided = [w for w in checks if w.drift is not None]
-    reasons = [f"week of {trigger.label}: {r}" for r in trigger.reasons] if trigger else []
-    if force:
-        reasons.insert(0, "retraining forced (--force)")
-        trigger = trigger or (decided[-1] if decided else None)
     data_end = (pd.Timestamp(max(lasts)).normalize() + pd.Timedelta(days=1)).to_pydatetime()
-    train, evaluation = check.next_windows(data_end, params)
-    outcome = check.Outcome(drift=bool(force or any(w.drift for w in checks)), forced=force, windows=checks,
-                            trigger=trigger, data_end=data_end, train=train, eval=evaluation, reasons=reasons)
+    outcome = check.conclude(checks, force, data_end, params)
     return outcome, sums
 
 
