@@ -90,11 +90,16 @@ def test_run_refuses_small_windows_and_unseen_categories(project, hour, tmp_path
 @pytest.fixture
 def batches(project, hour, tmp_path):
     """Four weekly batches after the training window, logged by the deployed model."""
+    return logged_batches(project, hour, str(tmp_path / "store"),
+                          [("2011-02-01", "2011-02-08"), ("2011-02-08", "2011-02-15"),
+                           ("2011-02-15", "2011-02-22"), ("2011-06-01", "2011-06-08")])
+
+
+def logged_batches(project, hour, url: str, weeks: list[tuple[str, str]]) -> tuple[str, pd.DataFrame]:
+    """Write one batch per [lo, hi) week as serving logs it (the deployed model's predictions)."""
     p, _, model = project
-    url = str(tmp_path / "store")
     frames = []
-    for lo, hi in [("2011-02-01", "2011-02-08"), ("2011-02-08", "2011-02-15"), ("2011-02-15", "2011-02-22"),
-                   ("2011-06-01", "2011-06-08")]:
+    for lo, hi in weeks:
         f = window(hour, p, lo, hi)
         f.insert(len(f.columns) - 1, store.PREDICTION, model.predict(f[p.features.columns]))
         f[store.MODEL_VERSION] = VERSION

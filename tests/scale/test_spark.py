@@ -7,7 +7,7 @@ import pytest
 
 from staleguard.scale import engines
 from tests.scale.test_engines import WINDOW, store  # noqa: F401  (fixture)
-from tests.scale.test_run import VERSION, _monitor_parity, project  # noqa: F401  (fixture)
+from tests.scale.test_run import _monitor_parity, logged_batches, project  # noqa: F401  (fixture)
 from tests.scale.test_summary import _same
 
 pytestmark = pytest.mark.spark
@@ -16,21 +16,8 @@ pytestmark = pytest.mark.spark
 @pytest.fixture
 def two_batches(project, hour, tmp_path):  # noqa: F811
     """Two weekly batches after the training window, logged by the deployed model."""
-    import pandas as pd
-
-    from staleguard.monitor import store as store_mod
-    from tests.scale.conftest import window
-
-    p, _, model = project
-    url = str(tmp_path / "store")
-    frames = []
-    for lo, hi in [("2011-02-01", "2011-02-08"), ("2011-06-01", "2011-06-08")]:
-        f = window(hour, p, lo, hi)
-        f.insert(len(f.columns) - 1, store_mod.PREDICTION, model.predict(f[p.features.columns]))
-        f[store_mod.MODEL_VERSION] = VERSION
-        store_mod.write_batch(url, f, p, "test")
-        frames.append(f)
-    return url, pd.concat(frames, ignore_index=True)
+    return logged_batches(project, hour, str(tmp_path / "store"),
+                          [("2011-02-01", "2011-02-08"), ("2011-06-01", "2011-06-08")])
 
 
 def test_spark_summaries_and_monitor_decisions_equal_pandas(store, project, two_batches, spark):  # noqa: F811
