@@ -51,6 +51,12 @@ def reference_summary(frame: pd.DataFrame, params: Params, model: Any = None) ->
     return summary
 
 
+def trained_quality(reference: Summary) -> tuple[dict[str, float] | None, str]:
+    """The out-of-sample quality `train` stored in the reference summary, and how it was measured."""
+    stored = reference.meta.get(QUALITY_KEY) or {}
+    return stored.get("metrics"), stored.get("source", "")
+
+
 def _window(s: Summary) -> dict[str, str]:
     if s.first is None or s.last is None:
         return {}
@@ -86,9 +92,9 @@ def check_summaries(ref: Summary, cur: Summary, params: Params, *, baseline: dic
     quality = None
     current = cur.quality.metrics() if cur.quality is not None else None
     if current is not None:
-        stored = ref.meta.get(QUALITY_KEY) or {}
-        quality = Quality(metric=d.quality.metric, reference=baseline or stored.get("metrics"),
-                          current=current, reference_source="given" if baseline else stored.get("source", ""))
+        stored, source = trained_quality(ref)
+        quality = Quality(metric=d.quality.metric, reference=baseline or stored,
+                          current=current, reference_source="given" if baseline else source)
     return DriftResult(
         features=features, share=sum(c.drifted for c in features.values()) / len(features),
         target=target_drift, prediction=prediction_drift, quality=quality,

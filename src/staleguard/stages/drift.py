@@ -36,12 +36,11 @@ def trained_baseline() -> tuple[dict[str, float] | None, str]:
     """The reference quality `train` already measured (artifacts/reference.json, written with the
     model), so the drift stage does not fit the same cross-validation folds a second time."""
     from staleguard.scale import io as summary_io
-    from staleguard.scale.check import QUALITY_KEY
+    from staleguard.scale.check import trained_quality
 
     if not paths.REFERENCE_SUMMARY.exists():
         return None, ""
-    known = summary_io.read(paths.REFERENCE_SUMMARY).meta.get(QUALITY_KEY) or {}
-    return known.get("metrics"), known.get("source", "")
+    return trained_quality(summary_io.read(paths.REFERENCE_SUMMARY))
 
 
 def run(params: Params, current: Path | None = None, out: Path = paths.REPORTS) -> Decision:
