@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from staleguard import gha
 from staleguard.errors import StaleguardError
 
 if TYPE_CHECKING:
@@ -54,13 +55,6 @@ def _stage(name: str) -> Handler:
     return run
 
 
-def _github_output(**values: str) -> None:
-    """Expose values to later workflow steps when running under GitHub Actions (or act)."""
-    import os
-
-    if target := os.environ.get("GITHUB_OUTPUT"):
-        with open(target, "a") as fh:
-            fh.writelines(f"{key}={value}\n" for key, value in values.items())
 
 
 def cmd_registry_check(args: argparse.Namespace) -> None:
@@ -85,7 +79,7 @@ def cmd_registry_register(args: argparse.Namespace) -> None:
     done = registry.register()
     verb = "registered" if done.created else "already registered as"
     print(f"registry register: model {done.version.short_hash} {verb} {done.tag}")
-    _github_output(version=done.version.version, tag=done.tag, created=str(done.created).lower())
+    gha.set_outputs(version=done.version.version, tag=done.tag, created=str(done.created).lower())
 
 
 def cmd_registry_promote(args: argparse.Namespace) -> None:
@@ -99,7 +93,7 @@ def cmd_registry_promote(args: argparse.Namespace) -> None:
     done = registry.promote(version, args.stage)
     print(f"registry promote: {done.version.version} {'→' if done.created else 'already at'} "
           f"{args.stage} ({done.tag})")
-    _github_output(stage_tag=done.tag, promoted=str(done.created).lower())
+    gha.set_outputs(stage_tag=done.tag, promoted=str(done.created).lower())
 
 
 def cmd_registry_resolve(args: argparse.Namespace) -> None:

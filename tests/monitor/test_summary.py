@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from staleguard import gha
 from staleguard.monitor import check, summary
 
 
@@ -62,8 +63,8 @@ def test_summary_clip_keeps_bodies_under_github_limit():
 def test_summary_outputs_and_step_summary_append_to_github_files(tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "out"))
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "sum"))
-    summary.set_outputs(drift="true", branch="retrain/x")
-    summary.add_summary("## hello")
-    summary.add_summary("second")
+    gha.set_outputs(drift="true", branch="retrain/x")
+    gha.add_summary("## hello")
+    gha.add_summary("second")
     assert (tmp_path / "out").read_text() == "drift=true\nbranch=retrain/x\n"
     assert (tmp_path / "sum").read_text() == "## hello\n\nsecond\n\n"

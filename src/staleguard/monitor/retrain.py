@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from staleguard import dvc_ops
+from staleguard import dvc_ops, gha
 from staleguard.errors import StaleguardError
 from staleguard.io import write_text, write_with
 from staleguard.monitor import store, summary
@@ -202,7 +202,7 @@ def run(params: Params, params_file: Path, plan_path: Path = paths.REPORTS / "mo
                                   "the retraining produced nothing new")
         note = f"Opened retraining PR {url} from branch `{branch}`"
     fallback = os.environ.get("GITHUB_ACTIONS") and not os.environ.get("REPO_TOKEN")
-    summary.add_summary(note + ("\n\n" + TOKEN_NOTE if fallback else ""))
-    summary.set_outputs(pr_url=url)
+    gha.add_summary(note + ("\n\n" + TOKEN_NOTE if fallback else ""))
+    gha.set_outputs(pr_url=url)
     print(f"retrain: {note}")
     return url

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from staleguard import gha
 from staleguard.data.schema import TIMESTAMP, read_raw
 from staleguard.data.windows import slice_window
 from staleguard.errors import DataError
@@ -131,8 +132,8 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     text = summary.markdown(outcome, params, version, url, len(current), drift_md)
     write_json(out / PLAN.name, plan)
     write_text(out / SUMMARY.name, text)
-    summary.set_outputs(drift=str(outcome.drift).lower(), branch=plan["retrain"]["branch"],
+    gha.set_outputs(drift=str(outcome.drift).lower(), branch=plan["retrain"]["branch"],
                         model_version=version)
-    summary.add_summary(text)
+    gha.add_summary(text)
     print(text)
     return plan

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from staleguard.monitor.check import Outcome, WindowCheck
@@ -93,19 +91,3 @@ def clip(text: str, limit: int = BODY_LIMIT) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 80].rsplit("\n", 1)[0] + "\n\n_(truncated to fit GitHub's limit)_\n"
-
-
-def set_outputs(**values: str) -> None:
-    """Append `key=value` lines to $GITHUB_OUTPUT when running in GitHub Actions."""
-    path = os.environ.get("GITHUB_OUTPUT")
-    if path:
-        with Path(path).open("a") as fh:
-            fh.writelines(f"{k}={v}\n" for k, v in values.items())
-
-
-def add_summary(text: str) -> None:
-    """Append Markdown to the job summary ($GITHUB_STEP_SUMMARY) when set."""
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if path:
-        with Path(path).open("a") as fh:
-            fh.write(text.rstrip("\n") + "\n\n")

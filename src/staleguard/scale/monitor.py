@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from staleguard import gha
 from staleguard.errors import DataError
 from staleguard.monitor import check, store, summary
 from staleguard.params import Params
@@ -141,8 +142,8 @@ def monitor(params: Params, url: str, version: str, force: bool, out: Path) -> d
     text = summary.markdown(outcome, params, version, url, rows, drift_md)
     write_json(out / "monitor.json", plan)
     write_text(out / "monitor.md", text)
-    summary.set_outputs(drift=str(outcome.drift).lower(), branch=plan["retrain"]["branch"],
+    gha.set_outputs(drift=str(outcome.drift).lower(), branch=plan["retrain"]["branch"],
                         model_version=version)
-    summary.add_summary(text)
+    gha.add_summary(text)
     print(text)
     return plan

@@ -71,7 +71,7 @@ def run(params: Params, current: str | Path | None, out: Path, engine: str,
     from staleguard.drift.evidently_adapter import save_html
     from staleguard.model import load_model
     from staleguard.stages import paths
-    from staleguard.stages.drift import github_output, model_version
+    from staleguard.stages.drift import announce, model_version
 
     ref = io.read(reference_path or paths.REFERENCE_SUMMARY)
     source = current or paths.EVAL_SET
@@ -95,11 +95,7 @@ def run(params: Params, current: str | Path | None, out: Path, engine: str,
     write_outputs(out, result, decision, params, model={"version": model_version(paths.MODEL),
                                                           "path": str(paths.MODEL)}, extra=extra)
     io.write(out / "summary.json", cur)
-    github_output(decision.drift)
-    print(f"drift ({engine}): {'drift' if decision.drift else 'no drift'} ({cur.rows} rows vs {ref.rows}) "
-          f"→ {out}/drift.json")
-    for line in decision.reasons:
-        print(f"  - {line}")
+    announce(decision, {"current": cur.rows, "reference": ref.rows}, out, f"drift ({engine})")
     return decision
 
 

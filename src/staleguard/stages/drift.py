@@ -8,11 +8,11 @@ decision: only bad input, config or model files are errors, and then nothing is 
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import pandas as pd
 
+from staleguard import gha
 from staleguard.drift import Decision, check, decide, write_outputs
 from staleguard.drift.evidently_adapter import save_html
 from staleguard.drift.validate import check_size, read_current
@@ -24,12 +24,6 @@ from staleguard.stages import paths
 def model_version(path: Path) -> str:
     """First 8 hex chars of the model file's md5: the hash dvc.lock records for it."""
     return hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()[:8]
-
-
-def github_output(drift: bool) -> None:
-    if target := os.environ.get("GITHUB_OUTPUT"):
-        with open(target, "a") as fh:
-            fh.write(f"drift={str(drift).lower()}\n")
 
 
 def trained_baseline() -> tuple[dict[str, float] | None, str]:
@@ -58,13 +52,17 @@ def run(params: Params, current: Path | None = None, out: Path = paths.REPORTS) 
     write_outputs(Path(out), result, decision, params,
                   html=lambda path: save_html(reference, window, params, model, path),
                   model={"version": model_version(paths.MODEL), "path": str(paths.MODEL)})
-    github_output(decision.drift)
+    announce(decision, result.rows, Path(out), "drift")
+    return decision
+
+
+def announce(decision: Decision, rows: dict[str, int], out: Path, label: str) -> None:
+    """The decision for the workflow ($GITHUB_OUTPUT) and for people (stdout, reasons listed)."""
+    gha.set_outputs(drift=str(decision.drift).lower())
     verdict = "drift" if decision.drift else "no drift"
-    rows = result.rows
-    print(f"drift: {verdict} ({rows['current']} rows vs {rows['reference']}) → {out}/drift.json")
+    print(f"{label}: {verdict} ({rows['current']} rows vs {rows['reference']}) → {out}/drift.json")
     for line in decision.reasons:
         print(f"  - {line}")
-    return decision
 
 
 def main(params: Params) -> None:
