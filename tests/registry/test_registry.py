@@ -169,3 +169,25 @@ def test_pull_fetches_the_deployed_outputs_by_hash(repo):
     shutil.rmtree(repo / "artifacts")
     with pytest.raises(ModelError, match="dvc pull --with-deps train failed"):
         registry.pull(repo)
+
+
+def test_resolve_auto_is_the_workspace_model_until_prod_exists(repo, tmp_path):
+    workspace = registry.resolve("auto", repo, cache=tmp_path / "cache")
+    assert workspace.path == repo / "artifacts" / "model.skops" and workspace.version is None
+    assert workspace.md5 == md5_at(repo, "HEAD") and "no model is at stage 'prod'" in workspace.note
+    assert workspace.metrics == {"mae": 12.0, "r2": 0.5}
+    with pytest.raises(ModelError, match="no model version is at stage 'prod'"):
+        registry.resolve("prod", repo)  # asked for explicitly: strict
+    registry.register(repo, rev="HEAD~1")
+    registry.promote("v0.0.1", repo=repo)
+    prod = registry.resolve("auto", repo, cache=tmp_path / "cache")
+    assert (prod.version, prod.md5, prod.note) == ("v0.0.1", md5_at(repo, "HEAD~1"), "")
+
+
+def test_resolve_auto_refuses_a_workspace_model_that_is_not_dvc_locks(repo):
+    (repo / "artifacts" / "model.skops").write_bytes(b"edited by hand")
+    with pytest.raises(ModelError, match=r"is not the model dvc.lock names .*dvc checkout"):
+        registry.resolve("auto", repo)
+    (repo / "artifacts" / "model.skops").unlink()
+    with pytest.raises(ModelError, match="not found and no model is at stage 'prod'; run `make demo`"):
+        registry.resolve("auto", repo)

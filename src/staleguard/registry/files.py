@@ -1,7 +1,10 @@
-"""Resolve `prod`, `v0.0.3` or a path to model files on disk, fetched through git + DVC (never retrained).
+"""Resolve `prod`, `v0.0.3`, `auto` or a path to model files on disk, fetched through git + DVC
+(never retrained).
 
 Registered versions are downloaded once into a content-addressed cache (`<cache>/<md5>/`) and
 checked against the md5 in that version's dvc.lock, so a tampered or truncated file is refused.
+`auto` is `prod` once something is registered, and before that the workspace model that
+dvc.lock names (a fresh clone after `make demo`).
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ from typing import Any
 from staleguard.errors import ModelError
 from staleguard.io import atomic_path, write_json
 from staleguard.registry.tags import (
+    STAGE,
     VERSION_RE,
     Version,
     current_md5,
     find_version,
     show_file,
+    stage_assignment,
     version_for_hash,
     version_in_stage,
 )
@@ -31,6 +36,7 @@ from staleguard.stages import paths
 CACHE_ENV = "STALEGUARD_MODEL_CACHE"
 DEFAULT_CACHE = Path("~/.cache/staleguard/models")
 MODEL_SUFFIXES = (".skops", ".pkl", ".pickle", ".joblib")
+AUTO = "auto"  # serve.model's default: prod if registered, else the workspace model
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class ResolvedModel:
     version: str | None = None
     rev: str | None = None
     metrics: dict[str, Any] | None = None
+    note: str = ""  # one line for the operator when the choice was not the obvious one
 
     @property
     def short_hash(self) -> str:
@@ -67,10 +74,34 @@ def resolve(spec: str, repo: Path | str = ".", cache: Path | None = None,
     For a path, `describe` also looks up its registry version and metrics (about a second of git
     work); batch prediction skips that.
     """
+    if spec == AUTO:
+        return resolve_auto(repo, cache)
     if is_path(spec):
         return _from_path(Path(spec), Path(repo), describe)
     version = find_version(spec, repo) if VERSION_RE.match(spec) else version_in_stage(spec, repo)
     return fetch(version, repo, cache)
+
+
+def resolve_auto(repo: Path | str = ".", cache: Path | None = None) -> ResolvedModel:
+    """`prod` when a version holds it; otherwise (nothing registered yet, or no git history) the
+    workspace model, accepted only if its md5 is the one dvc.lock names."""
+    try:
+        held = stage_assignment(STAGE, repo)
+    except ModelError:
+        held = None  # not a git repository: there is no registry to ask
+    if held is not None:
+        return fetch(find_version(held[0], repo), repo, cache)
+    path = Path(repo) / paths.MODEL
+    if not path.is_file():
+        raise ModelError(f"{path}: not found and no model is at stage {STAGE!r}; run `make demo` "
+                         "(or `dvc pull`), or pass --model <version|path>")
+    md5, expected = file_md5(path), current_md5(repo)
+    if md5 != expected:
+        raise ModelError(f"{path}: md5 {md5[:8]} is not the model dvc.lock names ({expected[:8]}); "
+                         f"run `dvc checkout {paths.MODEL}` or `dvc repro`")
+    return ResolvedModel(path, md5, None, None, json_or_none(Path(repo) / paths.METRICS),
+                         note=f"no model is at stage {STAGE!r} yet (nothing registered): serving the "
+                              f"workspace model {paths.MODEL} ({md5[:8]}, as dvc.lock names it)")
 
 
 def _from_path(path: Path, repo: Path, describe: bool) -> ResolvedModel:
@@ -82,7 +113,7 @@ def _from_path(path: Path, repo: Path, describe: bool) -> ResolvedModel:
         return ResolvedModel(path, md5)
     try:
         if md5 == current_md5(repo):  # the work tree's own model: its metrics are reports/metrics.json
-            metrics = _json_or_none(repo / paths.METRICS)
+            metrics = json_or_none(repo / paths.METRICS)
         version = version_for_hash(md5, repo)
     except ModelError:
         pass  # not inside a staleguard repo, or no registry yet: the hash alone identifies it
@@ -109,7 +140,7 @@ def fetch(version: Version, repo: Path | str = ".", cache: Path | None = None) -
         with contextlib.suppress(ModelError, json.JSONDecodeError):
             write_json(folder / "metrics.json", json.loads(show_file(repo, version.rev, paths.METRICS)))
     return ResolvedModel(model, version.md5, version.version, version.rev,
-                         _json_or_none(folder / "metrics.json"))
+                         json_or_none(folder / "metrics.json"))
 
 
 def _download(repo: Path | str, version: Version, out: Path, dest: Path) -> None:
@@ -124,7 +155,7 @@ def _download(repo: Path | str, version: Version, out: Path, dest: Path) -> None
                          f"({type(err).__name__}: {err}); is the DVC remote configured and pushed?") from err
 
 
-def _json_or_none(path: Path) -> dict[str, Any] | None:
+def json_or_none(path: Path) -> dict[str, Any] | None:
     try:
         return json.loads(path.read_text())
     except (OSError, json.JSONDecodeError):

@@ -68,6 +68,8 @@ def predict_file(params: Params, source: Path, output: Path, model: str, chunk_r
     """Predict every row of `source` into `output`; returns the number of rows."""
     out_format = _format(output, "output")
     loaded = load(model, params, single_thread=False, describe=False)
+    if loaded.source.note:
+        print(f"predict: {loaded.source.note}", file=sys.stderr)
     parts, total = chunks(source, chunk_rows)
     from tqdm import tqdm
 
