@@ -132,10 +132,13 @@ def cmd_registry_card(args: argparse.Namespace) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> None:
     from staleguard.serve.app import run
+    from staleguard.serve.follow import seconds
 
     params = _params(args)
+    every = seconds(args.every) if args.every else params.serve.follow_every
     run(params, model=args.model or params.serve.model, host=args.host or params.serve.host,
-        port=params.serve.port if args.port is None else args.port, store=args.store)
+        port=params.serve.port if args.port is None else args.port, store=args.store,
+        follow=every if (args.follow or params.serve.follow) else None)
 
 
 def cmd_predict(args: argparse.Namespace) -> None:
@@ -174,13 +177,18 @@ def _add_registry_and_serving(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="serve predictions over HTTP (FastAPI + uvicorn)")
     p.add_argument("--host", help="bind address (default: serve.host)")
     p.add_argument("--port", type=int, help="port (default: serve.port; 0 picks a free one)")
-    p.add_argument("--model", help="stage, version or .skops path (default: serve.model)")
+    p.add_argument("--model", help="auto, a stage, version or .skops path (default: serve.model)")
     p.add_argument("--store", help="production store for the prediction log (default: monitor.store)")
+    p.add_argument("--follow", action="store_true",
+                   help="watch the registry on origin and swap in each new model at the stage "
+                   "(default: serve.follow)")
+    p.add_argument("--every", metavar="DURATION",
+                   help="with --follow: time between checks, e.g. 60s, 2m (default: serve.follow_every)")
     p.set_defaults(handler=cmd_serve)
     p = sub.add_parser("predict", help="batch prediction of a CSV/Parquet file, streamed in chunks")
     p.add_argument("--input", type=Path, required=True, help="CSV or Parquet with the feature columns")
     p.add_argument("--output", type=Path, required=True, help="output .csv or .parquet (input + prediction)")
-    p.add_argument("--model", help="stage, version or .skops path (default: serve.model)")
+    p.add_argument("--model", help="auto, a stage, version or .skops path (default: serve.model)")
     p.add_argument("--chunk-rows", type=int, help="rows per chunk (default: serve.chunk_rows)")
     p.set_defaults(handler=cmd_predict)
 

@@ -115,7 +115,7 @@ class MonitorParams(_Strict):
 class ServeParams(_Strict):
     """Real-time and batch serving (docs/deploy-and-serve.md); predictions go to monitor.store."""
 
-    model: str = "prod"                 # registry stage, version (v0.0.3) or a .skops path
+    model: str = "auto"                 # auto (prod, else the workspace model), a stage, version or path
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     max_rows: int = Field(10_000, ge=1)       # rows per /predict request
@@ -123,6 +123,8 @@ class ServeParams(_Strict):
     flush_seconds: float = Field(5.0, gt=0)   # ...or this often, whichever comes first
     chunk_rows: int = Field(100_000, ge=1)    # `staleguard predict` reads its input in chunks of this
     limits: dict[str, tuple[float, float]] = {}  # [min, max] per feature, over the built-in ranges
+    follow: bool = False                # watch the registry and swap in each new model at the stage
+    follow_every: float = Field(60.0, gt=0)  # seconds between checks of the origin's tags
 
 
 class DriftMethod(_Strict):

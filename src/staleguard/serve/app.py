@@ -21,6 +21,7 @@ from staleguard import __version__
 from staleguard.data.schema import TIMESTAMP
 from staleguard.monitor import store as store_format
 from staleguard.params import Params
+from staleguard.serve.follow import Follower, followed_stage
 from staleguard.serve.loader import LoadedModel, load
 from staleguard.serve.predlog import PredictionLog, hours, read_predictions
 from staleguard.serve.schema import (
@@ -89,8 +90,10 @@ def router(params: Params) -> APIRouter:
         return record_actuals(truth.drop_duplicates(TIMESTAMP, keep="last"), log.store_url, params)
 
     @api.get("/health", response_model=Health, tags=["ops"])
-    async def health(model: ModelDep, log: LogDep) -> Health:
-        return Health(status="ok", model_version=model.model_version, pending_log_rows=log.pending_rows)
+    async def health(request: Request, model: ModelDep, log: LogDep) -> Health:
+        follower = getattr(request.app.state, "follower", None)
+        return Health(status="ok", model_version=model.model_version, pending_log_rows=log.pending_rows,
+                      follow=follower.status() if follower else None)
 
     @api.get("/model", response_model=ModelInfo, tags=["ops"])
     async def model_info(model: ModelDep) -> ModelInfo:
@@ -113,8 +116,13 @@ def record_actuals(truth: pd.DataFrame, store_url: str, params: Params) -> Recor
 
 
 def create_app(params: Params, model_spec: str, store_url: str, loaded: LoadedModel | None = None,
-               repo: str = ".") -> FastAPI:
-    """The app; its lifespan loads the model once (or takes `loaded`) and runs the prediction log."""
+               repo: str = ".", follow: float | None = None) -> FastAPI:
+    """The app; its lifespan loads the model once (or takes `loaded`) and runs the prediction log.
+
+    With `follow` (seconds), a background thread follows the registry stage of `model_spec` and
+    swaps in each new model that passes the start-up checks (serve/follow.py).
+    """
+    stage = followed_stage(model_spec) if follow else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -123,9 +131,13 @@ def create_app(params: Params, model_spec: str, store_url: str, loaded: LoadedMo
         gc.freeze()  # the model and imports never die: keep them out of GC scans (p99 latency)
         app.state.log = PredictionLog(store_url, params, params.serve.flush_rows,
                                       params.serve.flush_seconds).start()
+        if stage and follow:
+            app.state.follower = Follower(app.state, params, stage, follow, repo).start()
         try:
             yield
         finally:
+            if stage and follow:
+                app.state.follower.close()
             app.state.log.close()
 
     app = FastAPI(title="staleguard", version=__version__, lifespan=lifespan,
@@ -135,14 +147,20 @@ def create_app(params: Params, model_spec: str, store_url: str, loaded: LoadedMo
     return app
 
 
-def run(params: Params, model: str, host: str, port: int, store: str | None = None) -> None:
+def run(params: Params, model: str, host: str, port: int, store: str | None = None,
+        follow: float | None = None) -> None:
     """`staleguard serve`: load (failing fast, before binding), then serve with uvicorn."""
     import uvicorn
 
+    stage = followed_stage(model) if follow else None  # a bad --follow fails before any loading
     loaded = load(model, params)
     url = store_format.resolve(store, params)
+    if loaded.source.note:
+        print(f"serve: {loaded.source.note}", flush=True)
     print(f"serve: model {loaded.source.version or loaded.model_version} ({loaded.source.path}) "
           f"on http://{host}:{port}; logging predictions to {url}", flush=True)
-    uvicorn.run(create_app(params, model, url, loaded), host=host, port=port, access_log=False,
-                log_level="warning")
+    if stage:
+        print(f"serve: following stage {stage!r} on origin every {follow:g} s", flush=True)
+    uvicorn.run(create_app(params, model, url, loaded, follow=follow), host=host, port=port,
+                access_log=False, log_level="warning")
 

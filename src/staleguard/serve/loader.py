@@ -1,12 +1,15 @@
-"""Load the model to serve once, at startup: resolve it through the registry, refuse unsafe files.
+"""Load the model to serve: resolve it through the registry, refuse unsafe files, smoke-test it.
 
-Everything that can go wrong (no such stage, missing file, pickle, corrupt zip) raises ModelError
-here, so `staleguard serve` fails before binding its port rather than on the first request.
+Everything that can go wrong (no such stage, missing file, pickle, corrupt zip, other features, a
+model that cannot predict) raises ModelError here, so `staleguard serve` fails before binding its
+port rather than on the first request, and a followed registry (serve/follow.py) refuses such a
+model with the same checks while the old one keeps serving.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ class LoadedModel:
     columns: list[str]
 
     trees: list[Any] | None = None  # tree_ objects of a single-output forest: the fast path
+    since: datetime = field(default_factory=lambda: datetime.now(UTC))  # when it began serving
 
     @property
     def model_version(self) -> str:
@@ -52,14 +56,35 @@ class LoadedModel:
         window = self.meta.get("window")
         return {"version": self.source.version, "model_version": self.model_version,
                 "md5": self.source.md5, "estimator": self.meta.get("estimator"),
-                "training_window": window, "features": self.columns, "metrics": self.source.metrics}
+                "training_window": window, "features": self.columns, "metrics": self.source.metrics,
+                "since": self.since}
 
 
 def load(spec: str, params: Params, repo: Path | str = ".", single_thread: bool = True,
          describe: bool = True) -> LoadedModel:
     """Resolve `spec` (stage, version or path), load it safely and check it expects our features."""
-    source = resolve(spec, repo, describe=describe)
-    return wrap(load_model(source.path), source, load_meta(source.path), params, single_thread)
+    return load_resolved(resolve(spec, repo, describe=describe), params, single_thread)
+
+
+def load_resolved(source: ResolvedModel, params: Params, single_thread: bool = True) -> LoadedModel:
+    """Files already on disk → a checked model: safe skops load, our features, a smoke prediction."""
+    loaded = wrap(load_model(source.path), source, load_meta(source.path), params, single_thread)
+    smoke_test(loaded)
+    return loaded
+
+
+def smoke_test(model: LoadedModel) -> None:
+    """Two rows through both prediction paths: finite, one value per row, and the same values."""
+    x = np.vstack([np.zeros(len(model.columns)), np.ones(len(model.columns))])
+    try:
+        fast = np.asarray(model.predict_array(x), dtype=float)
+        plain = np.asarray(model.estimator.predict(pd.DataFrame(x, columns=model.columns)), dtype=float)
+    except Exception as err:  # whatever a broken estimator raises
+        raise ModelError(f"{model.source.path}: smoke prediction failed "
+                         f"({type(err).__name__}: {err})") from err
+    if fast.shape != (2,) or not np.isfinite(fast).all() or not np.allclose(fast, plain.ravel()):
+        raise ModelError(f"{model.source.path}: smoke prediction gave {fast.tolist()} (sklearn: "
+                         f"{plain.ravel().tolist()}); expected two equal, finite values")
 
 
 def wrap(estimator: Any, source: ResolvedModel, meta: dict[str, Any], params: Params,

@@ -73,10 +73,27 @@ class Recorded(BaseModel):
     unmatched: list[datetime] = Field(description="timestamps with no logged prediction (not stored)")
 
 
+class Refusal(BaseModel):
+    version: str | None = Field(description="the registry version that was refused")
+    md5: str | None
+    reason: str = Field(description="the check it failed, in one line")
+    at: datetime
+
+
+class Following(BaseModel):
+    stage: str = Field(description="the registry stage the server follows")
+    every: float = Field(description="seconds between checks of the origin's tags")
+    last_check: datetime | None
+    last_error: str | None = Field(description="why the last check could not complete, if it failed")
+    refused: Refusal | None = Field(description="the newest model at the stage that failed its checks; "
+                                                "the served model is kept")
+
+
 class Health(BaseModel):
     status: str
     model_version: str
     pending_log_rows: int
+    follow: Following | None = Field(None, description="present when the server follows the registry")
 
 
 class ModelInfo(BaseModel):
@@ -87,3 +104,4 @@ class ModelInfo(BaseModel):
     training_window: dict[str, str] | None
     features: list[str]
     metrics: dict[str, float] | None
+    since: datetime = Field(description="when this model began serving (start-up or a registry swap)")
