@@ -6,11 +6,18 @@ local bare repository, and `gh` the recording stand-in in tests/workflows/bin/.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import subprocess
+import threading
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import run
 from tests.workflows.conftest import clone_seed
@@ -84,3 +91,110 @@ def test_deploy_with_stale_dvc_lock_fails_and_tags_nothing(repo, tmp_path):
     assert result.steps.get("Refuse a stale dvc.lock (deploy never retrains)") == "failure"
     assert origin_tags(tmp_path / "origin.git") == []
     assert gh_calls(tmp_path) == []
+
+
+# ---------------------------------------------------------------- a running server follows the merge
+class Client(threading.Thread):
+    """A bounded loop of single-row POST /predict on one keep-alive connection to 127.0.0.1."""
+
+    def __init__(self, port: int, body: bytes, after_swap: int = 300, limit: int = 8000,
+                 seconds: float = 400) -> None:
+        super().__init__(daemon=True)
+        self.port, self.body, self.after_swap = port, body, after_swap
+        self.limit, self.seconds = limit, seconds
+        self.results: list[tuple[float, float, int, str]] = []  # (start, latency, status, model id)
+        self.failures: list[str] = []
+        self.first: str | None = None
+        self.swapped_at: int | None = None
+
+    def run(self) -> None:
+        import http.client
+
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        end = time.monotonic() + self.seconds
+        while len(self.results) < self.limit and time.monotonic() < end:
+            start = time.perf_counter()
+            try:
+                conn.request("POST", "/predict", self.body, {"Content-Type": "application/json"})
+                resp = conn.getresponse()
+                data = resp.read()
+                took = time.perf_counter() - start
+                version = json.loads(data)["model_version"] if resp.status == 200 else ""
+            except Exception as err:  # a refused or dropped request is a failure, not a crash
+                self.failures.append(f"{type(err).__name__}: {err}")
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                continue
+            if resp.status != 200:
+                self.failures.append(f"HTTP {resp.status}: {data[:200]!r}")
+            self.first = self.first or version
+            if self.swapped_at is None and version != self.first:
+                self.swapped_at = len(self.results)
+            self.results.append((start, took, resp.status, version))
+            if self.swapped_at is not None and len(self.results) - self.swapped_at >= self.after_swap:
+                return
+            time.sleep(0.01)
+
+
+def test_merge_reaches_a_server_that_follows_prod_without_a_failed_or_slow_request(repo, tmp_path, env):
+    import numpy as np
+    import pandas as pd
+
+    from staleguard import registry
+    from tests.conftest import free_port, wait_for_http
+
+    # v0.0.1 at prod on origin, as a first deploy leaves it; the server is a clone of origin
+    with contextlib.chdir(repo):
+        registry.promote(registry.register(repo).version.version, repo=repo)
+    git(repo, "push", "-q", "origin", "--tags")
+    run(["git", "clone", "-q", str(tmp_path / "origin.git"), "server"], tmp_path)
+    port, every = free_port(), 2.0
+    log = (tmp_path / "serve.out").open("w")
+    server = subprocess.Popen(
+        ["staleguard", "serve", "--model", "prod", "--follow", "--every", f"{every:g}s",
+         "--port", str(port), "--store", str(tmp_path / "store")], cwd=tmp_path / "server",
+        stdout=log, stderr=subprocess.STDOUT, env={**env, "STALEGUARD_MODEL_CACHE": str(tmp_path / "cache")})
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/health", server, timeout=120)
+        before = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/model").read())
+        assert before["version"] == "v0.0.1"
+        eval_rows = pd.read_parquet(repo / "artifacts" / "prepared" / "eval.parquet")
+        cols = yaml.safe_load((repo / "params.yaml").read_text())["features"]
+        row = {c: (int(eval_rows[c].iloc[5]) if c in cols["categorical"] else float(eval_rows[c].iloc[5]))
+               for c in cols["numerical"] + cols["categorical"]}
+        client = Client(port, json.dumps(row).encode())
+        client.start()
+
+        # the pull request: a retuned model, reproduced and pushed; merged to main; deploy under act
+        git(repo, "checkout", "-qb", "retune")
+        params = repo / "params.yaml"
+        params.write_text(params.read_text().replace("n_est: 100", "n_est: 20"))
+        run(["dvc", "repro", "-q", "train", "evaluate"], repo, env)
+        run(["dvc", "push", "-q"], repo, env)
+        commit_all(repo, "retune: 20 trees", ["params.yaml", "dvc.lock", "reports"])
+        git(repo, "checkout", "-q", "main")
+        git(repo, "merge", "-q", "--no-ff", "retune", "-m", "Merge pull request #9 from retune")
+        git(repo, "push", "-q", "origin", "main")
+        result = deploy(repo, tmp_path)
+        deployed = time.perf_counter()
+        assert result.code == 0 and result.jobs == {"deploy": "success"}, result
+        assert "model#prod#2" in origin_tags(tmp_path / "origin.git")
+
+        client.join(timeout=120 + every)
+        after = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/model").read())
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+        log.close()
+    output = (tmp_path / "serve.out").read_text()
+    assert after["version"] == "v0.0.2" and after["model_version"] != before["model_version"], output
+    assert after["since"] > before["since"] and client.swapped_at is not None, output
+    assert "prod moved: now serving v0.0.2" in output, output
+    swap = client.results[client.swapped_at][0] - deployed  # < 0: swapped before act's last steps
+    assert swap <= every + 30, swap  # seen at the next poll, plus the fetch and load
+    assert client.failures == [], client.failures[:5]
+    lat = np.array([r[1] for r in client.results])
+    old = lat[: client.swapped_at]
+    p99 = float(np.quantile(old, 0.99))
+    print(f"swap {swap:+.1f} s after the deploy job ended; requests {len(lat)}, before the swap {len(old)}: p50 {np.median(old) * 1e3:.1f} ms, "
+          f"p99 {p99 * 1e3:.1f} ms; max overall {lat.max() * 1e3:.1f} ms")
+    assert len(old) >= 200 and lat.max() <= 10 * p99, (p99, sorted(lat)[-5:])
