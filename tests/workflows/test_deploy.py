@@ -195,6 +195,7 @@ def test_merge_reaches_a_server_that_follows_prod_without_a_failed_or_slow_reque
     lat = np.array([r[1] for r in client.results])
     old = lat[: client.swapped_at]
     p99 = float(np.quantile(old, 0.99))
-    print(f"swap {swap:+.1f} s after the deploy job ended; requests {len(lat)}, before the swap {len(old)}: p50 {np.median(old) * 1e3:.1f} ms, "
+    print(f"swap {swap:+.1f} s after the deploy job ended; requests {len(lat)}, before the swap "
+          f"{len(old)}: p50 {np.median(old) * 1e3:.1f} ms, "
           f"p99 {p99 * 1e3:.1f} ms; max overall {lat.max() * 1e3:.1f} ms")
     assert len(old) >= 200 and lat.max() <= 10 * p99, (p99, sorted(lat)[-5:])
