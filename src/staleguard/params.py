@@ -125,6 +125,7 @@ class ServeParams(_Strict):
     limits: dict[str, tuple[float, float]] = {}  # [min, max] per feature, over the built-in ranges
     follow: bool = False                # watch the registry and swap in each new model at the stage
     follow_every: float = Field(60.0, gt=0)  # seconds between checks of the origin's tags
+    shadow: str | None = None           # a second model scoring each request off the request path
 
 
 class DriftMethod(_Strict):

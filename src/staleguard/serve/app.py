@@ -5,6 +5,7 @@ Predictions are logged to the production store by a background writer (serve/pre
 """
 
 import gc
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,7 +20,9 @@ from fastapi.responses import JSONResponse
 
 from staleguard import __version__
 from staleguard.data.schema import TIMESTAMP
+from staleguard.errors import StaleguardError
 from staleguard.monitor import store as store_format
+from staleguard.monitor.shadow import shadow_url
 from staleguard.params import Params
 from staleguard.serve.follow import Follower, followed_stage
 from staleguard.serve.loader import LoadedModel, load
@@ -32,6 +35,7 @@ from staleguard.serve.schema import (
     actual_model,
     rows_body,
 )
+from staleguard.serve.shadow import ShadowScorer
 
 INLINE_ROWS = 64  # requests up to this size are predicted on the event loop (no thread hop)
 
@@ -44,16 +48,24 @@ async def get_log(request: Request) -> PredictionLog:
     return request.app.state.log
 
 
-def predict_rows(items: list, model: LoadedModel, log: PredictionLog) -> Prediction:
+async def get_shadow(request: Request) -> ShadowScorer | None:
+    return getattr(request.app.state, "shadow", None)
+
+
+def predict_rows(items: list, model: LoadedModel, log: PredictionLog,
+                 shadow: ShadowScorer | None = None) -> Prediction:
     records = [r.model_dump() for r in items]
     x = np.array([[rec[c] for c in model.columns] for rec in records], dtype=float)
     pred = model.predict_array(x)
     log.put(records, pred, model.model_version)
+    if shadow is not None and shadow.model.columns == model.columns:  # same x, scored later
+        shadow.put(records, x)
     return Prediction(predictions=[round(float(p), 3) for p in pred], model_version=model.model_version)
 
 
 ModelDep = Annotated[LoadedModel, Depends(get_model)]
 LogDep = Annotated[PredictionLog, Depends(get_log)]
+ShadowDep = Annotated[ShadowScorer | None, Depends(get_shadow)]
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -74,18 +86,21 @@ def router(params: Params) -> APIRouter:
     target = params.features.target
 
     @api.post("/predict", response_model=Prediction, tags=["predict"])
-    async def predict(rows: Annotated[rows_type, Body()], model: ModelDep, log: LogDep) -> Prediction:
+    async def predict(rows: Annotated[rows_type, Body()], model: ModelDep, log: LogDep,
+                      shadow: ShadowDep) -> Prediction:
         """A few rows take about a millisecond: computed inline; big lists go to the thread pool."""
         items = rows if isinstance(rows, list) else [rows]
         if len(items) <= INLINE_ROWS:
-            return predict_rows(items, model, log)
-        return await run_in_threadpool(predict_rows, items, model, log)
+            return predict_rows(items, model, log, shadow)
+        return await run_in_threadpool(predict_rows, items, model, log, shadow)
 
     @api.post("/actuals", response_model=Recorded, tags=["monitor"])
     def actuals(rows: Annotated[list[actual], Body(min_length=1, max_length=params.serve.max_rows)],
-                log: LogDep) -> Recorded:
+                log: LogDep, shadow: ShadowDep) -> Recorded:
         truth = pd.DataFrame({TIMESTAMP: hours([r.timestamp for r in rows]),
                               target: [getattr(r, target) for r in rows]})
+        if shadow is not None:
+            shadow.flush()  # its predictions of these hours reach the log first
         log.flush()
         return record_actuals(truth.drop_duplicates(TIMESTAMP, keep="last"), log.store_url, params)
 
@@ -109,9 +124,14 @@ def record_actuals(truth: pd.DataFrame, store_url: str, params: Params) -> Recor
     logged = read_predictions(store_url, first, last)
     labeled = pd.DataFrame() if logged is None else logged.drop(columns=[target]).merge(truth, on=TIMESTAMP)
     unmatched = truth.loc[~truth[TIMESTAMP].isin(labeled.get(TIMESTAMP, [])), TIMESTAMP]
+    source = f"actuals-{time.time_ns()}"
     if len(labeled):
-        store_format.write_batch(store_url, labeled[store_format.columns(params)], params,
-                          source=f"actuals-{time.time_ns()}")
+        store_format.write_batch(store_url, labeled[store_format.columns(params)], params, source=source)
+    shadow = read_predictions(store_url, first, last, shadow=True)
+    shadow = None if shadow is None else shadow.drop(columns=[target]).merge(truth, on=TIMESTAMP)
+    if shadow is not None and len(shadow):  # the shadow's rows, labeled alike (monitor/shadow.py)
+        store_format.write_batch(shadow_url(store_url), shadow[store_format.columns(params)], params,
+                                 source=source)
     return Recorded(labeled=len(labeled), unmatched=[t.to_pydatetime() for t in unmatched])
 
 
@@ -133,11 +153,15 @@ def create_app(params: Params, model_spec: str, store_url: str, loaded: LoadedMo
                                       params.serve.flush_seconds).start()
         if stage and follow:
             app.state.follower = Follower(app.state, params, stage, follow, repo).start()
+        if params.serve.shadow:
+            app.state.shadow = start_shadow(params, params.serve.shadow, app.state.log, repo)
         try:
             yield
         finally:
             if stage and follow:
                 app.state.follower.close()
+            if getattr(app.state, "shadow", None) is not None:
+                app.state.shadow.close()
             app.state.log.close()
 
     app = FastAPI(title="staleguard", version=__version__, lifespan=lifespan,
@@ -145,6 +169,18 @@ def create_app(params: Params, model_spec: str, store_url: str, loaded: LoadedMo
     app.add_exception_handler(RequestValidationError, validation_error)
     app.include_router(router(params))
     return app
+
+
+def start_shadow(params: Params, spec: str, log: PredictionLog, repo: str) -> ShadowScorer | None:
+    """The shadow model, loaded with the serving checks; if it cannot be, serve without it."""
+    try:
+        model = load(spec, params, repo)
+    except StaleguardError as err:
+        print(f"serve: shadow {spec!r} not loaded, serving without a shadow: {err}", file=sys.stderr)
+        return None
+    print(f"serve: shadow {model.source.version or spec} ({model.model_version}) scores every request, "
+          "off the request path", flush=True)
+    return ShadowScorer(model, log).start()
 
 
 def run(params: Params, model: str, host: str, port: int, store: str | None = None,

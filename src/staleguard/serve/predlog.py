@@ -4,6 +4,8 @@ The request path only does `queue.put` (no DataFrame, no I/O). The writer thread
 `flush_rows` rows or `flush_seconds`, and once more on shutdown, to `<store>/predictions/` in the
 store's batch format (monitor/store.py) with the target still empty. /actuals later joins ground
 truth to these rows and writes labeled batches to the store root, which is what the monitor reads.
+A shadow model's predictions of the same rows (serve/shadow.py) go beside them, in the same
+format with the shadow's model id, to `<store>/predictions/shadow/`.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from staleguard.monitor import store
 from staleguard.params import Params
 
 PREDICTIONS = "predictions"
+SHADOW = "shadow"
 _STOP = object()
+Item = tuple[list[dict[str, Any]], np.ndarray, str]  # (records, predictions, model id)
 
 
 def hours(values: list[datetime | None]) -> pd.Series:
@@ -46,11 +50,11 @@ def write_bytes(url: str, data: bytes) -> None:
         fh.write(data)
 
 
-def predictions_url(store_url: str) -> str:
-    return f"{store_url.rstrip('/')}/{PREDICTIONS}"
+def predictions_url(store_url: str, shadow: bool = False) -> str:
+    return f"{store_url.rstrip('/')}/{PREDICTIONS}" + (f"/{SHADOW}" if shadow else "")
 
 
-def as_batch(items: list[tuple[list[dict[str, Any]], np.ndarray, str]], params: Params) -> pd.DataFrame:
+def as_batch(items: list[Item], params: Params) -> pd.DataFrame:
     """Queued (records, predictions, model id) → one batch: store columns, one row per hour."""
     frame = pd.DataFrame([rec for records, _, _ in items for rec in records])
     frame[TIMESTAMP] = hours(list(frame[TIMESTAMP])).to_numpy()
@@ -61,19 +65,20 @@ def as_batch(items: list[tuple[list[dict[str, Any]], np.ndarray, str]], params: 
     return frame[store.columns(params)].reset_index(drop=True)
 
 
-def write_predictions(store_url: str, frame: pd.DataFrame) -> str:
-    """Write an unlabeled batch under <store>/predictions/ (atomic for local folders)."""
+def write_predictions(store_url: str, frame: pd.DataFrame, shadow: bool = False) -> str:
+    """Write an unlabeled batch under <store>/predictions/[shadow/] (atomic for local folders)."""
     buf = io.BytesIO()
     frame.to_parquet(buf, index=False)
-    url = f"{predictions_url(store_url)}/{store.batch_name(frame, f'serve-{time.time_ns()}')}"
+    url = f"{predictions_url(store_url, shadow)}/{store.batch_name(frame, f'serve-{time.time_ns()}')}"
     write_bytes(url, buf.getvalue())
     return url
 
 
-def read_predictions(store_url: str, first: datetime, last: datetime) -> pd.DataFrame | None:
+def read_predictions(store_url: str, first: datetime, last: datetime,
+                     shadow: bool = False) -> pd.DataFrame | None:
     """Logged rows with timestamps in [first, last] (latest wins), reading only overlapping batches."""
     try:
-        refs = [r for r in store.list_batches(predictions_url(store_url))
+        refs = [r for r in store.list_batches(predictions_url(store_url, shadow))
                 if r.first <= last and r.last >= first]
     except store.StoreError:
         return None  # nothing logged yet
@@ -92,7 +97,8 @@ class PredictionLog:
         self.store_url, self.params = store_url, params
         self.flush_rows, self.flush_seconds = flush_rows, flush_seconds
         self.queue: queue.SimpleQueue = queue.SimpleQueue()
-        self.pending: list[tuple[list[dict[str, Any]], np.ndarray, str]] = []
+        self.pending: list[Item] = []
+        self.shadow: list[Item] = []
         self.pending_rows = 0
         self.written: list[str] = []
         self.thread = threading.Thread(target=self._run, name="prediction-log", daemon=True)
@@ -104,6 +110,10 @@ class PredictionLog:
     def put(self, records: list[dict[str, Any]], predictions: np.ndarray, model_version: str) -> None:
         """Called on the request path: O(1), never blocks on I/O."""
         self.queue.put((records, predictions, model_version))
+
+    def put_shadow(self, records: list[dict[str, Any]], predictions: np.ndarray, model_version: str) -> None:
+        """A shadow model's predictions of rows already logged (called by the shadow worker)."""
+        self.queue.put((records, predictions, model_version, SHADOW))
 
     def flush(self, timeout: float = 30) -> None:
         """Write everything queued so far (/actuals uses it to see the latest predictions)."""
@@ -123,7 +133,7 @@ class PredictionLog:
             except queue.Empty:
                 item = None
             if isinstance(item, tuple):
-                self.pending.append(item)
+                (self.shadow if len(item) == 4 else self.pending).append(item[:3])
                 self.pending_rows += len(item[0])
                 if self.pending_rows < self.flush_rows:
                     continue
@@ -135,12 +145,20 @@ class PredictionLog:
                 return
 
     def _write(self) -> None:
-        if not self.pending:
-            return
-        items, rows = self.pending, self.pending_rows
-        try:
-            self.written.append(write_predictions(self.store_url, as_batch(items, self.params)))
-            self.pending, self.pending_rows = [], 0
-        except Exception as err:  # keep serving and keep the rows: the next flush retries them
-            print(f"staleguard serve: prediction log: {rows} rows not yet written to "
-                  f"{predictions_url(self.store_url)} ({type(err).__name__}: {err})", file=sys.stderr)
+        for shadow in (False, True):
+            items = self.shadow if shadow else self.pending
+            if not items:
+                continue
+            rows = sum(len(records) for records, _, _ in items)
+            try:
+                self.written.append(write_predictions(self.store_url, as_batch(items, self.params), shadow))
+            except Exception as err:  # keep serving and keep the rows: the next flush retries them
+                print(f"staleguard serve: prediction log: {rows} rows not yet written to "
+                      f"{predictions_url(self.store_url, shadow)} ({type(err).__name__}: {err})",
+                      file=sys.stderr)
+                continue
+            if shadow:
+                self.shadow = []
+            else:
+                self.pending = []
+            self.pending_rows -= rows
