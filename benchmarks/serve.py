@@ -6,9 +6,13 @@
 2. Batch: `staleguard predict` (a subprocess: start-up, model load, Parquet in, chunks, Parquet
    out) on N rows against the bare `model.predict` on the same rows already in memory.
    Target: <= 1.3x.
+3. Shadow scoring: two servers, one with `serve.shadow` set (a second copy of the model: the same
+   cost as another model of its size), called alternately with the same rows so that both see the
+   same machine load. p99 with shadow / p99 without. Target: <= 1.2x.
 
 Run from the project root after `dvc repro` (or `dvc pull`):
     python benchmarks/serve.py [--model artifacts/model.skops] [--rows 1000000] [--requests 2000]
+    python benchmarks/serve.py --skip-latency --skip-batch      # the shadow comparison only
 """
 
 from __future__ import annotations
@@ -51,10 +55,10 @@ def rows_from_data(params, n: int, seed: int = 0) -> pd.DataFrame:
     return base.iloc[idx][params.features.columns].reset_index(drop=True)
 
 
-def start_server(model: Path, store: Path) -> tuple[subprocess.Popen, int]:
+def start_server(model: Path, store: Path, params: Path | None = None) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "staleguard.cli", "serve", "--model", str(model),
-                             "--port", str(port), "--store", str(store)],
+    proc = subprocess.Popen([sys.executable, "-m", "staleguard.cli", "--params", str(params or "params.yaml"),
+                             "serve", "--model", str(model), "--port", str(port), "--store", str(store)],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -116,6 +120,37 @@ def latency(args, params, model) -> None:
     print(f"ratio HTTP / bare: p50 {p_http[0] / p_bare[0]:.2f}x, p99 {p_http[1] / p_bare[1]:.2f}x")
 
 
+def shadow(args, params) -> None:
+    """p99 over loopback with and without a shadow model, requests alternating between the two."""
+    import yaml
+
+    rows = rows_from_data(params, args.requests, seed=3)
+    bodies = [json.dumps({k: (int(v) if k in params.features.categorical else float(v))
+                          for k, v in rec.items()}).encode() for rec in rows.to_dict("records")]
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+        raw["serve"]["shadow"] = str(args.model)
+        shadowed = Path(tmp) / "params.yaml"
+        shadowed.write_text(yaml.safe_dump(raw))
+        plain, p_port = start_server(args.model, Path(tmp) / "plain")
+        with_shadow, s_port = start_server(args.model, Path(tmp) / "shadow", shadowed)
+        try:
+            for port in (p_port, s_port):
+                http_latencies(port, bodies[:100])  # warm-up
+            took: dict[int, list[float]] = {p_port: [], s_port: []}
+            for body in bodies:
+                for port in (p_port, s_port):
+                    took[port] += list(http_latencies(port, [body]))
+        finally:
+            for proc in (plain, with_shadow):
+                proc.send_signal(signal.SIGINT)
+                proc.wait(timeout=60)
+    (p50, p99), (s50, s99) = (np.percentile(took[port], [50, 99]) for port in (p_port, s_port))
+    print(f"shadow scoring ({len(bodies)} single-row requests each, alternating): without p50 {p50:.2f} ms, "
+          f"p99 {p99:.2f} ms; with shadow p50 {s50:.2f} ms, p99 {s99:.2f} ms; "
+          f"p99 ratio {s99 / p99:.2f}x (target <= 1.2x: {'met' if s99 <= 1.2 * p99 else 'NOT met'})")
+
+
 def best_of(runs: int, fn: Callable[[], object]) -> float:
     """The fastest of `runs` timings: the least disturbed by other load on the machine."""
     times = []
@@ -164,12 +199,17 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--skip-batch", action="store_true")
+    parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--skip-shadow", action="store_true")
     args = parser.parse_args()
     os.chdir(ROOT)
     params = load_params(ROOT / "params.yaml")
     model = load_model(args.model)
     print(f"model {args.model} ({type(model).__name__}), {os.cpu_count()} CPUs")
-    latency(args, params, model)
+    if not args.skip_latency:
+        latency(args, params, model)
+    if not args.skip_shadow:
+        shadow(args, params)
     if not args.skip_batch:
         batch(args, params, model)
 
