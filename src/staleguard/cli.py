@@ -115,6 +115,11 @@ def cmd_registry_show(args: argparse.Namespace) -> None:
         print(f"{row['version']:<8} {row['model']:<9} {row['commit']:<9} {row['stages']}")
     if not rows:
         print("(no registered versions: the deploy workflow registers one on merge to main)")
+    from staleguard.monitor import shadow, store
+
+    url = store.resolve(args.store, _params(args))
+    for line in shadow.lines(url, _params(args), {row["model"]: row["version"] for row in rows}):
+        print(line)
 
 
 def cmd_registry_card(args: argparse.Namespace) -> None:
@@ -167,7 +172,9 @@ def _add_registry_and_serving(sub: argparse._SubParsersAction) -> None:
     p = reg.add_parser("resolve", help="fetch the model files for a stage, version or path")
     p.add_argument("spec", nargs="?", default="prod", help="stage, version or path (default: %(default)s)")
     p.set_defaults(handler=cmd_registry_resolve)
-    reg.add_parser("show", help="list versions, model ids and stages").set_defaults(handler=cmd_registry_show)
+    p = reg.add_parser("show", help="list versions, model ids and stages; live served-vs-shadow MAE")
+    p.add_argument("--store", help="production store with shadow predictions (default: monitor.store)")
+    p.set_defaults(handler=cmd_registry_show)
     p = reg.add_parser("card", help="write the Markdown model card of a version (the release notes)")
     p.add_argument("--version", help="version (default: the one at --stage)")
     p.add_argument("--stage", default="prod", help="stage (default: %(default)s)")

@@ -17,7 +17,7 @@ from staleguard.data.schema import TIMESTAMP, read_raw
 from staleguard.data.windows import slice_window
 from staleguard.errors import DataError
 from staleguard.io import write_json, write_text
-from staleguard.monitor import check, store, summary
+from staleguard.monitor import check, shadow, store, summary
 from staleguard.params import Params
 from staleguard.stages import paths
 from staleguard.stages.prepare import history, read_batches
@@ -130,6 +130,9 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     batches = [{"url": r.url, "name": r.name} for r in refs]
     plan = summary.plan(outcome, params, version, url, batches)
     text = summary.markdown(outcome, params, version, url, len(current), drift_md)
+    if live := shadow.live(url, params):  # a shadow was served: both models on the same hours
+        plan["shadow"] = live
+        text = summary.clip(f"{text}\n{shadow.markdown(live)}")
     write_json(out / PLAN.name, plan)
     write_text(out / SUMMARY.name, text)
     gha.set_outputs(drift=str(outcome.drift).lower(), branch=plan["retrain"]["branch"],

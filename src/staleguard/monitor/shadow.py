@@ -8,6 +8,7 @@ verdict (staleguard.verdict), for the monitor's job summary and `staleguard regi
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -73,7 +74,7 @@ def live(store_url: str, params: Params) -> list[dict[str, Any]]:
     return compare(paired_rows(served, shadow, params.features.target), params)
 
 
-def _ci(verdict: dict[str, Any]) -> str:
+def interval(verdict: dict[str, Any]) -> str:
     ci = verdict.get("ci")
     return "–" if not ci else f"[{ci[0]:+.1%}, {ci[1]:+.1%}]"
 
@@ -89,11 +90,29 @@ def markdown(rows: list[dict[str, Any]]) -> str:
         v = r["verdict"]
         lines.append(f"| `{r['served']}` | `{r['shadow']}` | {r['rows']} | {r['first'][:13]} – "
                      f"{r['last'][:13]} | {r['mae_served']:.2f} | {r['mae_shadow']:.2f} | "
-                     f"**{v['verdict']}** ({v['metric']} {_delta(v)}) | {_ci(v)} |")
+                     f"**{v['verdict']}** ({v['metric']} {change(v)}) | {interval(v)} |")
     lines += ["", "_Paired day-block bootstrap on the same hours, as in the PR gate (`report:` in "
               "params.yaml); \"better\" means the shadow would have served better._"]
     return "\n".join(lines) + "\n"
 
 
-def _delta(verdict: dict[str, Any]) -> str:
+def change(verdict: dict[str, Any]) -> str:
     return "–" if verdict.get("delta") is None else f"{verdict['delta']:+.1%}"
+
+
+def lines(store_url: str, params: Params, versions: dict[str, str]) -> list[str]:
+    """One line per served/shadow pair for `staleguard registry show` (model ids → versions)."""
+    if "://" not in store_url and not Path(store_url).is_dir():
+        return []
+
+    def name(model_id: str) -> str:
+        return f"{model_id} ({versions.get(model_id, 'unregistered')})"
+
+    out = []
+    for pair in live(store_url, params):
+        v = pair["verdict"]
+        out.append(f"live ({store_url}): served {name(pair['served'])} MAE {pair['mae_served']:.2f} vs "
+                   f"shadow {name(pair['shadow'])} MAE {pair['mae_shadow']:.2f} on {pair['rows']} hours: "
+                   f"shadow {v['verdict']} ({v['metric']} {change(v)}, "
+                   f"{v['confidence']:.0%} CI {interval(v)})")
+    return out
