@@ -115,10 +115,17 @@ def cmd_registry_show(args: argparse.Namespace) -> None:
         print(f"{row['version']:<8} {row['model']:<9} {row['commit']:<9} {row['stages']}")
     if not rows:
         print("(no registered versions: the deploy workflow registers one on merge to main)")
+    from staleguard.errors import ConfigError
     from staleguard.monitor import shadow, store
 
-    url = store.resolve(args.store, _params(args))
-    for line in shadow.lines(url, _params(args), {row["model"]: row["version"] for row in rows}):
+    try:
+        params = _params(args)
+    except ConfigError:
+        if args.store:
+            raise
+        return  # the registry alone needs no params.yaml; live figures need its features
+    url = store.resolve(args.store, params)
+    for line in shadow.lines(url, params, {row["model"]: row["version"] for row in rows}):
         print(line)
 
 

@@ -17,6 +17,7 @@ from staleguard.registry.tags import (
     current_version,
     find_version,
     hash_for_version,
+    stage_history,
     version_for_hash,
     version_in_stage,
     versions,
@@ -26,5 +27,5 @@ __all__ = [
     "ARTIFACT", "AUTO", "STAGE", "Outcome", "ResolvedModel", "Version", "card", "check_lock",
     "current_hash", "current_md5", "current_version", "deployed_stages", "fetch", "file_md5",
     "find_version", "hash_for_version", "promote", "pull", "register", "resolve", "resolve_auto",
-    "show", "version_for_hash", "version_in_stage", "versions",
+    "show", "stage_history", "version_for_hash", "version_in_stage", "versions",
 ]

@@ -132,11 +132,11 @@ def hash_for_version(version: str, repo: Path | str = ".") -> str:
     return find_version(version, repo).short_hash
 
 
-def stage_assignment(stage: str = STAGE, repo: Path | str = ".") -> tuple[str, str] | None:
-    """(version, tag) of the latest `model#<stage>#N` assignment still active, or None.
+def stage_history(stage: str = STAGE, repo: Path | str = ".") -> list[tuple[str, str]]:
+    """Every active `model#<stage>#N` assignment as (version, tag), newest first.
 
     GTO orders assignments by tag time, which has one-second resolution; the incremental N
-    does not tie, so a rollback made seconds after a promotion still wins.
+    does not tie, so a rollback made seconds after a promotion still counts as the newest.
     """
     import gto.api
     from gto.exceptions import ArtifactNotFound
@@ -147,9 +147,15 @@ def stage_assignment(stage: str = STAGE, repo: Path | str = ".") -> tuple[str, s
     except ModelError as err:
         if not isinstance(err.__cause__, ArtifactNotFound):
             raise
-        return None
+        return []
     tags = [(_assignment_number(a.tag), vs.version, a.tag) for vs in found or [] for a in vs.assignments]
-    return max(tags)[1:] if tags else None
+    return [(version, tag) for _, version, tag in sorted(tags, reverse=True)]
+
+
+def stage_assignment(stage: str = STAGE, repo: Path | str = ".") -> tuple[str, str] | None:
+    """(version, tag) of the latest `model#<stage>#N` assignment still active, or None."""
+    history = stage_history(stage, repo)
+    return history[0] if history else None
 
 
 def version_in_stage(stage: str = STAGE, repo: Path | str = ".") -> Version:
