@@ -237,6 +237,12 @@ def cmd_retrain(args: argparse.Namespace) -> None:
     retrain.run(_params(args), args.params, args.plan)
 
 
+def cmd_rollback(args: argparse.Namespace) -> None:
+    from staleguard.monitor import rollback
+
+    rollback.run(_params(args), args.store, dry_run=args.dry_run)
+
+
 def _add_monitor(sub: argparse._SubParsersAction) -> None:
     from datetime import date
 
@@ -254,6 +260,11 @@ def _add_monitor(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--engine", choices=("pandas", "duckdb", "spark"),
                    help="where windows are summarised (default: monitor.engine; docs/scale.md)")
     p.set_defaults(handler=cmd_monitor)
+    p = sub.add_parser("rollback", help="compare prod with its predecessor on live labeled rows; "
+                       "if prod is worse, open one rollback issue (gh)")
+    p.add_argument("--store", help="folder or fsspec URL (default: $STALEGUARD_STORE or monitor.store)")
+    p.add_argument("--dry-run", action="store_true", help="measure and report only: no issue")
+    p.set_defaults(handler=cmd_rollback)
     p = sub.add_parser("retrain", help="act on reports/monitor.json: add data, repro, push, PR")
     p.add_argument("--plan", type=Path, default=Path("reports/monitor.json"),
                    help="the monitor's plan (default: %(default)s)")

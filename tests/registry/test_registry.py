@@ -191,3 +191,13 @@ def test_resolve_auto_refuses_a_workspace_model_that_is_not_dvc_locks(repo):
     (repo / "artifacts" / "model.skops").unlink()
     with pytest.raises(ModelError, match="not found and no model is at stage 'prod'; run `make demo`"):
         registry.resolve("auto", repo)
+
+
+def test_promote_back_to_a_version_that_held_prod_before_is_a_rollback(repo):
+    registry.register(repo, rev="HEAD~1")
+    registry.register(repo)
+    registry.promote("v0.0.1", repo=repo)
+    registry.promote("v0.0.2", repo=repo)
+    assert registry.promote("v0.0.1", repo=repo).tag == "model#prod#3"  # GTO alone refuses this
+    assert registry.current_version(repo) == "v0.0.1"
+    assert [v for v, _ in registry.stage_history("prod", repo)] == ["v0.0.1", "v0.0.2", "v0.0.1"]

@@ -144,6 +144,7 @@ def test_monitor_no_drift_opens_nothing_and_says_so(site: Site):
     assert result.steps.get("Retrain, then open or update the retraining PR") in (None, "skipped")
     assert site.branches() == [] and cml_calls(site.tmp) == []
     assert site.remote_files() == before
+    assert "No rollback check: prod has no predecessor yet" in result.output, result  # its step ran
 
 
 def _opts(argv: list[str]) -> dict[str, str]:
@@ -269,7 +270,8 @@ def test_monitor_workflow_is_serialised_weekly_and_least_privilege():
 
     doc = load(Path(__file__).resolve().parents[2] / ".github" / "workflows" / "monitor.yml")
     assert doc["permissions"] == {}
-    assert doc["jobs"]["monitor"]["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert doc["jobs"]["monitor"]["permissions"] == {"contents": "write", "pull-requests": "write",
+                                                    "issues": "write"}
     assert doc["concurrency"]["cancel-in-progress"] is False
     assert "${{" not in doc["concurrency"]["group"].replace("${{ github.repository }}", "")
     (cron,) = [c["cron"] for c in doc["on"]["schedule"]]
@@ -283,3 +285,6 @@ def test_monitor_workflow_is_serialised_weekly_and_least_privilege():
     assert "args=(--dry-run)" in steps["decide"]["run"] and "args+=(--force)" in steps["decide"]["run"]
     assert doc["jobs"]["monitor"]["env"]["FORCE"] == "${{ inputs.force && 'true' || 'false' }}"
     assert all("REPO_TOKEN" not in str(s.get("env", {})) for k, s in steps.items() if s is not retrain)
+    rollback = steps["Open a rollback issue if prod is worse than its predecessor on live data"]
+    assert "staleguard rollback" in rollback["run"] and rollback["env"] == {"GH_TOKEN": "${{ github.token }}"}
+    assert "steps.decide.outcome == 'success'" in rollback["if"]

@@ -123,8 +123,8 @@ def promote(version: str, stage: str = STAGE, repo: Path | str = ".") -> Outcome
     held = stage_assignment(stage, repo)
     if held is not None and held[0] == target.version:
         return Outcome(target, held[1], created=False)
-    with gto_errors(repo):
-        done = gto.api.assign(str(repo), ARTIFACT, stage, version=target.version,
+    with gto_errors(repo):  # force: GTO refuses a version that held the stage before (a rollback)
+        done = gto.api.assign(str(repo), ARTIFACT, stage, version=target.version, force=True,
                               message=f"Promote model {target.version} ({target.short_hash}) to {stage}")
     return Outcome(target, done.tag, created=True)
 
