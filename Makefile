@@ -41,6 +41,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/actionlint -oneline
 	$(BIN)/zizmor --offline -q .
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/shellcheck docker/entrypoint.sh
 
 bench: $(STAMP)
 	@export PATH="$(CURDIR)/$(BIN):$$PATH"; \

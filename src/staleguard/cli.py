@@ -102,8 +102,10 @@ def cmd_registry_resolve(args: argparse.Namespace) -> None:
     from staleguard import registry
 
     found = registry.resolve(args.spec)
+    path = registry.stage(found, args.into) if args.into else found.path
     print(json.dumps({"version": found.version, "model": found.short_hash, "md5": found.md5,
-                      "rev": found.rev, "path": str(found.path)}, indent=2))
+                      "rev": found.rev, "path": str(path)}, indent=2))
+    gha.set_outputs(version=found.version or "", md5=found.md5, path=str(path))
 
 
 def cmd_registry_show(args: argparse.Namespace) -> None:
@@ -178,6 +180,8 @@ def _add_registry_and_serving(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_registry_promote)
     p = reg.add_parser("resolve", help="fetch the model files for a stage, version or path")
     p.add_argument("spec", nargs="?", default="prod", help="stage, version or path (default: %(default)s)")
+    p.add_argument("--into", type=Path, metavar="DIR",
+                   help="also copy the model files and their registry identity here (an image's context)")
     p.set_defaults(handler=cmd_registry_resolve)
     p = reg.add_parser("show", help="list versions, model ids and stages; live served-vs-shadow MAE")
     p.add_argument("--store", help="production store with shadow predictions (default: monitor.store)")

@@ -201,3 +201,17 @@ def test_promote_back_to_a_version_that_held_prod_before_is_a_rollback(repo):
     assert registry.promote("v0.0.1", repo=repo).tag == "model#prod#3"  # GTO alone refuses this
     assert registry.current_version(repo) == "v0.0.1"
     assert [v for v, _ in registry.stage_history("prod", repo)] == ["v0.0.1", "v0.0.2", "v0.0.1"]
+
+
+def test_resolve_into_stages_the_files_and_a_path_resolve_names_the_version_without_git(repo, tmp_path):
+    registry.register(repo)
+    found = registry.resolve("v0.0.1", repo, cache=tmp_path / "cache")
+    staged = registry.stage(found, tmp_path / "image" / "model")
+    assert sorted(p.name for p in staged.parent.iterdir()) == ["metrics.json", "model.json", "model.skops",
+                                                               "registry.json"]
+    nowhere = tmp_path / "not-a-repo"
+    nowhere.mkdir()
+    again = registry.resolve(str(staged), nowhere)  # as in the container: no git, no dvc.lock
+    assert (again.version, again.md5, again.metrics) == ("v0.0.1", found.md5, {"mae": 12.0, "r2": 0.5})
+    staged.write_bytes(b"tampered")
+    assert registry.resolve(str(staged), nowhere).version is None  # the identity is for the other bytes

@@ -28,6 +28,8 @@ STUBS: dict[str, str] = {
     "actions/upload-artifact@v6": "noop",
     "iterative/setup-cml@v2": "noop",
     "iterative/setup-dvc@v1": "noop",
+    "docker/login-action@74a5d142397b4f367a81961eba4e8cd7edddf772": "noop",
+    "docker/build-push-action@263435318d21b8e681c14492fe198d362a7d2c83": "record-build",
 }
 CHECKOUT = "actions/checkout@"
 BOT = ["-c", "user.name=staleguard test", "-c", "user.email=test@staleguard.invalid"]

@@ -37,8 +37,14 @@ def origin_tags(bare: Path) -> list[str]:
 
 
 def deploy(repo: Path, tmp: Path):
-    env = {**os.environ, "GH_SHIM_LOG": str(tmp / "gh.jsonl")}
+    env = {**os.environ, "GH_SHIM_LOG": str(tmp / "gh.jsonl"),
+           "DOCKER_STUB_LOG": str(tmp / "docker.jsonl")}
     return run_act(repo, tmp, "push", "deploy.yml", env=env)
+
+
+def builds(tmp: Path) -> list[dict]:
+    log = tmp / "docker.jsonl"
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
 
 @pytest.fixture
@@ -50,7 +56,7 @@ def repo(seeded: Path, tmp_path: Path) -> Path:
 
 def test_deploy_tags_version_and_prod_and_publishes_one_release(repo, tmp_path):
     result = deploy(repo, tmp_path)
-    assert result.code == 0 and result.jobs == {"deploy": "success"}, result
+    assert result.code == 0 and result.jobs == {"deploy": "success", "image": "success"}, result
 
     assert origin_tags(tmp_path / "origin.git") == ["model#prod#1", "model@v0.0.1"]
     tagged = run(["git", "--git-dir", str(tmp_path / "origin.git"), "rev-list", "-n1", "model@v0.0.1"],
@@ -68,12 +74,19 @@ def test_deploy_tags_version_and_prod_and_publishes_one_release(repo, tmp_path):
     for expected in ("# Model v0.0.1 (prod)", md5, data_md5, "training window", str(mae), "## Drift"):
         assert expected in call["notes"], (expected, call["notes"])
     assert call["files"] == ["artifacts/model.json", "reports/metrics.json"]
+    (build,) = builds(tmp_path)  # the image job: the model staged by version, tagged with it
+    assert build["push"] == "true" and build["context"] == "." and build["dockerfile"]
+    assert [t.rsplit(":", 1)[1] for t in build["tags"]] == ["v0.0.1"]
+    assert build["tags"][0].startswith("ghcr.io/")
+    assert build["build_args"] == {"MODEL_VERSION": "v0.0.1", "MODEL_MD5": md5}
+    assert build["staged_md5"] == md5 and build["registry"]["version"] == "v0.0.1"
 
     # a second push with the same model (on GitHub the checkout brings origin's tags along)
     git(repo, "fetch", "-q", "origin", "--tags")
     again = deploy(repo, tmp_path)
     assert again.code == 0 and again.jobs == {"deploy": "success"}, again
     assert "already registered as model@v0.0.1" in again.output
+    assert len(builds(tmp_path)) == 1  # no new version, no new image
     assert origin_tags(tmp_path / "origin.git") == ["model#prod#1", "model@v0.0.1"]
     assert len(gh_calls(tmp_path)) == 1
 
@@ -176,7 +189,7 @@ def test_merge_reaches_a_server_that_follows_prod_without_a_failed_or_slow_reque
         git(repo, "push", "-q", "origin", "main")
         result = deploy(repo, tmp_path)
         deployed = time.perf_counter()
-        assert result.code == 0 and result.jobs == {"deploy": "success"}, result
+        assert result.code == 0 and result.jobs == {"deploy": "success", "image": "success"}, result
         assert "model#prod#2" in origin_tags(tmp_path / "origin.git")
 
         client.join(timeout=120 + every)

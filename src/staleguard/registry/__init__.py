@@ -7,7 +7,7 @@ artifacts/model.skops from dvc.lock (what the prediction log records as `model_v
 
 from staleguard.registry.actions import Outcome, check_lock, deployed_stages, promote, pull, register, show
 from staleguard.registry.card import card
-from staleguard.registry.files import AUTO, ResolvedModel, fetch, file_md5, resolve, resolve_auto
+from staleguard.registry.files import AUTO, ResolvedModel, fetch, file_md5, resolve, resolve_auto, stage
 from staleguard.registry.tags import (
     ARTIFACT,
     STAGE,
@@ -27,5 +27,5 @@ __all__ = [
     "ARTIFACT", "AUTO", "STAGE", "Outcome", "ResolvedModel", "Version", "card", "check_lock",
     "current_hash", "current_md5", "current_version", "deployed_stages", "fetch", "file_md5",
     "find_version", "hash_for_version", "promote", "pull", "register", "resolve", "resolve_auto",
-    "show", "stage_history", "version_for_hash", "version_in_stage", "versions",
+    "show", "stage", "stage_history", "version_for_hash", "version_in_stage", "versions",
 ]

@@ -37,6 +37,7 @@ CACHE_ENV = "STALEGUARD_MODEL_CACHE"
 DEFAULT_CACHE = Path("~/.cache/staleguard/models")
 MODEL_SUFFIXES = (".skops", ".pkl", ".pickle", ".joblib")
 AUTO = "auto"  # serve.model's default: prod if registered, else the workspace model
+SIDECAR = "registry.json"  # beside a staged model (`resolve --into`): its version without git
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,10 @@ def _from_path(path: Path, repo: Path, describe: bool) -> ResolvedModel:
     metrics, version = None, None
     if not describe:
         return ResolvedModel(path, md5)
+    staged = json_or_none(path.parent / SIDECAR)
+    if staged and staged.get("md5") == md5:  # a staged copy (the container image): no git needed
+        return ResolvedModel(path, md5, staged.get("version"), staged.get("rev"),
+                             json_or_none(path.parent / "metrics.json"))
     try:
         if md5 == current_md5(repo):  # the work tree's own model: its metrics are reports/metrics.json
             metrics = json_or_none(repo / paths.METRICS)
@@ -141,6 +146,19 @@ def fetch(version: Version, repo: Path | str = ".", cache: Path | None = None) -
             write_json(folder / "metrics.json", json.loads(show_file(repo, version.rev, paths.METRICS)))
     return ResolvedModel(model, version.md5, version.version, version.rev,
                          json_or_none(folder / "metrics.json"))
+
+
+def stage(found: ResolvedModel, into: Path) -> Path:
+    """Copy a resolved model (model.skops, model.json, metrics.json) into `into` with its registry
+    identity beside it, for a container build context; the copy's md5 is checked again."""
+    into.mkdir(parents=True, exist_ok=True)
+    for name in (found.path.name, found.path.with_suffix(".json").name, "metrics.json"):
+        if (found.path.parent / name).is_file():
+            shutil.copyfile(found.path.parent / name, into / name)
+    if file_md5(into / found.path.name) != found.md5:
+        raise ModelError(f"{into / found.path.name}: copy does not match md5 {found.md5}")
+    write_json(into / SIDECAR, {"version": found.version, "md5": found.md5, "rev": found.rev})
+    return into / found.path.name
 
 
 def _download(repo: Path | str, version: Version, out: Path, dest: Path) -> None:
