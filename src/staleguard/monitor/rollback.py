@@ -41,7 +41,7 @@ class Evidence:
 
     @property
     def worse(self) -> bool:
-        return self.verdict["verdict"] == "worse"
+        return bool(self.verdict["verdict"] == "worse")
 
     def title(self) -> str:
         return (f"Rollback: prod model {self.current} ({self.current_id}) is worse than "

@@ -175,6 +175,7 @@ def _download(repo: Path | str, version: Version, out: Path, dest: Path) -> None
 
 def json_or_none(path: Path) -> dict[str, Any] | None:
     try:
-        return json.loads(path.read_text())
+        data = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError):
         return None
+    return data if isinstance(data, dict) else None

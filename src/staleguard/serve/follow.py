@@ -29,7 +29,8 @@ from typing import Any
 from staleguard.errors import ConfigError, ModelError, StaleguardError
 from staleguard.params import Params
 from staleguard.registry import ARTIFACT, AUTO, STAGE, ResolvedModel
-from staleguard.registry.files import VERSION_RE, is_path, json_or_none
+from staleguard.registry.files import is_path, json_or_none
+from staleguard.registry.tags import VERSION_RE
 from staleguard.serve.loader import LoadedModel, load_resolved
 
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")

@@ -45,7 +45,7 @@ class LoadedModel:
     def predict_array(self, x: np.ndarray) -> np.ndarray:
         """Rows in `columns` order → predictions; forests skip sklearn's per-call overhead."""
         if self.trees is None:
-            return self.estimator.predict(pd.DataFrame(x, columns=self.columns))
+            return np.asarray(self.estimator.predict(pd.DataFrame(x, columns=self.columns)))
         x32 = np.ascontiguousarray(x, dtype=np.float32)  # what sklearn's trees compare against
         acc = np.zeros(len(x32))
         for tree in self.trees:

@@ -28,7 +28,7 @@ class ShadowScorer:
 
     def __init__(self, model: LoadedModel, log: PredictionLog) -> None:
         self.model, self.log = model, log
-        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.lock = threading.Lock()
         self.backlog = 0
         self.dropped = 0
@@ -83,11 +83,12 @@ class ShadowScorer:
         except Exception as err:  # the shadow must never take serving down
             print(f"staleguard serve: shadow {self.model.model_version}: {rows} rows not scored "
                   f"({type(err).__name__}: {err})", file=sys.stderr)
-            pred = None
-        start = 0
-        for records, _ in items if pred is not None else []:
-            self.log.put_shadow(records, pred[start:start + len(records)], self.model.model_version)
-            start += len(records)
+        else:
+            start = 0
+            for records, _ in items:
+                self.log.put_shadow(records, pred[start:start + len(records)], self.model.model_version)
+                start += len(records)
+            with self.lock:
+                self.scored += rows
         with self.lock:
             self.backlog -= rows
-            self.scored += rows if pred is not None else 0
