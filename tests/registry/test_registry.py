@@ -215,3 +215,12 @@ def test_resolve_into_stages_the_files_and_a_path_resolve_names_the_version_with
     assert (again.version, again.md5, again.metrics) == ("v0.0.1", found.md5, {"mae": 12.0, "r2": 0.5})
     staged.write_bytes(b"tampered")
     assert registry.resolve(str(staged), nowhere).version is None  # the identity is for the other bytes
+
+
+def test_a_candidate_stage_resolves_like_prod_for_serve_shadow(repo, tmp_path):
+    registry.register(repo, rev="HEAD~1")
+    registry.register(repo)
+    registry.promote("v0.0.1", repo=repo)
+    registry.promote("v0.0.2", stage="candidate", repo=repo)
+    candidate = registry.resolve("candidate", repo, cache=tmp_path / "cache")
+    assert candidate.version == "v0.0.2" and registry.current_version(repo) == "v0.0.1"
