@@ -53,3 +53,13 @@ def test_serve_after_make_demo_answers_with_the_workspace_model(seeded, tmp_path
     _, err = strict.communicate(timeout=120)
     assert strict.returncode == 1 and len(err.strip().splitlines()) == 1, err
     assert "no model version is at stage 'prod'" in err
+
+
+def test_predict_after_make_demo_uses_the_workspace_model(seeded, tmp_path):  # noqa: F811
+    repo = clone_seed(seeded, tmp_path / "repo")
+    out = tmp_path / "pred.parquet"
+    proc = subprocess.run([sys.executable, "-m", "staleguard.cli", "predict", "--input",
+                           "artifacts/prepared/eval.parquet", "--output", str(out)], cwd=repo,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "predict: no model is at stage 'prod' yet" in proc.stderr and out.is_file()
