@@ -26,8 +26,8 @@ TRIGGERS = {
 MAX_PERMISSIONS = {
     "pr.yml": {"contents": "write", "pull-requests": "write"},
     "test.yml": {"contents": "read"},
-    "monitor.yml": {"contents": "write", "pull-requests": "write"},
-    "deploy.yml": {"contents": "write"},
+    "monitor.yml": {"contents": "write", "pull-requests": "write", "issues": "write"},  # + rollback issue
+    "deploy.yml": {"contents": "write", "packages": "write"},  # packages: the image job only
 }
 LEVEL = {"none": 0, "read": 1, "write": 2}
 
