@@ -83,6 +83,8 @@ def _calm_store(repo: Path, dest: Path) -> None:
         frame.insert(len(frame.columns) - 1, "prediction", model.predict(frame[params.features.columns]))
         frame["model_version"] = "seed"
         store.write_batch(str(dest), frame, params, "calm")
+        shadow = frame.assign(prediction=frame["prediction"] * 1.1, model_version="shadow01")
+        store.write_batch(str(dest / "shadow"), shadow, params, "calm")  # a shadow logged beside it
 
 
 @pytest.fixture(scope="session")
@@ -145,6 +147,8 @@ def test_monitor_no_drift_opens_nothing_and_says_so(site: Site):
     assert site.branches() == [] and cml_calls(site.tmp) == []
     assert site.remote_files() == before
     assert "No rollback check: prod has no predecessor yet" in result.output, result  # its step ran
+    assert "### Live: served model vs shadow" in result.output, result
+    assert "| `seed` | `shadow01` |" in result.output, result
 
 
 def _opts(argv: list[str]) -> dict[str, str]:
