@@ -1,24 +1,29 @@
 """Following the registry in-process: a corrupt or feature-mismatched new prod is refused and the
 old model keeps answering; a good one is swapped in and /model says since when it serves.
 
-The registry is real: a bare `origin`, a developer repository that reproduces tiny skops models
-with DVC (pushed to a local remote) and moves `prod` with GTO tags, and the server's own clone
-that fetches those tags and downloads each model through DVC. The polling thread is given an hour
-between checks, so the test drives `Follower.check()` itself.
+The registry is real: a bare `origin`; a developer repository that records tiny skops models in
+dvc.lock (`dvc commit`, pushed to a local DVC remote) and moves `prod` with GTO tags; and the
+server's own clone, which fetches those tags and downloads each model through DVC. The polling
+thread is given an hour between checks, so the test drives `Follower.check()` itself.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from fastapi.testclient import TestClient
 
 from staleguard import registry
 from staleguard.errors import ConfigError
+from staleguard.model import build_estimator, save_model
+from staleguard.params import Features, TrainParams
 from staleguard.serve.app import create_app
 from staleguard.serve.follow import followed_stage, seconds
 from tests.registry.conftest import sh
@@ -26,30 +31,9 @@ from tests.serve.conftest import ROOT
 
 pytestmark = pytest.mark.xdist_group("registry")
 
-MAKE = """
-import json, pathlib, yaml
-import numpy as np, pandas as pd
-from staleguard.model import build_estimator, save_model
-from staleguard.params import Features, TrainParams
-
-p = yaml.safe_load(open("params.yaml"))
-features = Features(**p["features"])
-cols = features.columns[:-1] if p["kind"] == "mismatch" else features.columns
-rng = np.random.default_rng(p["seed"])
-x = pd.DataFrame(rng.random((100, len(cols))), columns=cols)
-model = build_estimator(TrainParams(n_est=3, seed=p["seed"]), features).fit(x, rng.random(100) * 100)
-out = pathlib.Path("artifacts/model.skops")
-out.parent.mkdir(exist_ok=True)
-save_model(model, out, {"estimator": "random_forest", "seed": p["seed"]})
-if p["kind"] == "corrupt":
-    out.write_bytes(out.read_bytes()[:300])
-pathlib.Path("reports").mkdir(exist_ok=True)
-pathlib.Path("reports/metrics.json").write_text(json.dumps({"mae": float(p["seed"])}))
-"""
 DVC_YAML = """stages:
   train:
-    cmd: python make.py
-    deps: [make.py]
+    cmd: echo "models are written by the test (make_model)"
     params: [seed, kind]
     outs: [artifacts/model.skops, artifacts/model.json]
     metrics:
@@ -63,13 +47,31 @@ artifacts:
 KINDS = {1: "good", 2: "corrupt", 3: "mismatch", 4: "good"}  # version v0.0.N is seed N
 
 
+def make_model(repo: Path, seed: int, features: dict) -> None:
+    """A 3-tree forest on random rows; `mismatch` drops a feature, `corrupt` truncates the file."""
+    kind = KINDS[seed]
+    feats = Features(**features)
+    cols = feats.columns[:-1] if kind == "mismatch" else feats.columns
+    rng = np.random.default_rng(seed)
+    x = pd.DataFrame(rng.random((100, len(cols))), columns=cols)
+    model = build_estimator(TrainParams(n_est=3, seed=seed), feats).fit(x, rng.random(100) * 100)
+    out = repo / "artifacts" / "model.skops"
+    save_model(model, out, {"estimator": "random_forest", "seed": seed})
+    if kind == "corrupt":
+        out.write_bytes(out.read_bytes()[:300])
+    (repo / "reports").mkdir(exist_ok=True)
+    (repo / "reports" / "metrics.json").write_text(json.dumps({"mae": float(seed)}))
+
+
 def commit_model(repo: Path, seed: int, features: dict) -> None:
+    """Write the model in-process, record it in dvc.lock (`dvc commit`), push, commit, register."""
     from dvc.repo import Repo
 
     (repo / "params.yaml").write_text(yaml.safe_dump({"seed": seed, "kind": KINDS[seed],
                                                       "features": features}))
+    make_model(repo, seed, features)
     with contextlib.chdir(repo), Repo(str(repo)) as dvc_repo:
-        dvc_repo.reproduce()
+        dvc_repo.commit(force=True)
         dvc_repo.push()
     sh(repo, "git", "add", "-A")
     sh(repo, "git", "commit", "-qm", f"model {seed} ({KINDS[seed]})")
@@ -91,7 +93,6 @@ def four_versions(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Repo.init(str(dev)).close()
     (dev / ".dvc" / "config").write_text(f"[core]\n    remote = local\n    analytics = false\n"
                                          f"['remote \"local\"']\n    url = {root / 'remote'}\n")
-    (dev / "make.py").write_text(MAKE)
     (dev / "dvc.yaml").write_text(DVC_YAML)
     features = yaml.safe_load((ROOT / "params.yaml").read_text())["features"]
     for seed in KINDS:
