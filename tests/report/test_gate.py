@@ -37,7 +37,7 @@ MAY = {"train": {"start": "2011-04-26", "end": "2011-05-24"},
 
 @pytest.mark.slow
 def test_gate_walks_forward_when_the_history_allows_and_reads_worse(tmp_path):
-    main_params, main_tree = params_with(tmp_path, windows=MAY)
+    _, main_tree = params_with(tmp_path, windows=MAY)
     pr, _ = params_with(tmp_path, train={"n_est": 2, "min_split": 200}, windows=MAY)
     gate = decide(pr, main_tree, None, None)
     assert gate.basis == WALK_FORWARD and gate.verdict.folds == 4 and gate.fits == 8

@@ -10,7 +10,7 @@ from staleguard.params import load_params
 from staleguard.report.champion import Duel
 from staleguard.report.gate import recipe, single_window
 from staleguard.verdict import passes
-from staleguard.verdict.backtest import Fitter, weekly_folds, walk_forward
+from staleguard.verdict.backtest import Fitter, walk_forward, weekly_folds
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
