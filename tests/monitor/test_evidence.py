@@ -34,6 +34,7 @@ def test_evidence_the_january_model_by_may_reads_better_for_retraining(hour, loc
     ev = evidence.gather(local, current, deployed(hour, local))
     v = ev.verdict
     assert v.verdict == "better" and v.ci[1] < 0 and v.folds == 18 and ev.fits == 18  # the last: May 31 alone
+    assert v.rows == len(current)
     assert v.challenger < v.champion
     block = ev.to_dict()
     assert block["weeks"][0] == ["2011-02-01T00:00:00", "2011-02-08T00:00:00"]
@@ -60,3 +61,10 @@ def test_evidence_says_plainly_when_it_is_inconclusive(local):
                 note="the CI spans both sides")
     text = evidence.markdown(evidence.Evidence(v), "abcd1234", local)
     assert "**Inconclusive**" in text and "judgement call" in text
+
+
+def test_evidence_scores_only_the_production_rows(hour, local, make_batch):
+    """The raw file holds later hours too; the evidence must not score rows not yet labeled."""
+    current = make_batch("2011-02-01", "2011-02-10")
+    ev = evidence.gather(local, current, deployed(hour, local))
+    assert ev.verdict.rows == len(current) and ev.verdict.folds == 2

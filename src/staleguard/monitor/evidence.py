@@ -67,7 +67,7 @@ def gather(params: Params, current: pd.DataFrame, model: Any) -> Evidence:
     start = time.perf_counter()
     fitter = Fitter(training_history(params, current))
     paired = walk_forward(fitter, weeks_since(params, current), model, retrain_recipe(params),
-                          champion_features=params.features)
+                          champion_features=params.features, scored=current)
     return Evidence(paired.verdict(params.report), paired.weeks, fitter.fits,
                     time.perf_counter() - start)
 

@@ -94,12 +94,12 @@ def headline(ctx: Context, name: str) -> str:
         how = (f"_Computed on one window: `{name}`'s model and the PR's on the evaluation window "
                f"{ctx.window}, paired per row. A walk-forward backtest was not possible: "
                f"{g.why or 'see report.backtest'}._")
-    why = f"_Why: {v.note}._" if v.note else ""
+    why = f" _Why: {v.note}._" if v.note else ""
     undecided = ""
     if v.verdict in ("no clear difference", "not enough data"):
-        undecided = (f"_`{v.verdict}` {'passes' if g.passed else 'fails'} the gate "
+        undecided = (f" _`{v.verdict}` {'passes' if g.passed else 'fails'} the gate "
                      "(`report.undecided`); it is not evidence of an improvement._")
-    return "\n\n".join(p for p in (line, how, why, undecided) if p)
+    return f"{line}\n\n{how}{why}{undecided}"
 
 
 def notes(ctx: Context, name: str) -> list[str]:
@@ -205,7 +205,7 @@ def wrap_drift(ctx: Context, key: str, text: str) -> str:
     if key != "drift summary" or not ctx.drift or drift_open(ctx):
         return text
     head, _, body = text.partition("\n")
-    title = head.lstrip("#").strip() or "Drift"
+    title = head.lstrip("#").strip().replace("**", "") or "Drift"  # no Markdown in <summary>
     return (f"<details><summary>{title} (this PR changes no data, windows or features)"
             f"</summary>\n\n{body.strip()}\n\n</details>")
 

@@ -94,8 +94,7 @@ class Fitter:
         self.fits = 0
 
     def rows(self, window: Window) -> pd.DataFrame:
-        ts = self.history[TIMESTAMP]
-        return self.history[(ts >= pd.Timestamp(window.start)) & (ts < pd.Timestamp(window.end))]
+        return between(self.history, window)
 
     def model(self, recipe: Recipe, window: Window) -> Any:
         frame = self.rows(window)
@@ -108,19 +107,26 @@ class Fitter:
         return self.cache[key]
 
 
+def between(frame: pd.DataFrame, window: Window) -> pd.DataFrame:
+    ts = frame[TIMESTAMP]
+    return frame[(ts >= pd.Timestamp(window.start)) & (ts < pd.Timestamp(window.end))]
+
+
 def predict(model: Any, frame: pd.DataFrame, features: Features) -> np.ndarray:
     return np.asarray(model.predict(frame[features.columns]), dtype=np.float64)
 
 
 def walk_forward(fitter: Fitter, weeks: Sequence[Window], champion: Recipe | Any,
-                 challenger: Recipe, champion_features: Features | None = None) -> Paired:
+                 challenger: Recipe, champion_features: Features | None = None,
+                 scored: pd.DataFrame | None = None) -> Paired:
     """Score both sides on every week; a champion that is not a Recipe is a fitted model kept as
-    is (then `champion_features` names its columns)."""
+    is (then `champion_features` names its columns). The scored rows come from `scored` when
+    given (e.g. only the production rows), else from the fitter's history."""
     first = fitter.history[TIMESTAMP].min().to_pydatetime()
     parts: list[tuple[np.ndarray, ...]] = []
     kept = []
     for week in weeks:
-        rows = fitter.rows(week)
+        rows = fitter.rows(week) if scored is None else between(scored, week)
         if rows.empty:
             continue
         if isinstance(champion, Recipe):
