@@ -78,7 +78,7 @@ def newest_end(params: Params) -> datetime:
 
 
 def decide(params: Params, base_tree: dict[str, Any] | None, duel: Duel | None,
-           eval_frame: pd.DataFrame) -> Gate:
+           eval_frame: pd.DataFrame | None) -> Gate:
     """Walk-forward over `report.backtest.folds` weeks when at least two fit; else the duel's
     per-row predictions on the evaluation window."""
     cfg = params.report
@@ -105,10 +105,11 @@ def decide(params: Params, base_tree: dict[str, Any] | None, duel: Duel | None,
                 seconds=time.perf_counter() - start)
 
 
-def single_window(duel: Duel | None, frame: pd.DataFrame, params: Params) -> Verdict:
+def single_window(duel: Duel | None, frame: pd.DataFrame | None, params: Params) -> Verdict:
     """main's model vs the PR's on the evaluation window, paired per row."""
     cfg = params.report
-    if duel is None or duel.champion_pred is None or duel.challenger_pred is None:
+    if frame is None or duel is None or duel.champion_pred is None or duel.challenger_pred is None:
+        frame = frame if frame is not None else pd.DataFrame()
         note = (duel.note if duel and duel.note else "the base model was not scored")
         return Verdict(cfg.metric, "not enough data", None, None, cfg.confidence, len(frame), 0,
                        1, "no comparison", margin=cfg.margin, tolerance=cfg.tolerance, note=note)
