@@ -163,6 +163,8 @@ def test_render_at_the_limit_cuts_sections_says_what_and_keeps_the_verdict():
     assert len(text) <= GITHUB_LIMIT - 4_000
     assert text.split("\n\n")[1].startswith("**⚪ no clear difference**")
     assert "_… params diff cut here to fit GitHub's 65,536-character comment limit" in text
+    assert re.findall(r"_… (\w+ \w+) cut here", text) == ["params diff", "metrics table",
+                                                          "drift summary"]
     assert "reports/pr/report.full.md" in text and text.rstrip().endswith("`staleguard report pr`")
     full = render(ctx, max_rows=100_000, budget=None)
     assert len(full) > GITHUB_LIMIT and "`features.f01999`" in full and "cut here" not in full
