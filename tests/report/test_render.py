@@ -83,12 +83,6 @@ def test_render_shows_one_metrics_table_not_two():
     assert "both models on the evaluation window 2011-02-01 → 2011-02-07" in text
 
 
-def test_render_gate_for_r2_treats_higher_as_better():
-    duel = Duel({"r2": 0.80}, {"r2": 0.85}, "r2", 0.0)
-    assert duel.passed and duel.change < 0
-    assert not Duel({"r2": 0.80}, {"r2": 0.70}, "r2", 0.05).passed
-
-
 def test_render_notes_a_first_pr_without_base_metrics():
     text = render(context(metrics_old=None, duel=Duel(None, PR_METRICS, "mae", 0.02)),
                   max_rows=30)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,12 +10,13 @@ import numpy as np
 import pandas as pd
 
 from staleguard.model import load_meta, load_model
-from staleguard.report.diff import direction
 from staleguard.stages.evaluate import regression_metrics
 
 
 @dataclass(frozen=True)
 class Duel:
+    """Both models' metrics and per-row predictions on one window (the gate is report.gate)."""
+
     champion: dict[str, float] | None
     challenger: dict[str, float]
     metric: str
@@ -25,34 +25,6 @@ class Duel:
     # Per-row predictions on the window, for the paired verdict (None when not scored here).
     champion_pred: np.ndarray | None = field(default=None, compare=False, repr=False)
     challenger_pred: np.ndarray | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def change(self) -> float | None:
-        """Relative change of the gate metric, challenger vs champion (positive = worse)."""
-        if not self.champion or self.metric not in self.champion:
-            return None
-        return direction(self.metric) * -_relative(self.champion[self.metric],
-                                                   self.challenger[self.metric])
-
-    @property
-    def relative(self) -> float | None:
-        """Signed change of the gate metric in percent, challenger vs champion."""
-        if not self.champion or self.metric not in self.champion:
-            return None
-        return 100.0 * _relative(self.champion[self.metric], self.challenger[self.metric])
-
-    @property
-    def passed(self) -> bool:
-        """True unless the challenger is worse than the champion by more than the tolerance."""
-        change = self.change
-        return change is None or change <= self.tolerance
-
-
-def _relative(base: float, new: float) -> float:
-    """(new - base) / |base|; a perfect (zero) base makes any change infinite."""
-    if base == 0:
-        return 0.0 if new == 0 else math.copysign(math.inf, new - base)
-    return (new - base) / abs(base)
 
 
 def predict(model_path: Path, frame: pd.DataFrame) -> np.ndarray:
