@@ -23,11 +23,11 @@ def test_drift_stage_runs_in_dvc_repro_html_opens_cleanly_and_cli_validates(proj
     assert doc["rows"]["current"] > 100 and doc["quality"]["reference"]["mae"] > 0
     lock = (project / "dvc.lock").read_text()
     assert doc["model"]["version"] in lock
+    check_failing_stage_keeps_committed_reports(project, env)
     errors, text_length = console_errors(project / "reports/drift.html")
     assert errors == []
     assert text_length > 500  # the report rendered, not a blank page
     assert "Running stage" not in run(["dvc", "repro"], project, env).stdout
-    check_failing_stage_keeps_committed_reports(project, env)
     check_cli_on_batches(project, env, tmp_path)
 
 

@@ -20,11 +20,17 @@ def read_table(data: bytes | Path, source: object, kind: str) -> pd.DataFrame:
     """A Parquet or CSV table from bytes or a path; `kind` is 'parquet' or 'csv'."""
     if isinstance(data, bytes | bytearray) and not data:
         raise DataError(f"{source}: empty file (0 bytes); expected a {_name(kind)} file")
-    handle = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
     try:
+        if kind == "parquet" and isinstance(data, bytes | bytearray):
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            # an Arrow buffer, not a Python file object: Arrow's thread pool can abort the
+            # interpreter at exit after reading through one (apache/arrow#34314, #50482)
+            return pq.read_table(pa.BufferReader(data)).to_pandas()
         if kind == "parquet":
-            return pd.read_parquet(handle)
-        return pd.read_csv(handle)
+            return pd.read_parquet(data)
+        return pd.read_csv(io.BytesIO(data) if isinstance(data, bytes | bytearray) else data)
     except pd.errors.EmptyDataError as err:
         raise DataError(f"{source}: empty file (no header); expected a {_name(kind)} file") from err
     except Exception as err:  # pyarrow/CSV parser errors share no base class
