@@ -8,17 +8,19 @@ the contract; its first failure is described by contract.values, as the API desc
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaError, SchemaErrorReason
 
 from staleguard.contract.timestamp import TIMESTAMP, Calendar, build_timestamp, parse, source_columns
 from staleguard.contract.values import derived_problem, value_problem
 from staleguard.errors import DataError
 from staleguard.params import ColumnSpec, Params
+
+if TYPE_CHECKING:  # pandera is imported when a frame is checked (~0.5 s), not with the module
+    import pandera.pandas as pa
+    from pandera.errors import SchemaError
 
 Role = Literal["raw", "batch", "current", "predict"]
 PREDICTION = "prediction"        # what the deployed model answered (serving logs it)
@@ -84,6 +86,8 @@ def _finite(values: pd.Series) -> Any:
 
 
 def _checks(spec: ColumnSpec) -> list[pa.Check]:
+    import pandera.pandas as pa
+
     checks = []
     if spec.type == "int":
         checks.append(pa.Check(_whole, name="whole"))
@@ -98,6 +102,8 @@ def _checks(spec: ColumnSpec) -> list[pa.Check]:
 
 def schema(params: Params, role: Role, present: list[str]) -> pa.DataFrameSchema:
     """The pandera schema of a frame in `role` holding the columns `present`."""
+    import pandera.pandas as pa
+
     cols: dict[str, pa.Column] = {}
     for name, spec in params.contract.columns.items():
         if name in present:
@@ -116,6 +122,8 @@ def _spec(params: Params, name: str) -> ColumnSpec:
 
 def _describe(err: SchemaError, frame: pd.DataFrame, params: Params, source: object) -> str:
     """pandera's first failure as the contract's one-line message."""
+    from pandera.errors import SchemaErrorReason
+
     name = str(getattr(err.schema, "name", ""))
     if err.reason_code == SchemaErrorReason.SERIES_CONTAINS_NULLS:
         n = int(frame[name].isna().sum())
@@ -182,6 +190,8 @@ def validate_frame(frame: pd.DataFrame, params: Params, role: Role, source: obje
         ts = parse(frame[TIMESTAMP], TIMESTAMP, None, source)
         if ts is not frame[TIMESTAMP]:
             frame[TIMESTAMP] = ts
+    from pandera.errors import SchemaError
+
     try:
         schema(params, role, list(frame.columns)).validate(frame, inplace=True)
     except SchemaError as err:
