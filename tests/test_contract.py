@@ -41,7 +41,7 @@ def write(tmp_path: Path, edit) -> Path:
     (lambda d: d["contract"]["timestamp"].update(column="when"),
      r"contract\.timestamp: Value error, give either `column`"),
     (lambda d: d["contract"]["columns"]["hr"]["derived"].update(sunday=0),
-     r"sunday applies to `from: weekday` only"),
+     r"sunday applies to `from: dayofweek` only"),
     (lambda d: d["contract"]["columns"]["temp"].update(range=[1, 0]),
      r"contract\.columns\.temp: Value error, range \[1\.0, 0\.0\]: min is above max"),
     (lambda d: d["contract"]["columns"].update(casual={"type": "int"}),
@@ -60,8 +60,8 @@ def test_contract_describes_data_so_a_feature_list_without_mnth_loads(tmp_path):
 
 
 @pytest.mark.parametrize("derived", [Derived(source="hour"), Derived(source="month"),
-                                     Derived(source="year", offset=2011), Derived(source="weekday"),
-                                     Derived(source="weekday", sunday=0), Derived(source="dayofyear")])
+                                     Derived(source="year", offset=2011), Derived(source="dayofweek"),
+                                     Derived(source="dayofweek", sunday=0), Derived(source="dayofyear")])
 def test_calendar_vectorised_equals_the_scalar_twin(derived):
     ts = pd.Series(pd.date_range("1999-12-27 05:00", "2013-03-01", freq="37h"))
     expected = [calendar_of(derived, t.to_pydatetime()) for t in ts]
@@ -69,7 +69,7 @@ def test_calendar_vectorised_equals_the_scalar_twin(derived):
 
 
 def test_bike_weekday_counts_from_sunday(hour):
-    assert calendar_of(Derived(source="weekday", sunday=0), datetime(2011, 1, 2)) == 0  # a Sunday
+    assert calendar_of(Derived(source="dayofweek", sunday=0), datetime(2011, 1, 2)) == 0  # a Sunday
     np.testing.assert_array_equal(calendar(hour["timestamp"], PARAMS.contract.columns["weekday"].derived),
                                   hour["weekday"])
 

@@ -241,7 +241,7 @@ class ReplayParams(_Strict):
 # The data contract (docs/contract.md): the data described once; src/staleguard/contract/ generates
 # every validator from it (raw data, production batches, drift windows, predict files, the API).
 
-CalendarField = Literal["year", "quarter", "month", "day", "dayofyear", "hour", "weekday"]
+CalendarField = Literal["year", "quarter", "month", "day", "dayofyear", "hour", "dayofweek"]
 FREQ = re.compile(r"^(\d+)\s*(s|min|h|d)$")
 FREQ_SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
 
@@ -249,7 +249,7 @@ FREQ_SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
 class Derived(_Strict):
     """A calendar field computed from the timestamp: value = field(timestamp) - offset.
 
-    `weekday` counts 0..6 from Monday (pandas) unless `sunday` gives Sunday's code: with
+    `dayofweek` counts 0..6 from Monday (pandas) unless `sunday` gives Sunday's code: with
     `sunday: 0`, Sunday is 0, Monday 1 … Saturday 6.
     """
 
@@ -260,9 +260,9 @@ class Derived(_Strict):
     sunday: int | None = Field(None, ge=0, le=6)
 
     @model_validator(mode="after")
-    def _sunday_for_weekday_only(self) -> Derived:
-        if self.sunday is not None and self.source != "weekday":
-            raise ValueError(f"sunday applies to `from: weekday` only, not {self.source!r}")
+    def _sunday_for_dayofweek_only(self) -> Derived:
+        if self.sunday is not None and self.source != "dayofweek":
+            raise ValueError(f"sunday applies to `from: dayofweek` only, not {self.source!r}")
         return self
 
 

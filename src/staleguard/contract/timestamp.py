@@ -95,9 +95,8 @@ class Calendar:
                 self._days -= self._lo
                 hi = int(self._days.max(initial=0)) + self._lo
                 self._span = pd.DatetimeIndex(np.arange(self._lo, hi + 1).astype("datetime64[D]"))
-            name = "dayofweek" if derived.source == "weekday" else derived.source
-            table = getattr(self._span, name).to_numpy().astype("int64")
-            if derived.source == "weekday" and derived.sunday is not None:
+            table = getattr(self._span, derived.source).to_numpy().astype("int64")
+            if derived.source == "dayofweek" and derived.sunday is not None:
                 table = (table + 1 + derived.sunday) % 7
             value = table[self._days]
         if derived.offset:

@@ -35,7 +35,7 @@ def value_problem(name: str, spec: ColumnSpec, value: float) -> str | None:
 
 
 def describe(derived: Derived) -> str:
-    """How the contract derives a field, for messages: 'month', 'year - 2011', 'weekday (Sunday = 0)'."""
+    """How the contract derives a field, for messages: 'month', 'year - 2011', 'dayofweek (Sunday = 0)'."""
     text = derived.source
     if derived.offset:
         text += f" - {derived.offset}" if derived.offset > 0 else f" + {-derived.offset}"
@@ -52,8 +52,9 @@ def derived_problem(name: str, derived: Derived, got: float, timestamp: datetime
 
 def calendar_of(derived: Derived, when: datetime) -> int:
     """The field `derived` of one timestamp (the scalar twin of timestamp.calendar)."""
-    if derived.source == "weekday":
-        value = when.weekday() if derived.sunday is None else (when.weekday() + 1 + derived.sunday) % 7
+    if derived.source == "dayofweek":
+        monday0 = when.isoweekday() - 1
+        value = monday0 if derived.sunday is None else (monday0 + 1 + derived.sunday) % 7
     elif derived.source == "dayofyear":
         value = when.timetuple().tm_yday
     elif derived.source == "quarter":
