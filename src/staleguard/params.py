@@ -290,7 +290,8 @@ class TimestampSpec(_Strict):
     @property
     def period_seconds(self) -> int:
         m = FREQ.match(self.freq)
-        assert m is not None  # checked at load
+        if m is None:  # unreachable: checked at load
+            raise ValueError(f"freq {self.freq!r} must look like 1h, 15min, 1d or 30s")
         return int(m[1]) * FREQ_SECONDS[m[2]]
 
 

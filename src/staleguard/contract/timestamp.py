@@ -46,7 +46,8 @@ def build_timestamp(frame: pd.DataFrame, contract: Contract, source: object) -> 
     spec = contract.timestamp
     if spec.column is not None:
         return parse(frame[spec.column], spec.column, spec.format, source)
-    assert spec.date is not None  # checked at load
+    if spec.date is None:  # unreachable: params.TimestampSpec requires column or date
+        raise DataError(f"{source}: contract.timestamp names no column to build the timestamp from")
     dates = parse(frame[spec.date], spec.date, spec.format or "%Y-%m-%d", source)
     if spec.hour is None:
         return dates

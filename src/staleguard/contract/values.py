@@ -36,7 +36,7 @@ def value_problem(name: str, spec: ColumnSpec, value: float) -> str | None:
 
 def describe(derived: Derived) -> str:
     """How the contract derives a field, for messages: 'month', 'year - 2011', 'dayofweek (Sunday = 0)'."""
-    text = derived.source
+    text: str = derived.source
     if derived.offset:
         text += f" - {derived.offset}" if derived.offset > 0 else f" + {-derived.offset}"
     if derived.sunday is not None:

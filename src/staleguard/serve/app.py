@@ -76,7 +76,7 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
     return JSONResponse(status_code=422, content={"message": message, "detail": detail})
 
 
-async def data_error(request: Request, exc: DataError) -> JSONResponse:
+async def data_error(request: Request, exc: Exception) -> JSONResponse:
     """A request that passed its schema but whose rows break the contract once joined (e.g. actuals
     for hours logged with calendar fields that contradict them): 422, never a server error."""
     return JSONResponse(status_code=422, content={"message": f"invalid input: {exc}", "detail": []})
