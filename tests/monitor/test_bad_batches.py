@@ -156,8 +156,22 @@ def _digest(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def cli(site: Site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        *args: str) -> tuple[int, str]:
+    """`staleguard <args>` through the CLI's entry point, in this process (no 2 s of imports per
+    case); returns (exit code, stderr). The act test in tests/workflows runs the real process."""
+    from staleguard import cli as entry
+
+    for key, value in site.env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(site.repo)
+    capsys.readouterr()
+    code = entry.main(list(args))
+    return code, capsys.readouterr().err
+
+
 @pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
-def test_monitor_refuses_a_bad_batch_and_changes_nothing(site: Site, case: Case):
+def test_monitor_refuses_a_bad_batch_and_changes_nothing(site: Site, case: Case, monkeypatch, capsys):
     week = site.store / WEEK
     valid = week.read_bytes()
     broken = case.make(pd.read_parquet(week), valid)
@@ -166,14 +180,13 @@ def test_monitor_refuses_a_bad_batch_and_changes_nothing(site: Site, case: Case)
     store, data, remote = _digest(site.store), _digest(site.repo / "data"), _digest(site.remote)
     head, calls = git(site.repo, "rev-parse", "HEAD"), len(cml_calls(site.tmp))
     try:
-        proc = run(["staleguard", "monitor", "--dry-run", "--store", str(site.store)], site.repo, site.env,
-                   check=False)
+        code, err = cli(site, monkeypatch, capsys, "monitor", "--dry-run", "--store", str(site.store))
         plan = site.repo / "reports" / "monitor.json"
-        if proc.returncode == 0 and plan.exists() and json.loads(plan.read_text())["drift"]:
-            proc = run(["staleguard", "retrain"], site.repo, site.env, check=False)  # as monitor.yml would
-        assert proc.returncode != 0, proc.stdout
-        lines = proc.stderr.strip().splitlines()
-        assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+        if code == 0 and plan.exists() and json.loads(plan.read_text())["drift"]:
+            code, err = cli(site, monkeypatch, capsys, "retrain")  # as monitor.yml would
+        assert code != 0
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in err, err
         assert lines[0].startswith("staleguard: error: ")
         assert case.name in lines[0], lines[0]
         where = "" if case.name != WEEK else rf"{WEEK}: "  # a bad name is the store listing's error
@@ -189,3 +202,13 @@ def test_monitor_refuses_a_bad_batch_and_changes_nothing(site: Site, case: Case)
         (site.store / case.name).unlink(missing_ok=True)
         week.write_bytes(valid)
         git(site.repo, "checkout", "-q", "--", ".")
+
+
+def test_the_valid_store_does_open_a_retraining_pr(site: Site, monkeypatch, capsys):
+    """The control: with the valid week back, the same sequence decides drift (so every refusal
+    above is the bad batch's doing, not a store that could never retrain)."""
+    code, err = cli(site, monkeypatch, capsys, "monitor", "--dry-run", "--store", str(site.store))
+    assert code == 0, err
+    assert json.loads((site.repo / "reports" / "monitor.json").read_text())["drift"] is True
+    git(site.repo, "checkout", "-q", "--", ".")
+    git(site.repo, "clean", "-fdq", "--", "reports")
