@@ -78,6 +78,8 @@ def worker(mode: str, folder: Path, n: int) -> dict:
         from evidently import DataDefinition, Dataset, Report
         from evidently.presets import DataDriftPreset
     elif mode == "decision":
+        import pandera.pandas  # noqa: F401  (the contract imports it on first use: an import, timed apart)
+
         from staleguard.contract import read_window
         from staleguard.drift import check, decide
         from staleguard.model import load_model
