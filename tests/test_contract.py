@@ -132,3 +132,23 @@ def test_raw_data_calendar_contradicting_its_date_is_refused(tmp_path, hour):
     with pytest.raises(DataError, match=r"hour\.csv: column 'mnth' is 2 at 2011-01-02 07:00, but the "
                                         r"contract derives 1 from that timestamp \(mnth = month\)$"):
         read_raw(tmp_path / "hour.csv", PARAMS)
+
+
+@pytest.mark.parametrize("name", ["when", "timestamp"])
+def test_raw_data_with_one_datetime_column(tmp_path, hour, name):
+    """Other data: `timestamp: {column: <name>}` (ISO text), any name, also `timestamp` itself."""
+    from staleguard.contract import read_raw
+
+    doc = PARAMS.model_dump(by_alias=True)
+    doc["contract"]["timestamp"] = {"column": name}
+    params = Params.model_validate(doc)
+    raw = hour.head(48).drop(columns=["timestamp", "dteday"]).assign(
+        **{name: hour["timestamp"].head(48).dt.strftime("%Y-%m-%dT%H:%M:%S")})
+    raw.to_csv(tmp_path / "rows.csv", index=False)
+    out = read_raw(tmp_path / "rows.csv", params)
+    assert out.columns[0] == "timestamp" and out["timestamp"].equals(hour["timestamp"].head(48))
+    raw.loc[3, name] = "soon"
+    raw.to_csv(tmp_path / "rows.csv", index=False)
+    with pytest.raises(DataError, match=rf"rows\.csv: column '{name}' must be date-times \(ISO 8601\), "
+                                        r"got 'soon'$"):
+        read_raw(tmp_path / "rows.csv", params)

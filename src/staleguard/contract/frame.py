@@ -185,7 +185,9 @@ def validate_frame(frame: pd.DataFrame, params: Params, role: Role, source: obje
         elif name == PREDICTION:
             _numeric(frame[name], name, role == "current", source)
     if role == "raw":
-        frame.insert(0, TIMESTAMP, build_timestamp(frame, params.contract, source))
+        ts = build_timestamp(frame, params.contract, source)
+        frame = frame.drop(columns=[TIMESTAMP]) if TIMESTAMP in frame else frame  # `column: timestamp`
+        frame.insert(0, TIMESTAMP, ts)
     elif TIMESTAMP in frame:
         ts = parse(frame[TIMESTAMP], TIMESTAMP, None, source)
         if ts is not frame[TIMESTAMP]:
