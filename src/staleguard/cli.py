@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from staleguard import gha
-from staleguard.errors import StaleguardError
+from staleguard.errors import ConfigError, StaleguardError
 
 if TYPE_CHECKING:
     from staleguard.params import Params
@@ -38,8 +38,12 @@ def cmd_data_fetch(args: argparse.Namespace) -> None:
     from staleguard.data.fetch import fetch, resolve_url
 
     params = _params(args)
-    url = resolve_url(params.data.url)
-    fetch(url, params.data.sha256, params.data.raw, progress=sys.stderr.isatty())
+    url = resolve_url(params.data.url or "")
+    if not url or params.data.sha256 is None:
+        raise ConfigError(f"{args.params}: data.url and data.sha256 are not set: put the raw file at "
+                          f"{params.data.raw} and track it with `dvc add {params.data.raw.parent}`")
+    fetch(url, params.data.sha256, params.data.raw, member=params.data.member,
+          progress=sys.stderr.isatty())
     print(f"data fetch: {url} verified (sha256 {params.data.sha256[:12]}…) → {params.data.raw}")
     if not args.no_dvc:
         dvc_ops.add(str(params.data.raw.parent))
