@@ -81,7 +81,7 @@ def cmd_registry_register(args: argparse.Namespace) -> None:
     if not args.no_check:
         registry.check_lock()
     done = registry.register()
-    verb = "registered" if done.created else "already registered as"
+    verb = "tagged" if done.created else "already tagged as"
     print(f"registry register: model {done.version.short_hash} {verb} {done.tag}")
     gha.set_outputs(version=done.version.version, tag=done.tag, created=str(done.created).lower())
 
@@ -92,7 +92,7 @@ def cmd_registry_promote(args: argparse.Namespace) -> None:
 
     version = args.version or registry.version_for_hash(registry.current_md5())
     if version is None:
-        raise ModelError("the model in dvc.lock is not registered; run "
+        raise ModelError("the model in dvc.lock is not in the registry; run "
                          "`staleguard registry register` first or name a version")
     done = registry.promote(version, args.stage)
     print(f"registry promote: {done.version.version} {'→' if done.created else 'already at'} "
@@ -118,7 +118,7 @@ def cmd_registry_show(args: argparse.Namespace) -> None:
     for row in rows:
         print(f"{row['version']:<8} {row['model']:<9} {row['commit']:<9} {row['stages']}")
     if not rows:
-        print("(no registered versions: the deploy workflow registers one on merge to main)")
+        print("(no versions in the registry: the deploy workflow registers one on merge to main)")
 
 
 def cmd_registry_card(args: argparse.Namespace) -> None:
