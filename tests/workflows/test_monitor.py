@@ -67,13 +67,13 @@ def _env(home: Path) -> dict[str, str]:
 
 def _calm_store(repo: Path, dest: Path) -> None:
     """Two weeks that repeat training rows (shifted 4 weeks later): nothing drifted."""
-    from staleguard.data.schema import read_raw
+    from staleguard.contract import read_raw
     from staleguard.model import load_model
     from staleguard.monitor import store
     from staleguard.params import load_params
 
     params = load_params(repo / "params.yaml")
-    raw = read_raw(repo / "data" / "hour.csv")
+    raw = read_raw(repo / "data" / "hour.csv", params)
     model = load_model(repo / "artifacts" / "model.skops")
     for start in ("2011-01-04", "2011-01-11"):
         ts = raw["timestamp"]

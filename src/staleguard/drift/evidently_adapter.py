@@ -14,16 +14,13 @@ import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
+from staleguard.contract import PREDICTION
+from staleguard.drift.specs import Spec, column_specs
 from staleguard.params import Params
-
-if TYPE_CHECKING:
-    from staleguard.drift.check import Spec
-
-PREDICTION = "prediction"
 
 
 def evidently_scores(ref: Mapping[str, pd.Series], cur: Mapping[str, pd.Series],
@@ -61,7 +58,6 @@ def save_html(reference: pd.DataFrame, current: pd.DataFrame, params: Params, mo
     from evidently.metrics import ValueDrift
     from evidently.presets import DataDriftPreset, RegressionPreset
 
-    from staleguard.drift.check import column_specs
     from staleguard.io import write_text
 
     d, f = params.drift, params.features

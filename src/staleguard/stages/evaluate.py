@@ -15,7 +15,7 @@ from sklearn.metrics import (
 )
 
 from staleguard import plots
-from staleguard.data.schema import TIMESTAMP
+from staleguard.contract import TIMESTAMP
 from staleguard.io import write_json, write_with
 from staleguard.model import load_model
 from staleguard.params import Params
