@@ -1,7 +1,7 @@
 """`staleguard <command>`: one thin command per job; the logic lives in the modules below.
 
 Errors the user can fix (StaleguardError) become one line on stderr and exit code 1.
-Heavy imports happen inside the handlers so `staleguard --help` stays instant.
+Heavy imports happen inside the handlers so `staleguard --help` answers at once.
 """
 
 from __future__ import annotations
@@ -222,7 +222,7 @@ def cmd_retrain(args: argparse.Namespace) -> None:
 def _add_monitor(sub: argparse._SubParsersAction) -> None:
     from datetime import date
 
-    p = sub.add_parser("simulate", help="write held-back UCI weeks into the production store")
+    p = sub.add_parser("simulate", help="write the raw data's held-back weeks into the production store")
     p.add_argument("--through", type=date.fromisoformat, required=True,
                    help="last day (YYYY-MM-DD, inclusive) to write")
     p.add_argument("--store", help="folder or fsspec URL (default: $STALEGUARD_STORE or monitor.store)")
@@ -336,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     data = sub.add_parser("data", help="bootstrap the raw data").add_subparsers(
         dest="data_command", required=True, metavar="action")
-    p = data.add_parser("fetch", help="download the UCI zip, verify sha256, extract, dvc add")
+    p = data.add_parser("fetch", help="download data.url, verify sha256, extract data.member, dvc add")
     p.add_argument("--no-dvc", action="store_true", help="extract only; do not `dvc add data`")
     p.set_defaults(handler=cmd_data_fetch)
 
