@@ -72,10 +72,11 @@ def extract_member(archive: Path, member: str, dest: Path, *, source: str) -> No
             files = {Path(m.name).name: m for m in tf.getmembers() if m.isfile()}
             if member not in files:
                 raise FetchError(f"{source}: the tar has no {member} (found {sorted(files)})")
-            src = tf.extractfile(files[member])
-            assert src is not None  # a regular file always has a reader
-            with src, atomic_path(dest) as tmp, tmp.open("wb") as out:
-                shutil.copyfileobj(src, out)
+            reader = tf.extractfile(files[member])
+            if reader is None:
+                raise FetchError(f"{source}: {member} in the tar is not a regular file")
+            with reader, atomic_path(dest) as tmp, tmp.open("wb") as out:
+                shutil.copyfileobj(reader, out)
     except tarfile.TarError as err:
         raise FetchError(f"{source}: not a zip or tar archive, but data.member is {member!r} "
                          f"({err})") from err

@@ -18,6 +18,7 @@ import json
 import os
 import re
 import subprocess
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ def git(*args: str, env: dict[str, str] | None = None, check: bool = True,
 
 def load_plan(path: Path) -> dict[str, Any]:
     try:
-        plan = json.loads(path.read_text())
+        plan: dict[str, Any] = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as err:
         raise StaleguardError(f"{path}: no monitor plan ({err}); run `staleguard monitor` first") from err
     if not plan.get("drift"):
@@ -80,9 +81,13 @@ def copy_batches(plan: dict[str, Any], params: Params, root: Path = Path()) -> l
     for batch in plan["batches"]:
         frame = labeled(store.parse_batch(store.read_bytes(batch["url"]), batch["url"], params), params)
         dest = root / params.data.batches / batch["name"]
-        write_with(dest, lambda tmp, frame=frame: frame.to_parquet(tmp, index=False))
+        write_with(dest, partial(_to_parquet, frame))
         out.append(dest)
     return out
+
+
+def _to_parquet(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_parquet(path, index=False)
 
 
 def _stamp(value: str) -> str:
