@@ -66,8 +66,9 @@ def _env(home: Path) -> dict[str, str]:
 
 
 def _calm_store(repo: Path, dest: Path) -> None:
-    """Two weeks that repeat training rows (shifted 4 weeks later): nothing drifted."""
-    from staleguard.contract import read_raw
+    """Two weeks that repeat training rows (shifted 4 weeks later, calendar fields re-derived from
+    the shifted timestamps as the contract demands): nothing drifted."""
+    from staleguard.contract import calendar, read_raw
     from staleguard.model import load_model
     from staleguard.monitor import store
     from staleguard.params import load_params
@@ -80,6 +81,9 @@ def _calm_store(repo: Path, dest: Path) -> None:
         part = raw[(ts >= pd.Timestamp(start)) & (ts < pd.Timestamp(start) + pd.Timedelta(days=7))]
         frame = part[["timestamp", *params.features.columns, "cnt"]].copy()
         frame["timestamp"] += pd.Timedelta(days=28)
+        for name, spec in params.contract.columns.items():
+            if spec.derived is not None and name in frame:
+                frame[name] = calendar(pd.DatetimeIndex(frame["timestamp"]), spec.derived)
         frame.insert(len(frame.columns) - 1, "prediction", model.predict(frame[params.features.columns]))
         frame["model_version"] = "seed"
         store.write_batch(str(dest), frame, params, "calm")
