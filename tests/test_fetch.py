@@ -104,3 +104,16 @@ def test_fetch_takes_the_member_out_of_a_tar(dest, tmp_path):
     assert dest.read_text() == inner.read_text()
     with pytest.raises(FetchError, match=r"src.tar.gz: the tar has no other.csv \(found \['readings.csv'\]"):
         fetch(archive.as_uri(), sha256_of(archive), dest, member="other.csv", progress=False)
+
+
+def test_cli_fetch_without_url_says_to_dvc_add_the_file(tmp_path, monkeypatch, capsys):
+    from staleguard.cli import main
+
+    monkeypatch.delenv("STALEGUARD_DATA_URL", raising=False)
+    root = Path(__file__).resolve().parents[1]
+    params = tmp_path / "params.yaml"
+    params.write_text((root / "tests" / "fixtures" / "tmy3" / "params.yaml").read_text())
+    assert main(["--params", str(params), "data", "fetch", "--no-dvc"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == (f"staleguard: error: {params}: data.url and data.sha256 are not set: put the raw "
+                   "file at data/tmy3.csv and track it with `dvc add data`")

@@ -230,7 +230,9 @@ def _snapshot(site: Site) -> dict[str, object]:
     return {"status": git(site.repo, "status", "--porcelain", "--ignored=no"),
             "head": git(site.repo, "rev-parse", "HEAD"), "index": git(site.repo, "ls-files", "-s"),
             "stash": git(site.repo, "stash", "list"), "params": (site.repo / "params.yaml").read_text(),
-            "data": data, "remote": site.remote_files(), "branches": site.branches()}
+            "data": data, "remote": site.remote_files(), "branches": site.branches(),
+            "local": git(site.repo, "for-each-ref", "--format=%(refname) %(objectname)"),
+            "worktrees": git(site.repo, "worktree", "list", "--porcelain")}
 
 
 def test_retrain_failing_in_train_leaves_checkout_index_and_remote_as_they_were(site: Site):
