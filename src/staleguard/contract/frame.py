@@ -15,7 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaError, SchemaErrorReason
 
-from staleguard.contract.timestamp import TIMESTAMP, build_timestamp, calendar, parse, source_columns
+from staleguard.contract.timestamp import TIMESTAMP, Calendar, build_timestamp, parse, source_columns
 from staleguard.contract.values import derived_problem, value_problem
 from staleguard.errors import DataError
 from staleguard.params import ColumnSpec, Params
@@ -64,12 +64,13 @@ def _columns(frame: pd.DataFrame, params: Params, role: Role, source: object) ->
 
 
 def _numeric(values: pd.Series, name: str, nullable: bool, source: object) -> None:
-    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+    empty = values.isna().all()
+    if empty and not nullable:
+        raise DataError(f"{source}: column {name!r} is entirely empty (all NaN)")
+    if not empty and (pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values)):
         bad = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()]
         got = repr(bad.iloc[0]) if len(bad) else "no numbers"
         raise DataError(f"{source}: column {name!r} must be numeric, got {got} (dtype {values.dtype})")
-    if not nullable and values.isna().all():
-        raise DataError(f"{source}: column {name!r} is entirely empty (all NaN)")
 
 
 def _whole(values: pd.Series) -> Any:
@@ -90,7 +91,8 @@ def _checks(spec: ColumnSpec) -> list[pa.Check]:
         checks.append(pa.Check.isin(spec.categories, name="categories"))
     if spec.range is not None:
         checks.append(pa.Check.in_range(*spec.range, name="range"))
-    checks.append(pa.Check(_finite, name="finite"))
+    if spec.range is None and spec.categories is None:  # else those already refuse inf
+        checks.append(pa.Check(_finite, name="finite"))
     return checks
 
 
@@ -105,8 +107,6 @@ def schema(params: Params, role: Role, present: list[str]) -> pa.DataFrameSchema
         cols[PREDICTION] = pa.Column(None, checks=_checks(PREDICTION_SPEC), nullable=role == "current")
     if MODEL_VERSION in present:
         cols[MODEL_VERSION] = pa.Column(None, nullable=False)
-    if TIMESTAMP in present:
-        cols[TIMESTAMP] = pa.Column(None, nullable=False, unique=params.contract.timestamp.unique)
     return pa.DataFrameSchema(cols)
 
 
@@ -124,25 +124,34 @@ def _describe(err: SchemaError, frame: pd.DataFrame, params: Params, source: obj
         return f"{source}: column {name!r} has {n} missing value(s); {why}"
     cases = err.failure_cases
     first = cases["failure_case"].iloc[0] if isinstance(cases, pd.DataFrame) and len(cases) else cases
-    if err.reason_code == SchemaErrorReason.SERIES_CONTAINS_DUPLICATES:
-        return f"{source}: duplicated {name} {pd.Timestamp(first)}"
     problem = value_problem(name, _spec(params, name), float(first))
     return f"{source}: {problem or err}"
 
 
 def _derived(frame: pd.DataFrame, ts: pd.Series, params: Params, source: object) -> None:
-    index: pd.DatetimeIndex | None = None
+    cal: Calendar | None = None
     for name, spec in params.contract.columns.items():
         if spec.derived is None or name not in frame:
             continue
-        index = pd.DatetimeIndex(ts) if index is None else index
-        expected = calendar(index, spec.derived)
+        cal = cal or Calendar(ts)
+        expected = cal.field(spec.derived)
         got = frame[name].to_numpy()
-        bad = (got != expected) & ~pd.isna(got)
+        bad = got != expected
+        if got.dtype.kind == "f":
+            bad &= ~np.isnan(got)  # a nullable column's gaps are the null check's business
         if bad.any():
             i = int(bad.argmax())
             raise DataError(f"{source}: " + derived_problem(name, spec.derived, got[i],
-                                                            index[i].to_pydatetime(), int(expected[i])))
+                                                            ts.iloc[i].to_pydatetime(), int(expected[i])))
+
+
+def _duplicates(ts: pd.Series, source: object) -> None:
+    """A repeated timestamp (contract.timestamp.unique); sorted data needs one pass, not a hash."""
+    values = ts.to_numpy()
+    dup = (np.concatenate([[False], values[1:] == values[:-1]]) if ts.is_monotonic_increasing
+           else ts.duplicated().to_numpy())
+    if dup.any():
+        raise DataError(f"{source}: duplicated timestamp {ts.iloc[int(dup.argmax())]}")
 
 
 def _future(ts: pd.Series, now: pd.Timestamp, source: object) -> None:
@@ -178,6 +187,8 @@ def validate_frame(frame: pd.DataFrame, params: Params, role: Role, source: obje
     except SchemaError as err:
         raise DataError(_describe(err, frame, params, source)) from None
     if TIMESTAMP in frame:
+        if params.contract.timestamp.unique:
+            _duplicates(frame[TIMESTAMP], source)
         if now is not None and role != "predict":
             _future(frame[TIMESTAMP], now, source)
         _derived(frame, frame[TIMESTAMP], params, source)

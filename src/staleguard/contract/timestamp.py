@@ -64,12 +64,42 @@ def source_columns(contract: Contract) -> list[str]:
     return [c for c in (spec.column, spec.date) if c is not None]
 
 
-def calendar(index: pd.DatetimeIndex, derived: Derived) -> np.ndarray:
+NS_HOUR, NS_DAY = 3_600_000_000_000, 86_400_000_000_000
+
+
+def calendar(values: pd.Series | pd.DatetimeIndex, derived: Derived) -> np.ndarray:
     """The field `derived` of every timestamp (vectorised; the scalar twin is values.calendar_of)."""
-    if derived.source == "weekday":
-        value = index.dayofweek.to_numpy()
-        if derived.sunday is not None:
-            value = (value + 1 + derived.sunday) % 7
-    else:
-        value = getattr(index, derived.source).to_numpy()
-    return value.astype("int64") - derived.offset
+    return Calendar(values).field(derived)
+
+
+class Calendar:
+    """Calendar fields of many timestamps, sharing one pass over them.
+
+    Day fields are looked up in a table of the days the data spans, computed by pandas: a window
+    of millions of rows covers few days, so a field costs an index instead of pandas' per-row
+    field accessors (several times slower on the 5M-row drift path).
+    """
+
+    def __init__(self, values: pd.Series | pd.DatetimeIndex) -> None:
+        self.ns = np.asarray(values, dtype="datetime64[ns]").view("int64")
+        self._days: np.ndarray | None = None
+
+    def field(self, derived: Derived) -> np.ndarray:
+        if derived.source == "hour":
+            value = self.ns // NS_HOUR
+            np.remainder(value, 24, out=value)
+        else:
+            if self._days is None:
+                self._days = self.ns // NS_DAY
+                self._lo = int(self._days.min()) if len(self._days) else 0
+                self._days -= self._lo
+                hi = int(self._days.max(initial=0)) + self._lo
+                self._span = pd.DatetimeIndex(np.arange(self._lo, hi + 1).astype("datetime64[D]"))
+            name = "dayofweek" if derived.source == "weekday" else derived.source
+            table = getattr(self._span, name).to_numpy().astype("int64")
+            if derived.source == "weekday" and derived.sunday is not None:
+                table = (table + 1 + derived.sunday) % 7
+            value = table[self._days]
+        if derived.offset:
+            value -= derived.offset
+        return value

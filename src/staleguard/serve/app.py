@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 
 from staleguard import __version__
 from staleguard.contract import TIMESTAMP
+from staleguard.errors import DataError
 from staleguard.monitor import store as store_format
 from staleguard.params import Params
 from staleguard.serve.loader import LoadedModel, load
@@ -64,7 +65,7 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
         if e.get("type") == "value_error":
             text = str(e["msg"]).removeprefix("Value error, ")
         elif (e.get("loc") and isinstance(e["loc"][-1], str) and e["loc"][-1] not in branches
-              and not e["loc"][-1].startswith("function-")):  # a union branch with a model validator
+              and "function-" not in e["loc"][-1]):  # a union branch of a model with a validator
             text = e["loc"][-1]
         else:
             continue
@@ -73,6 +74,12 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
     detail = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in exc.errors()]
     message = "invalid input: " + ("; ".join(problems) if problems else "body")
     return JSONResponse(status_code=422, content={"message": message, "detail": detail})
+
+
+async def data_error(request: Request, exc: DataError) -> JSONResponse:
+    """A request that passed its schema but whose rows break the contract once joined (e.g. actuals
+    for hours logged with calendar fields that contradict them): 422, never a server error."""
+    return JSONResponse(status_code=422, content={"message": f"invalid input: {exc}", "detail": []})
 
 
 def router(params: Params) -> APIRouter:
@@ -142,6 +149,7 @@ def create_app(params: Params, model_spec: str, store_url: str, loaded: LoadedMo
                   description=f"Predictions of {params.features.target}; every prediction feeds "
                               "the monitor.")
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(DataError, data_error)
     app.include_router(router(params))
     return app
 
