@@ -64,3 +64,14 @@ def test_params_unknown_estimator_is_refused(tmp_path):
 def test_params_missing_file_names_it(tmp_path):
     with pytest.raises(ConfigError, match=r"nope.yaml: not found"):
         load_params(tmp_path / "nope.yaml")
+
+
+def test_data_url_and_sha256_come_together_or_not_at_all(tmp_path):
+    text = (ROOT / "params.yaml").read_text()
+    lines = [ln for ln in text.splitlines() if not ln.startswith("  sha256:")]
+    path = tmp_path / "params.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ConfigError, match=r"data: Value error, give url and sha256 together"):
+        load_params(path)
+    path.write_text("\n".join(ln for ln in lines if not ln.startswith(("  url:", "  member:"))) + "\n")
+    assert load_params(path).data.url is None

@@ -57,10 +57,21 @@ class Window(_Strict):
 
 
 class DataParams(_Strict):
-    url: str
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    """Where the raw data comes from: a download checked by sha256 (`staleguard data fetch`), or,
+    without `url`, a file you put at `raw` and track with `dvc add`."""
+
+    url: str | None = None
+    sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    member: str | None = None  # the file to extract when `url` is a zip/tar; None: url is the file
     raw: Path = Path("data/hour.csv")
     batches: Path = Path("data/batches")
+
+    @model_validator(mode="after")
+    def _url_with_checksum(self) -> DataParams:
+        if (self.url is None) != (self.sha256 is None):
+            raise ValueError("give url and sha256 together (a download is always checked), or neither "
+                             "(the raw file is added with `dvc add`)")
+        return self
 
 
 class Windows(_Strict):
@@ -104,6 +115,7 @@ class TrainParams(_Strict):
     n_est: int = Field(100, ge=1)
     min_split: int = Field(2, ge=2)
     estimator: Literal["random_forest", "extra_trees", "gradient_boosting", "ridge"] = "random_forest"
+    min_rows: int = Field(100, ge=1)  # fewer training rows: `train` refuses to fit a model
 
 
 class RetrainWindows(_Strict):

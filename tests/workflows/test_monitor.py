@@ -229,6 +229,51 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     assert "| week of | rows | decision | reasons |" in comments[0]["markdown"]
 
 
+def _snapshot(site: Site) -> dict[str, object]:
+    """What a failed retrain must leave as it was: checkout, index, stash, data/, remote, origin."""
+    data = {str(p.relative_to(site.repo)): p.read_bytes() for p in (site.repo / "data").rglob("*")
+            if p.is_file()}
+    return {"status": git(site.repo, "status", "--porcelain", "--ignored=no"),
+            "head": git(site.repo, "rev-parse", "HEAD"), "index": git(site.repo, "ls-files", "-s"),
+            "stash": git(site.repo, "stash", "list"), "params": (site.repo / "params.yaml").read_text(),
+            "data": data, "remote": site.remote_files(), "branches": site.branches(),
+            "local": git(site.repo, "for-each-ref", "--format=%(refname) %(objectname)"),
+            "worktrees": git(site.repo, "worktree", "list", "--porcelain")}
+
+
+def test_retrain_failing_in_train_leaves_checkout_index_and_remote_as_they_were(site: Site):
+    """The monitor's real sequence outside act (cheaper): dry-run decides drift, then the retrain
+    breaks in its train stage (a params value `staleguard train` refuses with a DataError)."""
+    params = site.repo / "params.yaml"
+    params.write_text(params.read_text().replace("\n  min_rows: 100 ", "\n  min_rows: 100000 ", 1))
+    git(site.repo, "commit", "-qam", "train.min_rows beyond any retraining window")
+    env = {**site.env, "TMPDIR": str(site.tmp / "scratch"), "PATH": os.environ["PATH"]}
+    (site.tmp / "scratch").mkdir()
+    run(["staleguard", "monitor", "--dry-run", "--store", str(site.store)], site.repo, env)
+    plan = site.tmp / "plan"  # the plan outside the checkout, the monitor's drift reports undone:
+    plan.mkdir()              # the retrain starts from a clean `git status`
+    for name in ("monitor.json", "monitor.md"):
+        shutil.move(site.repo / "reports" / name, plan / name)
+    git(site.repo, "checkout", "--", "reports")
+    before = _snapshot(site)
+    assert before["status"] == "" and before["stash"] == ""
+
+    proc = run(["staleguard", "retrain", "--plan", str(plan / "monitor.json")], site.repo, env,
+               check=False)
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert lines[0].startswith("staleguard: error: retrain: stage 'train' failed: "
+                               "artifacts/prepared/train.parquet: "), lines
+    assert "fewer than train.min_rows (100000)" in lines[0] and "nothing was pushed" in lines[0]
+    assert "failed to reproduce" not in lines[0]
+    assert _snapshot(site) == before
+    assert run(["git", "diff", "--cached", "--quiet"], site.repo, check=False).returncode == 0
+    assert not (site.repo / "data" / "batches").exists()
+    assert list((site.tmp / "scratch").iterdir()) == []  # the scratch clone is gone
+    assert cml_calls(site.tmp) == []
+
+
 def _bad_batches(site: Site) -> list[str]:
     good = pd.read_parquet(next(site.store.glob("*.parquet")))
     names = ["20110301T0000_20110307T2300_no-temp.parquet",

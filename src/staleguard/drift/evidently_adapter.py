@@ -4,8 +4,8 @@ computed by Evidently's own `ValueDrift` (to cross-check drift/scores.py).
 Traps handled here (../shared/notes/evidently.md): every method and threshold is passed
 explicitly (Evidently's defaults flip to p-values under 1000 reference rows); current and
 reference are passed by keyword (0.7 takes current first); the target and prediction are typed
-numerical (untyped columns are skipped); the preset gets `columns=` = the features only, so cnt
-and prediction do not count in the drifted share.
+numerical (untyped columns are skipped); the preset gets `columns=` = the features only, so the
+target and prediction do not count in the drifted share.
 """
 
 from __future__ import annotations

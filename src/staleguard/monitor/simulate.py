@@ -1,8 +1,8 @@
-"""`staleguard simulate`: play the held-back UCI weeks into the production store, as serving would.
+"""`staleguard simulate`: play the raw data's held-back weeks into the production store, as serving would.
 
 Rows after the deployed model's training window, up to and including `through`, are cut into
 weekly batches anchored at the window's end, predicted by the current model and labeled with the
-real `cnt`. Names are deterministic, so running it again rewrites the same batches.
+real target. Names are deterministic, so running it again rewrites the same batches.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The production store: a folder or fsspec URL of labeled Parquet batches (docs/monitor.md).
 
-Serving writes batches here; `simulate` writes the held-back UCI weeks here; the monitor reads
+Serving writes batches here; `simulate` writes the raw data's held-back weeks here; the monitor reads
 them. One batch = one file `<first>_<last>_<source>.parquet`, where first/last are the batch's
 min/max timestamps as `YYYYMMDDTHHMM`, so the monitor picks new batches by name without opening
 old ones. A batch that breaks the format is refused by name, never merged into training data.

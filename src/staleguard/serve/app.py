@@ -146,7 +146,8 @@ def create_app(params: Params, model_spec: str, store_url: str, loaded: LoadedMo
             app.state.log.close()
 
     app = FastAPI(title="staleguard", version=__version__, lifespan=lifespan,
-                  description="Hourly bike-rental demand predictions; every prediction feeds the monitor.")
+                  description=f"Predictions of {params.features.target}; every prediction feeds "
+                              "the monitor.")
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(DataError, data_error)
     app.include_router(router(params))

@@ -108,7 +108,7 @@ class Health(BaseModel):
 
 
 class ModelInfo(BaseModel):
-    version: str | None = Field(description="registry version (v0.0.3) when the model is registered")
+    version: str | None = Field(description="registry version (v0.0.3) when the model is in the registry")
     model_version: str = Field(description="8-hex md5 id of the model file")
     md5: str
     estimator: str | None

@@ -1,4 +1,4 @@
-"""prepare: validate hour.csv (plus accepted production batches) and split it by time windows."""
+"""prepare: validate the raw data (plus accepted production batches) and split it by time windows."""
 
 from __future__ import annotations
 
