@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from staleguard import gha
-from staleguard.data.schema import TIMESTAMP
+from staleguard.contract import TIMESTAMP
 from staleguard.errors import DataError, StaleguardError
 from staleguard.io import write_json, write_text
 from staleguard.monitor import shadow, store
