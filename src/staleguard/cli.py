@@ -204,7 +204,7 @@ def cmd_monitor(args: argparse.Namespace) -> None:
         params = params.model_copy(update={"monitor": monitor_params})
     plan = monitor(params, args.store, force=args.force)
     print(f"monitor: drift={str(plan['drift']).lower()} ({len(plan['batches'])} batch(es), "
-          f"model {plan['model_version']}); summary in reports/monitor.md")
+          f"model {plan['model_version']}); summary in reports/monitor/monitor.md")
     if plan["drift"] and not args.dry_run:
         retrain.run(params, args.params)
 
@@ -232,8 +232,8 @@ def _add_monitor(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--engine", choices=("pandas", "duckdb", "spark"),
                    help="where windows are summarised (default: monitor.engine; docs/scale.md)")
     p.set_defaults(handler=cmd_monitor)
-    p = sub.add_parser("retrain", help="act on reports/monitor.json: add data, repro, push, PR")
-    p.add_argument("--plan", type=Path, default=Path("reports/monitor.json"),
+    p = sub.add_parser("retrain", help="act on reports/monitor/monitor.json: add data, repro, push, PR")
+    p.add_argument("--plan", type=Path, default=Path("reports/monitor/monitor.json"),
                    help="the monitor's plan (default: %(default)s)")
     p.set_defaults(handler=cmd_retrain)
 

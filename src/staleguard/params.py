@@ -92,10 +92,22 @@ class TrainParams(_Strict):
 
 
 class RetrainWindows(_Strict):
-    """How the monitor moves windows forward: train on the last `train_weeks`, eval on the last week(s)."""
+    """What a retrain trains on (docs/monitor.md): eval = the last `eval_weeks`; train = the
+    `train_weeks` before it (sliding), or everything since windows.train.start (all), or that
+    with recency weights halving every `half_life_weeks` (weighted)."""
 
+    policy: Literal["sliding", "all", "weighted"] = "sliding"
     train_weeks: int = Field(4, ge=1)
     eval_weeks: int = Field(1, ge=1)
+    half_life_weeks: float = Field(8.0, gt=0)
+
+
+class ReferencePolicy(_Strict):
+    """What the drift check compares a week with (docs/monitor.md), independent of what the model
+    trained on: the whole training window, its last `weeks`, or the same weeks a year earlier."""
+
+    policy: Literal["training", "recent", "last_year"] = "training"
+    weeks: int = Field(4, ge=1)
 
 
 class MonitorParams(_Strict):
@@ -110,6 +122,8 @@ class MonitorParams(_Strict):
     spark_master: str = "local[2]"     # engine spark: the master when no SparkSession is active
     batch_rows: int = Field(1_000_000, ge=1000)  # engine duckdb/spark: rows per summarised batch
     retrain: RetrainWindows = RetrainWindows()
+    reference: ReferencePolicy = ReferencePolicy()
+    label_delay_days: int = Field(0, ge=0)  # an actual counts once timestamp + this <= the run's now
 
 
 class ServeParams(_Strict):
@@ -144,6 +158,7 @@ class DriftTriggers(_Strict):
     target: bool = True       # the actuals' distribution moved
     prediction: bool = True   # the model's outputs moved
     quality: bool = True      # measured error grew beyond drift.quality.tolerance
+    estimate: bool = True     # no labels yet: the estimated error grew beyond it (one-sided)
 
 
 class DriftQuality(_Strict):

@@ -182,7 +182,7 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     assert opts["--branch"] == branch and opts["--target-branch"] == "main"
     assert opts["--title"].startswith("Retrain: drift detected in week of 2011-02-")
     assert opts["--message"] and "[skip ci]" not in calls[0]["message"]
-    assert "| week of | rows | decision | reasons |" in opts["--body"]
+    assert "| week of | rows | decision | reasons | MAE |" in opts["--body"]
     assert "**drift**" in opts["--body"] and "| column | method | score | threshold |" in opts["--body"]
     assert calls[0]["token_var"] == "GITHUB_TOKEN"
     assert "Summary - Opened retraining PR" in result.output
@@ -216,7 +216,7 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     assert len(comments) == 1 and comments[0]["target"] == "pr/1"
     assert {c["token_var"] for c in cml_calls(site.tmp)[1:]} == {"REPO_TOKEN"}
     assert "`REPO_TOKEN` is not set" not in again.output
-    assert "| week of | rows | decision | reasons |" in comments[0]["markdown"]
+    assert "| week of | rows | decision | reasons | MAE |" in comments[0]["markdown"]
 
 
 def _bad_batches(site: Site) -> list[str]:

@@ -171,7 +171,7 @@ def cml_pr(plan: dict[str, Any], body_text: str) -> str:
               "--user-name", BOT[0], "--user-email", BOT[1], *PATHS)
 
 
-def run(params: Params, params_file: Path, plan_path: Path = paths.REPORTS / "monitor.json") -> str:
+def run(params: Params, params_file: Path, plan_path: Path = paths.MONITOR_REPORTS / "monitor.json") -> str:
     """Carry out the plan; returns the PR URL. Data and model reach the DVC remote before git."""
     plan = load_plan(plan_path)
     monitor_md = (plan_path.parent / "monitor.md").read_text()
