@@ -216,12 +216,34 @@ class ReportParams(_Strict):
     max_rows: int = Field(30, ge=1)        # longer params/metrics tables are cut with a note
 
 
+class ReplayVariant(_Strict):
+    """A named policy with its own window settings (unset: as in `monitor:`)."""
+
+    policy: Literal["never", "weekly", "monitor"]
+    window: Literal["sliding", "all", "weighted"] | None = None       # monitor.retrain.policy
+    train_weeks: int | None = Field(None, ge=1)                       # monitor.retrain.train_weeks
+    reference: Literal["training", "recent", "last_year"] | None = None  # monitor.reference.policy
+
+
 class ReplayParams(_Strict):
     """`staleguard replay` (docs/replay.md): the closed loop over the held-back weeks, per policy."""
 
     end: datetime = datetime(2013, 1, 1)   # replay the weeks from windows.train.end up to this date
     policies: list[Literal["never", "weekly", "monitor"]] = ["never", "weekly", "monitor"]
+    variants: dict[str, ReplayVariant] = {}  # more policies by name, e.g. weekly-all: {policy: weekly, ...}
+    label_delays_weeks: list[int] = [0]     # every retraining policy is replayed with each label delay
     out: Path = Path("reports")            # freshness.{png,md,json}
+
+    @model_validator(mode="after")
+    def _delays(self) -> ReplayParams:
+        bad = [d for d in self.label_delays_weeks if d < 0]
+        delays = self.label_delays_weeks
+        if bad or not delays or len(set(delays)) != len(delays):
+            raise ValueError(f"label_delays_weeks {self.label_delays_weeks} must list distinct weeks >= 0")
+        clash = sorted(set(self.variants) & {"never", "weekly", "monitor"})
+        if clash or any("@" in name for name in self.variants):
+            raise ValueError(f"variants {sorted(self.variants)}: a name must not be a policy or contain '@'")
+        return self
 
     @model_validator(mode="after")
     def _policies(self) -> ReplayParams:

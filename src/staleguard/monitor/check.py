@@ -16,6 +16,8 @@ import pandas as pd
 from staleguard.data.schema import TIMESTAMP
 from staleguard.params import Params, Window
 
+HOUR = pd.Timedelta(hours=1)  # an hour's actual exists once the hour is over
+
 
 @dataclass(frozen=True)
 class WindowCheck:
@@ -63,8 +65,8 @@ def new_rows(frames: list[pd.DataFrame], train_end: datetime, target: str) -> pd
 def observed_rows(frames: list[pd.DataFrame], train_end: datetime, target: str, delay_days: int = 0,
                   now: datetime | None = None) -> pd.DataFrame:
     """Every row newer than the training window, one per hour (a later batch wins), with the
-    actuals that would not have arrived by `now` blanked: an hour's label counts once
-    timestamp + `delay_days` <= now (monitor.label_delay_days). `now` defaults to the end of
+    actuals that would not have arrived by `now` blanked: an hour's label exists at its end and
+    counts once timestamp + 1 h + `delay_days` <= now (monitor.label_delay_days). `now` defaults to the end of
     the newest logged hour: the store is as recent as serving's last prediction."""
     if not frames:
         return pd.DataFrame()
@@ -72,8 +74,8 @@ def observed_rows(frames: list[pd.DataFrame], train_end: datetime, target: str, 
     frame = frame[frame[TIMESTAMP] >= pd.Timestamp(train_end)].drop_duplicates(TIMESTAMP, keep="last")
     frame = frame.sort_values(TIMESTAMP).reset_index(drop=True)
     if delay_days and not frame.empty:
-        clock = pd.Timestamp(now) if now is not None else frame[TIMESTAMP].max() + pd.Timedelta(hours=1)
-        late = frame[TIMESTAMP] + pd.Timedelta(days=delay_days) > clock
+        clock = pd.Timestamp(now) if now is not None else frame[TIMESTAMP].max() + HOUR
+        late = frame[TIMESTAMP] + HOUR + pd.Timedelta(days=delay_days) > clock
         frame[target] = frame[target].astype(float).mask(late)
     return frame
 

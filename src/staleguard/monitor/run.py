@@ -55,17 +55,19 @@ def reference(params: Params) -> pd.DataFrame:
     return policy.training_frame(params)
 
 
-def drift_checker(baseline_of: pd.DataFrame | None = None) -> Any:
+def drift_checker(baseline_of: pd.DataFrame | None = None, quality: dict[str, float] | None = None) -> Any:
     """`drift.check` that measures the reference's out-of-sample quality once, not per window.
 
     `baseline_of`: the frame that quality is measured on (the training window) when the
     reference policy compares weeks with other rows (monitor.reference); default: the first
-    reference it is given.
+    reference it is given. `quality`: that measurement, when already made (train, the replay).
     """
     from staleguard import drift
     from staleguard.drift import quality as q
 
     baseline: dict[str, Any] = {}
+    if quality is not None:
+        baseline.update(quality=quality, source="time-blocked cross-validation on the training window")
 
     def run(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model: Any = None,
             **extra: Any) -> Any:
