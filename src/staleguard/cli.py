@@ -304,8 +304,10 @@ def cmd_replay(args: argparse.Namespace) -> None:
     print(f"replay: {len(result.weeks) // len(result.summaries)} weeks × {len(result.summaries)} "
           f"policies in {time.perf_counter() - start:.0f} s → " + ", ".join(map(str, result.outputs)))
     for name, s in result.summaries.items():
-        print(f"  {name:<8} mean MAE {s.mean_mae:7.2f}  worst {s.worst_mae:7.2f}  retrains {s.retrains:3d}  "
+        print(f"  {name:<10} mean MAE {s.mean_mae:7.2f}  worst {s.worst_mae:7.2f}  retrains {s.retrains:3d}  "
               f"weeks above tolerance {s.weeks_above}")
+    print(f"  {result.fits} distinct training runs fitted, "
+          f"{result.assessments} monitored deployments assessed")
 
 
 def _add_replay(sub: argparse._SubParsersAction) -> None:

@@ -226,7 +226,8 @@ class Policy:
         """The monitor's decision on everything since the training window, as `staleguard monitor`."""
         from staleguard import drift
 
-        history = self.history(frames, arrived, dep.params)
+        seasonal = dep.params.monitor.reference.policy == "last_year"
+        history = self.history(frames, arrived, dep.params) if seasonal else dep.reference
         outcome = check.decide(lambda s: policy.reference_rows(history, dep.params, s), current, dep.params,
                                self.checker, drift.decide, model=dep.estimator, version=dep.model_id,
                                estimator=self.estimator)
@@ -246,9 +247,9 @@ class Policy:
         return refs, [self.frames[r.url] for r in refs]
 
     def history(self, frames: list[pd.DataFrame], arrived: datetime, params: Params) -> pd.DataFrame:
-        """The raw history plus every production label that has arrived by `arrived`."""
+        """The raw history, the accepted batches and every production label arrived by `arrived`."""
         columns = [*params.features.columns, params.features.target]
-        rows = [_arrived(f, params, arrived) for f in frames]
+        rows = [*self.batches.values(), *(_arrived(f, params, arrived) for f in frames)]
         return prepare.history(self.base, pd.concat(rows, ignore_index=True) if rows else None, columns)
 
     def retrain(self, refs: list[Any], frames: list[pd.DataFrame], current: pd.DataFrame,

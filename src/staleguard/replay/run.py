@@ -31,6 +31,7 @@ class Result:
     summaries: dict[str, PolicySummary]
     outputs: list[Path]
     fits: int          # distinct training runs (a run two policies share is fitted once)
+    assessments: int = 0  # distinct monitored deployments' out-of-fold fits (estimator + quality)
 
 
 def history(params: Params) -> pd.DataFrame:
@@ -110,4 +111,4 @@ def replay(params: Params, out: Path | None = None, progress: bool | None = None
                 p.close()
     summaries = {spec.name: summarize(spec.name, results, spec.describe()) for spec in runs}
     outputs = report.write(out or params.replay.out, results, summaries, params)
-    return Result(results, summaries, outputs, trainer.fits)
+    return Result(results, summaries, outputs, trainer.fits, trainer.assessments)
