@@ -182,7 +182,7 @@ class Policy:
 
     def served(self, dep: Deployment) -> Any:
         source = ResolvedModel(Path(f"replay/{self.name}/{dep.version}"), dep.model_id, dep.version)
-        return wrap(dep.estimator, source, {}, dep.params, single_thread=False)
+        return wrap(dep.estimator, source, {}, dep.params, single_thread=True)
 
     def deploy(self, dep: Deployment) -> None:
         """'Merge and deploy': serving switches to the new model; a fresh monitor checks it."""
