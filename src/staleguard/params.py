@@ -97,7 +97,7 @@ class RetrainWindows(_Strict):
     with recency weights halving every `half_life_weeks` (weighted)."""
 
     policy: Literal["sliding", "all", "weighted"] = "sliding"
-    train_weeks: int = Field(4, ge=1)
+    train_weeks: int = Field(12, ge=1)
     eval_weeks: int = Field(1, ge=1)
     half_life_weeks: float = Field(8.0, gt=0)
 
@@ -106,7 +106,7 @@ class ReferencePolicy(_Strict):
     """What the drift check compares a week with (docs/monitor.md), independent of what the model
     trained on: the whole training window, its last `weeks`, or the same weeks a year earlier."""
 
-    policy: Literal["training", "recent", "last_year"] = "training"
+    policy: Literal["training", "recent", "last_year"] = "recent"
     weeks: int = Field(4, ge=1)
 
 

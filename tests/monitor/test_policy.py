@@ -64,7 +64,8 @@ def test_policy_reference_last_year_without_history_falls_back_to_recent(hourly,
 
 
 def test_policy_retrain_window_sliding_moves_all_keeps_its_start(params):
-    sliding = check.next_windows(datetime(2011, 6, 1), _with(params, retrain__policy="sliding"))[0]
+    sliding = check.next_windows(datetime(2011, 6, 1), _with(params, retrain__policy="sliding",
+                                                             retrain__train_weeks=4))[0]
     grown = check.next_windows(datetime(2011, 6, 1), _with(params, retrain__policy="all"))[0]
     assert sliding.start == datetime(2011, 4, 27) and sliding.end == grown.end == datetime(2011, 5, 25)
     assert grown.start == datetime(2011, 1, 1)
