@@ -77,7 +77,9 @@ def test_pr_workflow_comments_once_and_pushes_results_then_updates(seeded, tmp_p
             "base_residuals.png", "pr_residuals.png"} <= set(refs)
     assert sorted(i["ref"] for i in call["images"]) == sorted(refs)
     assert all(i["png"] for i in call["images"]) and not call["missing_files"]
-    assert "Champion vs challenger" in body and "not persisted" not in body
+    assert re.search(r"\*\*(🟢 better|🔴 worse|⚪ no clear difference)\*\*: mae [+−]", body), body
+    assert body.count("| metric |") == 1 and "not persisted" not in body
+    assert "Success - Main Gate on the verdict" in first.output, first
     assert "Results of the PR pipeline run" in git(repo, "--git-dir", str(origin), "log", "-1",
                                                    "--format=%s", HEAD)
     lock = yaml.safe_load(remote_file(origin, HEAD, "dvc.lock"))

@@ -129,7 +129,12 @@ def body(plan: dict[str, Any], monitor_md: str) -> str:
     deployed = next((w.get("quality") for w in plan.get("windows", [])
                      if w["start"] == ev["start"] and w["end"] == ev["end"]), None) or {}
     rows = [f"| {k} | {_num(deployed.get(k))} | {_num(v)} |" for k, v in metrics.items()]
+    train = plan["retrain"].get("train") or {}
     tail = ["", f"### Retrained model, evaluated on [{_stamp(ev['start'])}, {_stamp(ev['end'])})", "",
+            "_The model this PR ships is trained on "
+            f"[{_stamp(train.get('start', '?'))}, {_stamp(train.get('end', '?'))}), up to the "
+            "newest labeled hour; this week, just before it, is one it never fitted. One week "
+            "is not a verdict: the evidence above is._", "",
             f"| metric | deployed `{plan.get('model_version', '?')}` | retrained |", "|---|---:|---:|",
             *rows, "",
             f"This PR adds {len(plan['batches'])} production batch(es) to `data/` "
@@ -171,7 +176,8 @@ def cml_pr(plan: dict[str, Any], body_text: str) -> str:
               "--user-name", BOT[0], "--user-email", BOT[1], *PATHS)
 
 
-def run(params: Params, params_file: Path, plan_path: Path = paths.MONITOR_REPORTS / "monitor.json") -> str:
+def run(params: Params, params_file: Path,
+        plan_path: Path = paths.MONITOR_REPORTS / "monitor.json") -> str:
     """Carry out the plan; returns the PR URL. Data and model reach the DVC remote before git."""
     plan = load_plan(plan_path)
     monitor_md = (plan_path.parent / "monitor.md").read_text()
