@@ -114,7 +114,7 @@ def small_window_html(params: Params, window: check.WindowCheck, refs: list[stor
 
 
 def monitor(params: Params, url: str, version: str, force: bool, out: Path) -> dict[str, Any]:
-    """The monitor's outputs (reports/monitor/: monitor.{json,md}, drift.*, step outputs) on a summary engine."""
+    """The monitor's outputs (reports/monitor/: monitor.{json,md}, drift.*) on a summary engine."""
     from staleguard.drift import decide as judge
     from staleguard.drift import write_outputs
     from staleguard.io import write_json, write_text
