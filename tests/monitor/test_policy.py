@@ -90,3 +90,15 @@ def test_monitor_writes_only_its_own_folder_never_a_dvc_stage_output():
     assert not [o for o in outs if Path(o).is_relative_to(paths.MONITOR_REPORTS)]
     ignored = subprocess.run(["git", "check-ignore", "-q", "reports/monitor/drift.json"], cwd=ROOT)
     assert ignored.returncode == 0, "reports/monitor/ must be gitignored: a local run leaves git clean"
+
+
+def test_policy_final_windows_never_hold_out_a_week_before_the_data(params):
+    """The retraining PR's eval week lies before its training window; early on (12 weeks back is
+    before January 2011) the window starts one week after the earliest data params name."""
+    train, evaluation = check.final_windows(datetime(2011, 3, 1), params)
+    assert evaluation == Window(start=datetime(2011, 1, 1), end=datetime(2011, 1, 8))
+    assert train == Window(start=datetime(2011, 1, 8), end=datetime(2011, 3, 1))
+    grown = _with(params, ("2011-01-08", "2011-03-01"), retrain__policy="all")
+    grown = grown.model_copy(update={"windows": Windows(train=grown.windows.train, eval=evaluation)})
+    again = check.final_windows(datetime(2011, 9, 1), grown)
+    assert again[0].start == datetime(2011, 1, 8) and again[1] == evaluation  # all: no creeping start

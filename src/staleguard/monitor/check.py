@@ -114,10 +114,11 @@ def final_windows(data_end: datetime, params: Params) -> tuple[Window, Window]:
     helps is judged by the walk-forward evidence (monitor.evidence), not by this one week."""
     from staleguard.monitor.policy import train_start as start_of
 
-    policy = params.monitor.retrain
-    train_start = start_of(data_end, params)  # all/weighted: the window only grows from its start
-    return (Window(start=train_start, end=data_end),
-            Window(start=train_start - timedelta(weeks=policy.eval_weeks), end=train_start))
+    held_out = timedelta(weeks=params.monitor.retrain.eval_weeks)
+    known = min(params.windows.train.start, params.windows.eval.start)  # the earliest data params name
+    # all/weighted: the window only grows from its start; never so far back that `eval` has no data
+    train_start = max(start_of(data_end, params), known + held_out)
+    return (Window(start=train_start, end=data_end), Window(start=train_start - held_out, end=train_start))
 
 
 def data_end_of(frame: pd.DataFrame) -> datetime:
