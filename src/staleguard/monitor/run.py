@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from staleguard import gha
-from staleguard.data.schema import TIMESTAMP
+from staleguard.contract import TIMESTAMP
 from staleguard.errors import DataError
 from staleguard.io import write_json, write_text
 from staleguard.monitor import check, evidence, policy, store, summary

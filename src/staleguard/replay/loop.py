@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from staleguard.data.schema import TIMESTAMP
+from staleguard.contract import TIMESTAMP
 from staleguard.monitor import check, policy, retrain, run
 from staleguard.monitor import store as store_mod
 from staleguard.params import Params, Window, Windows
