@@ -112,7 +112,7 @@ def test_rollback_opens_one_issue_with_the_paired_comparison_and_a_rerun_opens_n
     assert "re-predicting the same rows with v0.0.1" in body and "**worse**" in body
     assert "| rows | days | mae v0.0.1 | mae v0.0.2 | change | 90% CI | verdict |" in body
     assert "staleguard registry promote v0.0.1" in body and "paired day-block bootstrap" in body
-    evidence = json.loads((dev / "reports" / "rollback.json").read_text())
+    evidence = json.loads((dev / "reports" / "monitor" / "rollback.json").read_text())
     assert evidence["worse"] and evidence["verdict"]["rows"] >= 300 and evidence["verdict"]["days"] == 14
 
     assert cli.main(argv) == 0  # the next monitor run: the issue is still open

@@ -204,7 +204,8 @@ def _inside(path: Path, root: Path) -> Path:
         raise StaleguardError(f"{path}: the params file must be inside the repository {root}") from err
 
 
-def run(params: Params, params_file: Path, plan_path: Path = paths.REPORTS / "monitor.json") -> str:
+def run(params: Params, params_file: Path,
+        plan_path: Path = paths.MONITOR_REPORTS / "monitor.json") -> str:
     """Carry out the plan in a scratch clone; returns the PR URL. Data and model reach the DVC
     remote only after `dvc repro` succeeded, and before git; the checkout is never written."""
     plan = load_plan(plan_path)

@@ -24,8 +24,9 @@ from staleguard.errors import DataError, StaleguardError
 from staleguard.io import write_json, write_text
 from staleguard.monitor import shadow, store
 from staleguard.params import Params
+from staleguard.stages import paths
 
-REPORT = Path("reports/rollback")  # .json (the evidence) and .md (the issue body)
+REPORT = paths.MONITOR_REPORTS / "rollback"  # .json (the evidence) and .md (the issue body)
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def _gh(*args: str) -> str:
 
 def run(params: Params, store_url: str | None = None, dry_run: bool = False,
         out: Path = REPORT, repo: Path | str = ".") -> Evidence | None:
-    """`staleguard rollback`: measure, write reports/rollback.{json,md}, and open the issue if worse."""
+    """`staleguard rollback`: measure, write reports/monitor/rollback.{json,md}, open the issue if worse."""
     url = store.resolve(store_url, params)
     ev = evidence(params, url, repo)
     if ev is None:
