@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -20,15 +21,28 @@ from tests.conftest import ROOT, run
 STUB_DIR = ROOT / "ci" / "act-stubs"
 BIN_DIR = Path(__file__).resolve().parent / "bin"
 WORKFLOWS = ROOT / ".github" / "workflows"
-# Every remote `uses:` of every workflow must be here (act clones each one, even under a false
-# `if:`); actions/checkout is the exception: act replaces it with a copy of the work tree.
-STUBS: dict[str, str] = {
-    "actions/setup-python@v6": "setup-python",
-    "actions/cache@v5": "noop",
-    "actions/upload-artifact@v6": "noop",
-    "iterative/setup-cml@v2": "noop",
-    "iterative/setup-dvc@v1": "noop",
+# Every remote action of every workflow is served from a stub (act clones each one, even under
+# a false `if:`); actions/checkout is the exception: act replaces it with a copy of the work
+# tree. The workflows pin each action by commit SHA (`owner/repo@<sha> # vX.Y.Z`); the stubs
+# follow the pins: `--local-repository` needs the exact ref written in `uses:`, read from the files.
+STUB_FOR: dict[str, str] = {
+    "actions/setup-python": "setup-python",
+    "actions/cache": "noop",
+    "actions/upload-artifact": "noop",
+    "iterative/setup-cml": "noop",
+    "iterative/setup-dvc": "noop",
 }
+USES = re.compile(r"^\s*(?:-\s+)?uses:\s*([\w.-]+/[\w./-]+)@([^\s#]+)", re.M)
+
+
+def workflow_refs() -> set[str]:
+    """Every remote `owner/repo@ref` the workflows use (local and docker actions excluded)."""
+    return {f"{name}@{ref}" for path in WORKFLOWS.glob("*.y*ml")
+            for name, ref in USES.findall(path.read_text())}
+
+
+STUBS: dict[str, str] = {ref: STUB_FOR[ref.split("@")[0]] for ref in sorted(workflow_refs())
+                         if ref.split("@")[0] in STUB_FOR}
 CHECKOUT = "actions/checkout@"
 BOT = ["-c", "user.name=staleguard test", "-c", "user.email=test@staleguard.invalid"]
 

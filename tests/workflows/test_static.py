@@ -6,6 +6,7 @@ parametrised over .github/workflows/*, so a new workflow is covered as soon as i
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -122,6 +123,31 @@ def test_workflow_remote_actions_are_all_stubbed(path):
         if not uses or uses.startswith(("./", "docker://", CHECKOUT)):
             continue
         assert uses.split(" ")[0] in STUBS, f"{path.name}: {uses} has no stub in harness.STUBS"
+
+
+PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<name>[\w.-]+/[\w./-]+)@(?P<ref>\S+)(?P<rest>.*)$")
+
+
+def test_every_action_is_pinned_by_commit_sha_with_its_version():
+    """Supply chain: a tag can be moved, a commit cannot; the comment says which release it is,
+    and every workflow uses the same pin for an action (Dependabot bumps them together)."""
+    pins: dict[str, set[tuple[str, str]]] = {}
+    for path in FILES:
+        for line in path.read_text().splitlines():
+            m = PINNED.match(line)
+            if not m or m["name"].startswith("./"):
+                continue
+            assert re.fullmatch(r"[0-9a-f]{40}", m["ref"]), f"{path.name}: {line.strip()}"
+            version = re.fullmatch(r"\s+# (v\d+(?:\.\d+){0,2})", m["rest"])
+            assert version, f"{path.name}: {line.strip()}: add `# vX.Y.Z` after the SHA"
+            pins.setdefault(m["name"], set()).add((m["ref"], version[1]))
+    assert {"actions/checkout", "iterative/setup-cml"} <= set(pins)
+    assert all(len(v) == 1 for v in pins.values()), pins
+
+
+def test_stub_map_follows_the_pins():
+    remote = {ref for ref in STUBS if not ref.startswith(CHECKOUT)}
+    assert remote and all(re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", r) for r in remote), remote
 
 
 @pytest.mark.parametrize("stub", sorted(set(STUBS.values())))
