@@ -251,6 +251,24 @@ def cmd_report_pr(args: argparse.Namespace) -> None:
     print(f"report pr: {len(text):,} characters → {args.output} (vs {args.base})")
 
 
+def cmd_report_images(args: argparse.Namespace) -> None:
+    import os
+
+    from staleguard.report import images
+
+    ctx = images.github_context()
+    mode = images.resolve_mode(args.mode or _params(args).report.images, ctx["event"])
+    if mode == "cml":
+        gha.set_outputs(mode=mode, publish="--publish")
+        print(f"report images: cml mode: `cml comment` uploads the plots of {args.markdown}")
+        return
+    urls = images.host_on_branch(args.markdown, ctx["repo"], ctx["server"], ctx["folder"],
+                                 args.branch, os.environ.get("PUSH_TOKEN"))
+    gha.set_outputs(mode=mode, publish="--no-publish")
+    print(f"report images: {len(urls)} plot(s) → branch {args.branch}/{ctx['folder']}; "
+          f"{args.markdown} links to them (nothing leaves GitHub)")
+
+
 def _add_report(sub: argparse._SubParsersAction) -> None:
     rep = sub.add_parser("report", help="reports for people (the PR comment)").add_subparsers(
         dest="report_command", required=True, metavar="action")
@@ -262,6 +280,16 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--github-summary", action="store_true",
                    help="append the image-less copy to $GITHUB_STEP_SUMMARY when set")
     p.set_defaults(handler=cmd_report_pr)
+    p = rep.add_parser("images", help="host the comment's plots: on a branch of this repository "
+                       "(github-branch) or leave them to `cml comment` (cml); sets the step "
+                       "output `publish` to the cml flag to use")
+    p.add_argument("markdown", type=Path, help="the comment's Markdown (rewritten in place)")
+    p.add_argument("--mode", choices=("auto", "github-branch", "cml"),
+                   help="default: report.images in params.yaml (auto: github-branch for "
+                   "private repositories)")
+    p.add_argument("--branch", default="staleguard-assets",
+                   help="the assets branch (default: %(default)s)")
+    p.set_defaults(handler=cmd_report_images)
 
 
 def cmd_drift(args: argparse.Namespace) -> None:

@@ -182,6 +182,7 @@ class ReportParams(_Strict):
     metric: Literal["mae", "rmse", "mape", "r2"] = "mae"   # the gate metric
     tolerance: float = Field(0.02, ge=0)   # the challenger may be this much (relative) worse
     max_rows: int = Field(30, ge=1)        # longer params/metrics tables are cut with a note
+    images: Literal["auto", "github-branch", "cml"] = "auto"   # where the comment's plots live
 
 
 class ReplayParams(_Strict):

@@ -44,6 +44,9 @@ def workflow_refs() -> set[str]:
 STUBS: dict[str, str] = {ref: STUB_FOR[ref.split("@")[0]] for ref in sorted(workflow_refs())
                          if ref.split("@")[0] in STUB_FOR}
 CHECKOUT = "actions/checkout@"
+# `github.repository` under act: act derives it from a remote's URL; `origin` is a local bare
+# repository in tests, so a `github` remote (never fetched) names the repository as on GitHub.
+REPOSITORY = "octo/staleguard"
 BOT = ["-c", "user.name=staleguard test", "-c", "user.email=test@staleguard.invalid"]
 
 
@@ -65,7 +68,7 @@ def act_command(event: str, workflow: str, cache: Path, event_file: Path | None 
                 extra: tuple[str, ...] = ()) -> list[str]:
     cmd = ["act", event, "-W", f".github/workflows/{workflow}", "-P", "ubuntu-latest=-self-hosted",
            "--no-cache-server", "--json", "--action-cache-path", str(cache),
-           "-s", "GITHUB_TOKEN=fake-token", *extra]
+           "--remote-name", "github", "-s", "GITHUB_TOKEN=fake-token", *extra]
     for ref, stub in STUBS.items():
         cmd += ["--local-repository", f"{ref}={STUB_DIR / stub}"]
     if event_file is not None:
@@ -84,13 +87,18 @@ def run_act(repo: Path, tmp: Path, event: str, workflow: str, payload: dict | No
     home = tmp / "act-home"
     home.mkdir(exist_ok=True)
     base = dict(env if env is not None else os.environ)
-    run_env = {**base, "HOME": str(home), "CML_SHIM_LOG": str(cml_log_path(tmp)),
+    run_env = {"GH_SHIM_LOG": str(gh_log_path(tmp)), **base, "HOME": str(home),
+               "CML_SHIM_LOG": str(cml_log_path(tmp)),
                "PATH": f"{BIN_DIR}{os.pathsep}{base.get('PATH', os.environ['PATH'])}"}
     for key in [k for k in run_env if k.startswith("GITHUB_")]:
         del run_env[key]
+    if "github" not in git(repo, "remote").split():  # what act reads `github.repository` from
+        git(repo, "remote", "add", "github", f"https://github.com/{REPOSITORY}.git")
     cmd = act_command(event, workflow, tmp / "act-cache", event_file, extra)
     proc = subprocess.run(cmd, cwd=repo, env=run_env, capture_output=True, text=True,
                           timeout=timeout)
+    logs = sorted(tmp.glob("act-*.log"))  # the whole log, kept beside the test for debugging
+    (tmp / f"act-{len(logs) + 1}-{workflow}.log").write_text(proc.stdout + proc.stderr)
     return parse_act(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -121,6 +129,18 @@ def cml_log_path(tmp: Path) -> Path:
 def cml_calls(tmp: Path) -> list[dict[str, Any]]:
     """Every call the cml stand-in recorded, in order (argv, cwd, token_var, markdown, body...)."""
     path = cml_log_path(tmp)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def gh_log_path(tmp: Path) -> Path:
+    return tmp / "gh.jsonl"
+
+
+def gh_calls(tmp: Path) -> list[dict[str, Any]]:
+    """Every call the gh stand-in recorded (argv, token_var; for `api`: method, path, json)."""
+    path = gh_log_path(tmp)
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
@@ -161,7 +181,7 @@ def pr_event(repo: Path, number: int, head: str, base: str = "main",
              fork: bool = False) -> dict[str, Any]:
     """A pull_request payload for `head` → `base`; `fork` makes the head repo someone else's."""
     sha = git(repo, "rev-parse", head)
-    name = "octo/staleguard"
+    name = REPOSITORY
     return {
         "action": "synchronize", "number": number,
         "pull_request": {

