@@ -82,3 +82,9 @@ def test_resolve_url_prefers_the_environment(monkeypatch):
     assert resolve_url("https://example.org/a.zip") == "file:///x.zip"
     monkeypatch.delenv("STALEGUARD_DATA_URL")
     assert resolve_url("https://example.org/a.zip") == "https://example.org/a.zip"
+
+
+def test_fetch_refuses_other_url_schemes_before_any_request(dest):
+    with pytest.raises(FetchError, match=r"ftp://example\.com/x\.zip: cannot download \(only https"):
+        fetch("ftp://example.com/x.zip", "0" * 64, dest)
+    assert untouched(dest)

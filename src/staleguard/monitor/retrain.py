@@ -32,7 +32,7 @@ from staleguard.stages import paths
 PATHS = ["data.dvc", "params.yaml", "dvc.lock", "reports/**"]
 BOT = ("staleguard[bot]", "staleguard-bot@users.noreply.github.com")
 WATERMARK = "staleguard monitor"
-TOKEN_NOTE = (
+FALLBACK_NOTE = (   # GITHUB_TOKEN was used: say what that means
     "> **Note:** `REPO_TOKEN` is not set, so this run used `GITHUB_TOKEN`. GitHub starts no "
     "workflows for pushes and PRs made with `GITHUB_TOKEN`: `pr.yml` will not run on the "
     "retraining PR until someone pushes to it or closes and reopens it. Add a `REPO_TOKEN` "
@@ -217,7 +217,7 @@ def run(params: Params, params_file: Path, plan_path: Path = paths.REPORTS / "mo
                                   "the retraining produced nothing new")
         note = f"Opened retraining PR {url} from branch `{branch}`"
     fallback = os.environ.get("GITHUB_ACTIONS") and not os.environ.get("REPO_TOKEN")
-    gha.add_summary(note + ("\n\n" + TOKEN_NOTE if fallback else ""))
+    gha.add_summary(note + ("\n\n" + FALLBACK_NOTE if fallback else ""))
     gha.set_outputs(pr_url=url)
     print(f"retrain: {note}")
     return url
