@@ -176,11 +176,28 @@ class DriftParams(_Strict):
         return self
 
 
+class Backtest(_Strict):
+    """Walk-forward origins for comparing two training recipes (docs/pr-workflow.md)."""
+
+    folds: int = Field(4, ge=0)            # K weekly origins; 0 = single-window comparison only
+    policy: Literal["sliding", "expanding"] = "sliding"   # sliding: the recipe's windows.train
+                                                          # length; expanding: all history before
+
+
 class ReportParams(_Strict):
-    """The PR comment (docs/pr-workflow.md): the champion/challenger gate and table sizes."""
+    """The PR comment and the paired verdict (docs/pr-workflow.md): gate metric, confidence,
+    equivalence margin, tolerance and the minimum evidence a verdict needs."""
 
     metric: Literal["mae", "rmse", "mape", "r2"] = "mae"   # the gate metric
-    tolerance: float = Field(0.02, ge=0)   # the challenger may be this much (relative) worse
+    tolerance: float = Field(0.02, ge=0)   # `worse` only when the whole CI is beyond this (relative)
+    margin: float = Field(0.01, ge=0)      # `better` only when the whole CI is beyond -margin
+    confidence: float = Field(0.9, gt=0, lt=1)   # two-sided confidence of the interval
+    min_rows: int = Field(100, ge=1)       # fewer paired rows: `not enough data`
+    min_days: int = Field(5, ge=2)         # fewer distinct days (bootstrap blocks): `not enough data`
+    n_boot: int = Field(2000, ge=100)      # day-block bootstrap resamples
+    seed: int = 0                          # bootstrap seed: the same rows give the same verdict
+    undecided: Literal["pass", "fail"] = "pass"  # gate on `no clear difference` / `not enough data`
+    backtest: Backtest = Backtest()
     max_rows: int = Field(30, ge=1)        # longer params/metrics tables are cut with a note
     images: Literal["auto", "github-branch", "cml"] = "auto"   # where the comment's plots live
 
