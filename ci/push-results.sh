@@ -10,7 +10,8 @@
 #   * the branch moved on by results commits only         → the results go on top of its head;
 #   * the branch moved on with new code (or was rewritten) → skip with a notice: a newer run
 #     computes, comments and commits the results of that code.
-# A push that loses a race is retried from a fresh fetch.
+# A push that loses a race is retried from a fresh fetch. `--check` only answers, as the step
+# output `current`, whether this run still has the branch's latest code (run before the comment).
 #
 # env: HEAD_REF (PR branch), HEAD_SHA (its head commit in the event), PUSH_TOKEN (contents:
 # write; optional for a local origin). The token goes to git through GIT_CONFIG_* environment
@@ -18,17 +19,6 @@
 set -euo pipefail
 : "${HEAD_REF:?HEAD_REF (the PR branch) is required}" "${HEAD_SHA:?HEAD_SHA is required}"
 RESULTS=(dvc.lock reports)   # what a results commit may touch; anything else is code
-
-# Changed tracked files (also when DVC's autostage staged them) and new, not ignored files:
-# the `cache: false` outputs live in git; the cached ones are on the DVC remote already.
-keep="$(mktemp -d)"
-{ git diff --name-only --diff-filter=d HEAD -- "${RESULTS[@]}"
-  git ls-files --others --exclude-standard -- reports; } | sort -u > "$keep/files"
-if [[ ! -s "$keep/files" ]]; then
-  echo "results unchanged: nothing to commit back to $HEAD_REF"
-  exit 0
-fi
-tar -cf "$keep/results.tar" -T "$keep/files"
 
 origin="$(git remote get-url origin)"
 if [[ "$origin" == http*://* && -n "${PUSH_TOKEN:-}" ]]; then
@@ -56,12 +46,38 @@ base_for_results() {
   echo "$tip"
 }
 
+fetch_tip() {
+  git fetch -q origin "+refs/heads/$HEAD_REF:refs/remotes/origin/$HEAD_REF" &&
+    git rev-parse "refs/remotes/origin/$HEAD_REF"
+}
+
+# `--check`: before the comment, is this run still the PR's latest code? (step output `current`)
+# A re-run of an old event after a newer push must not overwrite the newer run's comment.
+if [[ "${1:-}" == "--check" ]]; then
+  current=false
+  if tip="$(fetch_tip)" && base_for_results "$tip" >/dev/null; then current=true; fi
+  echo "current=$current" >> "${GITHUB_OUTPUT:-/dev/null}"
+  echo "this run's commit ${HEAD_SHA:0:8} is the latest code on $HEAD_REF: $current"
+  exit 0
+fi
+
+# Changed tracked files (also when DVC's autostage staged them) and new, not ignored files:
+# the `cache: false` outputs live in git; the cached ones are on the DVC remote already.
+keep="$(mktemp -d)"
+{ git diff --name-only --diff-filter=d HEAD -- "${RESULTS[@]}"
+  git ls-files --others --exclude-standard -- reports; } | sort -u > "$keep/files"
+if [[ ! -s "$keep/files" ]]; then
+  echo "results unchanged: nothing to commit back to $HEAD_REF"
+  exit 0
+fi
+tar -cf "$keep/results.tar" -T "$keep/files"
+
 for attempt in 1 2 3; do
-  if ! git fetch -q origin "+refs/heads/$HEAD_REF:refs/remotes/origin/$HEAD_REF"; then
+  if ! tip="$(fetch_tip)"; then
     echo "::notice::$HEAD_REF is gone from origin: no results to push"
     exit 0
   fi
-  base="$(base_for_results "$(git rev-parse "refs/remotes/origin/$HEAD_REF")")" || exit 0
+  base="$(base_for_results "$tip")" || exit 0
   git checkout -q -f -B "$HEAD_REF" "$base"
   tar -xf "$keep/results.tar"
   xargs -a "$keep/files" git add --

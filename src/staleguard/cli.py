@@ -147,7 +147,7 @@ def cmd_predict(args: argparse.Namespace) -> None:
     print(f"predict: {rows} rows → {args.output}")
 
 
-def _add_registry_and_serving(sub: argparse._SubParsersAction) -> None:
+def _add_registry_and_serving(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     reg = sub.add_parser("registry", help="model versions and stages (GTO git tags + DVC)").add_subparsers(
         dest="registry_command", required=True, metavar="action")
     reg.add_parser("pull", help="dvc pull the model, its metrics and their upstream, by dvc.lock hashes"
@@ -215,7 +215,7 @@ def cmd_retrain(args: argparse.Namespace) -> None:
     retrain.run(_params(args), args.params, args.plan)
 
 
-def _add_monitor(sub: argparse._SubParsersAction) -> None:
+def _add_monitor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from datetime import date
 
     p = sub.add_parser("simulate", help="write held-back UCI weeks into the production store")
@@ -269,7 +269,7 @@ def cmd_report_images(args: argparse.Namespace) -> None:
           f"{args.markdown} links to them (nothing leaves GitHub)")
 
 
-def _add_report(sub: argparse._SubParsersAction) -> None:
+def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rep = sub.add_parser("report", help="reports for people (the PR comment)").add_subparsers(
         dest="report_command", required=True, metavar="action")
     p = rep.add_parser("pr", help="the PR comment: params/metrics diff vs --base, champion vs "
@@ -305,7 +305,7 @@ def cmd_drift(args: argparse.Namespace) -> None:
         run(params, args.current, args.out, engine)
 
 
-def _add_drift(sub: argparse._SubParsersAction) -> None:
+def _add_drift(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("drift", help="pipeline stage: drift and quality of a window vs the training "
                        "window; exit 0 whatever the decision (see reports/drift.json)")
     p.add_argument("--current", metavar="PATH",
@@ -336,7 +336,7 @@ def cmd_replay(args: argparse.Namespace) -> None:
               f"weeks above tolerance {s.weeks_above}")
 
 
-def _add_replay(sub: argparse._SubParsersAction) -> None:
+def _add_replay(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from datetime import datetime
 
     p = sub.add_parser("replay", help="replay the held-back weeks: stale model vs retrain every week "

@@ -26,9 +26,14 @@ def test_pr_workflow_persists_nothing_when_the_data_was_bootstrapped():
     by_run = {s.get("run", "").split()[0] if s.get("run") else s.get("uses"): s for s in steps}
     for command in ("dvc", "ci/push-results.sh"):
         assert by_run[command]["if"] == "steps.data.outputs.persisted == 'true'"
-    order = [s.get("run", s.get("uses", "")).split()[0] for s in steps]
-    assert order.index("ci/pr-data.sh") < order.index("dvc") < order.index("staleguard") \
-        < order.index("cml") < order.index("ci/push-results.sh")
+    order = [s.get("run", s.get("uses", "")) for s in steps]
+    first = [o.split()[0] for o in order]
+    assert first.index("ci/pr-data.sh") < first.index("dvc") < first.index("staleguard") \
+        < order.index("ci/push-results.sh --check") < first.index("cml") \
+        < order.index("ci/push-results.sh")
+    # the comment and its plots only from a run that still has the PR's latest code
+    gated = [s for s in steps if s.get("if") == "steps.fresh.outputs.current == 'true'"]
+    assert {s["run"].split()[0] for s in gated} == {"staleguard", "cml"}
 
 
 # ---------------------------------------------------------------- push-results.sh: re-runs, races
@@ -59,6 +64,15 @@ def _run_job(tmp_path: Path, origin: Path, sha: str, mae: float, name: str) -> s
     proc = run(["bash", str(ROOT / "ci" / "push-results.sh")], clone,
                {**env, "HEAD_REF": "tune", "HEAD_SHA": sha})
     return proc.stdout + proc.stderr
+
+
+def _check(tmp_path: Path, sha: str) -> str:
+    """`push-results.sh --check` in the last job's clone; what it wrote to $GITHUB_OUTPUT."""
+    out = tmp_path / f"output-{sha[:8]}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    run(["bash", str(ROOT / "ci" / "push-results.sh"), "--check"], tmp_path / "stale",
+        {**env, "HEAD_REF": "tune", "HEAD_SHA": sha, "GITHUB_OUTPUT": str(out)})
+    return out.read_text()
 
 
 def _log(origin: Path) -> list[str]:
@@ -93,6 +107,9 @@ def test_push_results_survives_reruns_and_leaves_newer_code_to_its_own_run(tmp_p
     out = _run_job(tmp_path, origin, a, 3.5, "stale")
     assert "::notice::tune moved on from" in out and "train.py" in out, out
     assert git(origin, "--git-dir", str(origin), "rev-parse", "tune") == tip
+    # `--check` (before the comment): the old run is not current any more, the new one is
+    assert _check(tmp_path, a) == "current=false\n"
+    assert _check(tmp_path, git(work, "rev-parse", "HEAD")) == "current=true\n"
 
     # a rewritten branch (force-push): the event's commit is gone from it; skip as well
     git(work, "commit", "-q", "--amend", "-m", "code B'")

@@ -134,7 +134,8 @@ def check(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model:
     quality = None
     labeled = (cur_rows[target].notna().to_numpy() & ~np.isnan(cur_pred)
                if cur_pred is not None and target in current else None)
-    if labeled is not None and labeled.sum() >= 2:  # actuals may still be missing for recent hours
+    # actuals may still be missing for recent hours
+    if labeled is not None and cur_pred is not None and labeled.sum() >= 2:
         quality = Quality(
             metric=params.drift.quality.metric,
             reference=baseline or q.reference_quality(model, reference, params, ref_pred),

@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ def git(*args: str, env: dict[str, str] | None = None, check: bool = True) -> st
 
 def load_plan(path: Path) -> dict[str, Any]:
     try:
-        plan = json.loads(path.read_text())
+        plan: dict[str, Any] = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as err:
         raise StaleguardError(f"{path}: no monitor plan ({err}); run `staleguard monitor` first") from err
     if not plan.get("drift"):
@@ -77,7 +78,7 @@ def copy_batches(plan: dict[str, Any], params: Params) -> list[Path]:
     for batch in plan["batches"]:
         frame = labeled(store.parse_batch(store.read_bytes(batch["url"]), batch["url"], params), params)
         dest = params.data.batches / batch["name"]
-        write_with(dest, lambda tmp, frame=frame: frame.to_parquet(tmp, index=False))
+        write_with(dest, partial(frame.to_parquet, index=False))
         out.append(dest)
     return out
 

@@ -126,6 +126,7 @@ def _download(repo: Path | str, version: Version, out: Path, dest: Path) -> None
 
 def _json_or_none(path: Path) -> dict[str, Any] | None:
     try:
-        return json.loads(path.read_text())
+        doc: dict[str, Any] = json.loads(path.read_text())
+        return doc
     except (OSError, json.JSONDecodeError):
         return None

@@ -83,6 +83,7 @@ def replay(params: Params, out: Path | None = None, progress: bool | None = None
         finally:
             for p in policies:
                 p.close()
-    summaries = {name: summarize(name, results) for name in params.replay.policies}
+    summaries: dict[str, PolicySummary] = {name: summarize(name, results)
+                                           for name in params.replay.policies}
     outputs = report.write(out or params.replay.out, results, summaries, params)
     return Result(results, summaries, outputs, trainer.fits)

@@ -29,8 +29,10 @@ IMAGE = re.compile(r'(!\[[^\]]*\]\()([^)\s]+)((?:\s+"[^"]*")?\))')
 
 def resolve_mode(setting: str, event: dict[str, Any]) -> Mode:
     """`auto` → `github-branch` for a private repository (the event's `repository.private`)."""
-    if setting == "github-branch" or setting == "cml":
-        return setting
+    if setting == "github-branch":
+        return "github-branch"
+    if setting == "cml":
+        return "cml"
     if setting != "auto":
         raise StaleguardError(f"report.images: {setting!r}; use auto, github-branch or cml")
     return "github-branch" if (event.get("repository") or {}).get("private") else "cml"

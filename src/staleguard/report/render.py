@@ -131,7 +131,7 @@ def duel_section(ctx: Context, name: str) -> str:
             for m, v in d.challenger.items()]
     verdict = (f"✅ The challenger passes: its {d.metric} is not worse than the champion's by more "
                f"than {d.tolerance:.1%} (`report.tolerance`)." if d.passed else
-               f"❌ The challenger fails: its {d.metric} is {100 * d.change:.1f}% worse than the "
+               f"❌ The challenger fails: its {d.metric} is {100 * (d.change or 0.0):.1f}% worse than the "
                f"champion's, over the {d.tolerance:.1%} tolerance (`report.tolerance`).")
     note = f"\n\n_{d.note}_" if d.note else ""
     return (f"{head}\n\n" + table(["metric", f"champion (`{name}`)", "challenger (PR)", "Δ%"],

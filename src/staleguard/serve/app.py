@@ -8,7 +8,7 @@ import gc
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
@@ -43,7 +43,7 @@ async def get_log(request: Request) -> PredictionLog:
     return request.app.state.log
 
 
-def predict_rows(items: list, model: LoadedModel, log: PredictionLog) -> Prediction:
+def predict_rows(items: list[Any], model: LoadedModel, log: PredictionLog) -> Prediction:
     records = [r.model_dump() for r in items]
     x = np.array([[rec[c] for c in model.columns] for rec in records], dtype=float)
     pred = model.predict_array(x)
@@ -130,7 +130,7 @@ def create_app(params: Params, model_spec: str, store_url: str, loaded: LoadedMo
 
     app = FastAPI(title="staleguard", version=__version__, lifespan=lifespan,
                   description="Hourly bike-rental demand predictions; every prediction feeds the monitor.")
-    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.include_router(router(params))
     return app
 

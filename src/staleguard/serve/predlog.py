@@ -91,7 +91,7 @@ class PredictionLog:
     def __init__(self, store_url: str, params: Params, flush_rows: int, flush_seconds: float) -> None:
         self.store_url, self.params = store_url, params
         self.flush_rows, self.flush_seconds = flush_rows, flush_seconds
-        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.pending: list[tuple[list[dict[str, Any]], np.ndarray, str]] = []
         self.pending_rows = 0
         self.written: list[str] = []

@@ -85,7 +85,7 @@ def paired_verdict(actual: Any, champion: Any, challenger: Any, timestamps: Any,
     _, day_of_row = np.unique(days, return_inverse=True)
     n_days = int(day_of_row.max()) + 1 if len(y) else 0
     metric, stat = settings.metric, STATS[settings.metric]
-    base = dict(metric=metric, confidence=settings.confidence, rows=len(y), days=n_days,
+    base: dict[str, Any] = dict(metric=metric, confidence=settings.confidence, rows=len(y), days=n_days,
                 folds=folds, margin=settings.margin, tolerance=settings.tolerance,
                 method=f"paired day-block bootstrap of the {metric} ratio, "
                        f"{settings.n_boot} resamples, seed {settings.seed}")
@@ -148,7 +148,7 @@ def _r2_change(t: np.ndarray) -> np.ndarray:
 
 STATS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "mae": _ratio, "mape": _ratio, "rmse": _rmse_ratio, "r2": _r2_change}
-METRIC_OF: dict[str, Callable[[np.ndarray], tuple[float, float]]] = {
+METRIC_OF: dict[str, Callable[[np.ndarray], tuple[float, ...]]] = {
     "mae": lambda t: (t[0] / t[2], t[1] / t[2]),
     "mape": lambda t: (t[0] / t[2], t[1] / t[2]),
     "rmse": lambda t: (np.sqrt(t[0] / t[2]), np.sqrt(t[1] / t[2])),
