@@ -79,3 +79,28 @@ def test_host_on_branch_commits_to_an_orphan_branch_and_is_idempotent(tmp_path, 
     images.host_on_branch(md, "o/r", "https://github.com", "pr-7/99999999")
     assert len(run(["git", "--git-dir", str(bare), "ls-tree", "-r", "--name-only",
                     "staleguard-assets"], tmp_path).stdout.split()) == 4
+
+
+def test_github_context_names_the_folder_after_the_pr_and_its_head(tmp_path):
+    event = tmp_path / "event.json"
+    event.write_text('{"pull_request": {"number": 7, "head": {"sha": "0123456789abcdef"}},'
+                     ' "repository": {"private": true}}')
+    ctx = images.github_context({"GITHUB_EVENT_PATH": str(event), "GITHUB_REPOSITORY": "o/r",
+                                 "GITHUB_SERVER_URL": "https://ghe.example"})
+    assert (ctx["folder"], ctx["repo"], ctx["server"]) == ("pr-7/01234567", "o/r", "https://ghe.example")
+    assert images.resolve_mode("auto", ctx["event"]) == "github-branch"
+    ctx = images.github_context({"GITHUB_RUN_ID": "42", "GITHUB_SHA": "fedcba9876543210"})
+    assert ctx["folder"] == "run-42/fedcba98" and ctx["server"] == "https://github.com"
+
+
+def test_cli_in_cml_mode_leaves_the_markdown_and_asks_cml_to_publish(tmp_path, monkeypatch):
+    from staleguard.cli import main
+
+    md = tmp_path / "report.md"
+    md.write_text(MD)
+    out = tmp_path / "github_output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(out))
+    monkeypatch.delenv("GITHUB_EVENT_PATH", raising=False)
+    main(["report", "images", str(md), "--mode", "auto"])
+    assert out.read_text() == "mode=cml\npublish=--publish\n"
+    assert md.read_text() == MD
