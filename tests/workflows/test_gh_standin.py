@@ -47,3 +47,21 @@ def test_gh_api_enables_a_workflow_and_reports_its_state(tmp_path):
     assert gh(tmp_path, "api", "--method", "PUT", f"{wf}/enable").returncode == 0
     assert gh(tmp_path, "api", wf, "--jq", ".state").stdout.strip() == "active"
     assert "HTTP 422" in gh(tmp_path, "api", "-X", "PUT", f"{wf}/enable", "-f", "x=1").stderr
+
+
+def test_gh_api_issues_list_filter_create_comment_close(tmp_path):
+    issues = "repos/{owner}/{repo}/issues"
+    title = 'select(.title == env.TITLE)'
+    find = ["api", f"{issues}?state=open&per_page=100", "--jq", f"[.[] | {title}][0].number // empty"]
+    assert gh(tmp_path, *find, TITLE="t").stdout == ""
+    assert "HTTP 422" in gh(tmp_path, "api", "-X", "POST", issues, "-f", "body=no title").stderr
+    made = gh(tmp_path, "api", "--method", "POST", issues, "-f", "title=t", "-f", "body=b",
+              "--jq", ".number")
+    assert made.stdout == "1\n"
+    assert gh(tmp_path, *find, TITLE="t").stdout == "1\n"
+    assert gh(tmp_path, *find, TITLE="other").stdout == ""
+    assert gh(tmp_path, "api", "-X", "POST", f"{issues}/1/comments", "-f", "body=again").returncode == 0
+    assert gh(tmp_path, "api", "-X", "PATCH", f"{issues}/1", "-f", "state=closed").returncode == 0
+    assert gh(tmp_path, *find, TITLE="t").stdout == ""  # closed: a new failure opens a new one
+    state = json.loads((tmp_path / "gh.jsonl.state.json").read_text())
+    assert state["issues"][0]["comments"] == ["again"] and state["issues"][0]["state"] == "closed"

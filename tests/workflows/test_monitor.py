@@ -146,7 +146,8 @@ def test_monitor_no_drift_opens_nothing_and_says_so(site: Site):
     # keepalive job re-enables it through the API and says what it found
     gh_state = site.tmp / "gh.jsonl.state.json"
     gh_state.write_text(json.dumps({"releases": [],
-                                    "workflows": {"monitor.yml": "disabled_inactivity"}}))
+                                    "workflows": {"monitor.yml": "disabled_inactivity"},
+                                    "issues": [failing_issue()]}))
     result = site.act(store=site.calm)
     assert result.code == 0 and result.jobs == OK, result
     assert "Summary - ## No drift: the deployed model stays" in result.output, result
@@ -155,12 +156,28 @@ def test_monitor_no_drift_opens_nothing_and_says_so(site: Site):
     assert site.remote_files() == before
 
     calls = [(c["method"], c["path"], c["json"], c["token_var"]) for c in gh_calls(site.tmp)]
-    assert [c[0] for c in calls] == ["GET", "PUT"], calls
+    assert [c[0] for c in calls[:2]] == ["GET", "PUT"], calls
     assert calls[1][1] == f"/repos/{REPOSITORY}/actions/workflows/monitor.yml/enable"
     assert calls[1][2:] == (None, "GH_TOKEN")
     assert json.loads(gh_state.read_text())["workflows"]["monitor.yml"] == "active"
     assert "schedule of `monitor.yml`: was `disabled_inactivity`, re-enabled" in result.output
     assert "this run's monitor job: **success**" in result.output
+    # the monitor passes again: the issue a failing week opened is closed, with a comment
+    (issue,) = json.loads(gh_state.read_text())["issues"]
+    assert issue["state"] == "closed" and issue["comments"][-1].startswith("Passed again: ")
+    assert calls[-1][:3] == ("PATCH", f"/repos/{REPOSITORY}/issues/1",
+                             {"state": "closed", "state_reason": "completed"})
+
+
+FAILING = "staleguard: the drift monitor is failing"   # the keepalive job's issue title
+
+
+def failing_issue() -> dict:
+    return {"number": 1, "state": "open", "title": FAILING, "body": "…", "comments": []}
+
+
+def gh_issues(site: Site) -> list[dict]:
+    return json.loads((site.tmp / "gh.jsonl.state.json").read_text()).get("issues", [])
 
 
 def _opts(argv: list[str]) -> dict[str, str]:
@@ -269,6 +286,10 @@ def test_monitor_malformed_batches_fail_the_job_naming_each(site: Site):
     assert f"{names[2]}: empty file (0 bytes)" in result.output
     assert "this run's monitor job: **failure**" in result.output  # keepalive makes it visible
     assert "the drift monitor did not complete" in result.output
+    (issue,) = gh_issues(site)  # one issue, as GitHub's API takes it
+    assert issue["title"] == FAILING and issue["state"] == "open" and "/actions/runs/" in issue["body"]
+    (create,) = [c for c in gh_calls(site.tmp) if c["method"] == "POST"]
+    assert (create["path"], set(create["json"])) == (f"/repos/{REPOSITORY}/issues", {"title", "body"})
     assert site.branches() == [] and cml_calls(site.tmp) == []
     assert site.remote_files() == before
 
@@ -276,11 +297,15 @@ def test_monitor_malformed_batches_fail_the_job_naming_each(site: Site):
 def test_monitor_unreachable_store_fails_clearly(site: Site):
     from tests.conftest import free_port
 
+    # a failing week while the issue from last week is still open: a comment, no second issue
+    (site.tmp / "gh.jsonl.state.json").write_text(json.dumps({"issues": [failing_issue()]}))
     site.env.update(AWS_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}", AWS_MAX_ATTEMPTS="1")
     result = site.act(store="s3://staleguard-prod/batches",
                       extra=("-s", "AWS_ACCESS_KEY_ID=test", "-s", "AWS_SECRET_ACCESS_KEY=test"))
     assert result.code != 0 and result.jobs == FAILED, result
     assert "store s3://staleguard-prod/batches: cannot list batches" in result.output, result
+    (issue,) = gh_issues(site)
+    assert issue["state"] == "open" and issue["comments"][-1].startswith("Failed again: ")
     assert site.branches() == [] and cml_calls(site.tmp) == []
 
 
@@ -301,7 +326,7 @@ def test_monitor_workflow_is_serialised_weekly_and_least_privilege():
     assert doc["permissions"] == {}
     assert doc["jobs"]["monitor"]["permissions"] == {"contents": "write", "pull-requests": "write"}
     keepalive = doc["jobs"]["keepalive"]
-    assert keepalive["permissions"] == {"actions": "write"}  # nothing else, and only there
+    assert keepalive["permissions"] == {"actions": "write", "issues": "write"}  # only there
     assert (keepalive["needs"], keepalive["if"]) == ("monitor", "always()")
     assert "actions/workflows/$WORKFLOW_FILE/enable" in keepalive["steps"][0]["run"]
     assert keepalive["env"]["WORKFLOW_FILE"] == "monitor.yml"

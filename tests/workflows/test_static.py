@@ -27,7 +27,8 @@ TRIGGERS = {
 MAX_PERMISSIONS = {
     "pr.yml": {"contents": "write", "pull-requests": "write"},
     "test.yml": {"contents": "read"},
-    "monitor.yml": {"contents": "write", "pull-requests": "write", "actions": "write"},
+    "monitor.yml": {"contents": "write", "pull-requests": "write", "actions": "write",
+                    "issues": "write"},
     "deploy.yml": {"contents": "write"},
 }
 LEVEL = {"none": 0, "read": 1, "write": 2}
