@@ -31,6 +31,8 @@ STUB_FOR: dict[str, str] = {
     "actions/upload-artifact": "noop",
     "iterative/setup-cml": "noop",
     "iterative/setup-dvc": "noop",
+    "docker/login-action": "noop",
+    "docker/build-push-action": "record-build",
 }
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*([\w.-]+/[\w./-]+)@([^\s#]+)", re.M)
 

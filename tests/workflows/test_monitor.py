@@ -353,4 +353,3 @@ def test_monitor_text_names_the_artifact_the_workflow_uploads():
     (upload,) = [s for s in doc["jobs"]["monitor"]["steps"]
                  if s.get("uses", "").startswith("actions/upload-artifact@")]
     assert upload["with"]["name"] == ARTIFACT
-    assert upload["with"]["path"] == "reports/"
