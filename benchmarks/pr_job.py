@@ -46,7 +46,7 @@ def seed(root: Path) -> tuple[Path, dict[str, str]]:
     add_dvc_remote(repo, root / "remote", env)
     for cmd in (["staleguard", "data", "fetch"], ["dvc", "repro", "-q"], ["dvc", "push", "-q"]):
         run(cmd, repo, env)
-    commit_all(repo, "main: pipeline results", RESULTS)
+    commit_all(repo, "main: pipeline results", RESULTS, allow_empty=True)  # outputs may be committed
     return repo, env
 
 
@@ -99,6 +99,8 @@ def main() -> None:
             run(cmd, bare_repo / "repo", env)
             bare += time.perf_counter() - t
         total = sum(job.values())
+        verdict = re.search(r"report pr: (.+?) → gate (passes|fails) \((.+?); verdict "
+                            r"([\d.]+) s, (\d+) fits\)", result.output)
         print(f"PR job under act, n_est 100 → {args.n_est} (act run {whole:.1f} s wall, "
               f"{cpu:.1f} s CPU; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):")
         for name, secs in job.items():
@@ -106,6 +108,13 @@ def main() -> None:
         print(f"  {'dvc pull → comment':<20} {total:6.1f} s  (DESIGN target: under 60 s)")
         print(f"bare baseline (same commands in a shell): {bare:.1f} s; "
               f"ratio act/bare {total / bare:.2f}")
+        if verdict:
+            secs = float(verdict[4])
+            print(f"verdict ({verdict[3]}, {verdict[5]} fits): {secs:.1f} s = "
+                  f"{secs / job['Build the report']:.0%} of 'Build the report', "
+                  f"{secs / total:.0%} of the job; {verdict[1]}")
+        gate = json.loads((bare_repo / "repo" / "reports/pr/gate.json").read_text())
+        print(f"bare run's verdict: {gate['verdict']} on {gate['basis']} ({gate['seconds']} s)")
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             (args.keep / "report.md").write_text(cml_calls(act_repo)[0]["markdown"])

@@ -247,8 +247,35 @@ def cmd_report_pr(args: argparse.Namespace) -> None:
 
         summary = Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get(
             "GITHUB_STEP_SUMMARY") else None
-    text = build(args.base, args.output, _params(args), args.params, summary)
+    text, result = build(args.base, args.output, _params(args), args.params, summary)
     print(f"report pr: {len(text):,} characters → {args.output} (vs {args.base})")
+    if result is not None:
+        from staleguard.verdict.text import verdict_line
+
+        v = result.verdict
+        print(f"report pr: {verdict_line(v, args.base)} → gate "
+              f"{'passes' if result.passed else 'fails'} ({result.basis}; verdict "
+              f"{result.seconds:.1f} s, {result.fits} fits) → {args.output.with_name('gate.json')}")
+        gha.set_outputs(verdict=v.verdict, passed=str(result.passed).lower(),
+                        delta="" if v.delta is None else f"{v.delta:.4f}")
+
+
+def cmd_report_gate(args: argparse.Namespace) -> None:
+    """Exit 1 when gate.json says the gate fails: the last step of the PR job."""
+    import json
+
+    from staleguard.errors import ConfigError, GateError
+
+    try:
+        gate = json.loads(args.file.read_text())
+        passed, verdict = bool(gate["passed"]), gate["verdict"]
+    except (OSError, ValueError, KeyError) as err:
+        raise ConfigError(f"{args.file}: no readable gate result ({err}); run "
+                          "`staleguard report pr` first") from err
+    if not passed:
+        raise GateError(f"gate fails: {gate.get('metric')} verdict {verdict!r} "
+                        f"({gate.get('note', '')}); see {args.file}")
+    print(f"gate passes: verdict {verdict!r}")
 
 
 def cmd_report_images(args: argparse.Namespace) -> None:
@@ -290,6 +317,10 @@ def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--branch", default="staleguard-assets",
                    help="the assets branch (default: %(default)s)")
     p.set_defaults(handler=cmd_report_images)
+    p = rep.add_parser("gate", help="exit 1 when the PR's verdict fails the gate (gate.json)")
+    p.add_argument("--file", type=Path, default=Path("reports/pr/gate.json"),
+                   help="the verdict `report pr` wrote (default: %(default)s)")
+    p.set_defaults(handler=cmd_report_gate)
 
 
 def cmd_drift(args: argparse.Namespace) -> None:

@@ -19,3 +19,7 @@ class FetchError(StaleguardError):
 
 class ModelError(StaleguardError):
     """A model file is missing, corrupt or not safe to load."""
+
+
+class GateError(StaleguardError):
+    """The PR's verdict fails the gate (`worse`, or undecided with report.undecided: fail)."""

@@ -52,6 +52,15 @@ def test_check_next_windows_train_then_eval_up_to_newest_day(params):
     assert train.end == evaluation.start and (train.end - train.start).days == 7 * weeks.train_weeks
 
 
+def test_check_final_windows_train_up_to_the_newest_hour_eval_the_week_before(params):
+    train, evaluation = check.final_windows(datetime(2011, 3, 1), params)
+    weeks = params.monitor.retrain
+    assert train.end == datetime(2011, 3, 1)
+    assert (train.end - train.start).days == 7 * weeks.train_weeks
+    assert evaluation.end == train.start and not train.overlaps(evaluation)
+    assert (evaluation.end - evaluation.start).days == 7 * weeks.eval_weeks
+
+
 def test_check_decide_flags_first_drifted_week_and_plans_windows(make_batch, params):
     ref = make_batch("2011-01-01", "2011-02-01")
     rows = make_batch("2011-02-01", "2011-02-28")
@@ -61,7 +70,8 @@ def test_check_decide_flags_first_drifted_week_and_plans_windows(make_batch, par
     assert [w.drift for w in out.windows] == [False, False, True, False]
     assert out.trigger.label == "2011-02-15" and out.report_window is out.trigger
     assert out.reasons == ["week of 2011-02-15: cnt: drifted"]
-    assert out.data_end == datetime(2011, 2, 28) and out.eval.end == datetime(2011, 2, 28)
+    assert out.data_end == datetime(2011, 2, 28) and out.train.end == datetime(2011, 2, 28)
+    assert out.eval.end == out.train.start  # the shipped model has seen the newest week
     assert calls[0] == (len(ref), out.windows[0].rows, "m") and len(calls) == 4
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from staleguard.errors import StaleguardError
@@ -71,3 +72,23 @@ def test_retrain_auth_env_only_for_https_origins(tmp_path: Path, monkeypatch):
     assert env["GIT_CONFIG_VALUE_0"].startswith("AUTHORIZATION: basic ")
     retrain.git("remote", "set-url", "origin", str(tmp_path / "bare.git"))
     assert retrain.auth_env() == {}
+
+
+def test_retrain_windows_it_writes_put_the_newest_labeled_week_in_training(
+        tmp_path: Path, make_batch, params):
+    """decide → plan → params.yaml as `staleguard retrain` writes it: the shipped model's
+    training window reaches past the newest labeled hour, and eval does not overlap it."""
+    from staleguard.monitor import check, summary
+
+    current = make_batch("2011-02-01", "2011-03-01")
+    out = check.decide(make_batch("2011-01-01", "2011-02-01"), current, params,
+                       lambda *a, **k: None, lambda r, p: type("V", (), {"drift": True,
+                                                                         "reasons": ["x"]})())
+    plan = summary.plan(out, params, "abcd1234", "prod", [])
+    path = tmp_path / "params.yaml"
+    path.write_text((Path(__file__).resolve().parents[2] / "params.yaml").read_text())
+    retrain.move_windows(path, plan["retrain"]["train"], plan["retrain"]["eval"])
+    moved = load_params(path).windows
+    newest = current["timestamp"].max().to_pydatetime()
+    assert moved.train.start <= newest - pd.Timedelta(days=6) and newest < moved.train.end
+    assert moved.eval.end == moved.train.start

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from tests.conftest import copy_worktree, data_url, run
 from tests.workflows.harness import (
@@ -229,8 +230,13 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     run(["dvc", "pull", "-q", "data"], clone, site.env)
     pulled = sorted(p.name for p in (clone / "data" / "batches").glob("*.parquet"))
     assert pulled == sorted(p.name for p in site.store.glob("*.parquet"))
-    assert 'train: {start: "2011-01-25", end: "2011-02-22"}' in remote_file(site.origin, branch,
+    # the model it ships has seen the newest labeled week (data through 2011-02-28)
+    assert 'train: {start: "2011-02-01", end: "2011-03-01"}' in remote_file(site.origin, branch,
                                                                            "params.yaml")
+    lock = yaml.safe_load(remote_file(site.origin, branch, "dvc.lock"))
+    assert lock["stages"]["prepare"]["params"]["params.yaml"]["windows"]["train"]["end"] == \
+        "2011-03-01"
+    assert "### Evidence: keep the deployed model, or retrain?" in opts["--body"]
 
     # a week later, the PR still open: same branch, one more commit, no second PR
     head = git(site.origin, "rev-parse", branch)
@@ -241,8 +247,8 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     assert site.branches() == [branch]
     new_head = git(site.origin, "rev-parse", branch)
     assert new_head != head and git(site.origin, "rev-parse", f"{new_head}^") == head
-    assert 'eval: {start: "2011-03-01", end: "2011-03-08"}' in remote_file(site.origin, branch,
-                                                                         "params.yaml")
+    assert 'train: {start: "2011-02-08", end: "2011-03-08"}' in remote_file(site.origin, branch,
+                                                                          "params.yaml")
     assert len(_state(site)["prs"]) == 1
     results = [c["result"] for c in cml_calls(site.tmp) if c["command"] == "pr create"]
     assert results == ["created", "branch exists"]

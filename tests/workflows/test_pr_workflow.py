@@ -89,7 +89,9 @@ def test_pr_workflow_comments_once_pushes_results_survives_a_rerun_then_updates(
     assert "--publish" in call["argv"] and "report images: cml mode" in first.output
     assert sorted(i["ref"] for i in call["images"]) == sorted(refs)
     assert all(i["png"] for i in call["images"]) and not call["missing_files"]
-    assert "Champion vs challenger" in body and "not persisted" not in body
+    assert re.search(r"\*\*(🟢 better|🔴 worse|⚪ no clear difference)\*\*: mae [+−]", body), body
+    assert body.count("| metric |") == 1 and "not persisted" not in body
+    assert "Success - Main Gate on the verdict" in first.output, first
     assert results_commits(origin) == ["Results of the PR pipeline run (dvc.lock, metrics)"]
     lock = yaml.safe_load(remote_file(origin, HEAD, "dvc.lock"))
     assert lock["stages"]["train"]["params"]["params.yaml"]["train"]["n_est"] == 50

@@ -80,12 +80,24 @@ def split_windows(frame: pd.DataFrame, start: datetime, days: int) -> list[Part]
 
 
 def next_windows(data_end: datetime, params: Params) -> tuple[Window, Window]:
-    """The window policy: eval = the last `eval_weeks` up to the newest data, train = the
-    `train_weeks` before it. Both move forward with the data and never overlap."""
+    """The replay's window policy: eval = the last `eval_weeks` up to the newest data, train =
+    the `train_weeks` before it (the retraining PR uses `final_windows`, which trains up to the
+    newest hour). Both move forward with the data and never overlap."""
     policy = params.monitor.retrain
     eval_start = data_end - timedelta(weeks=policy.eval_weeks)
     train_start = eval_start - timedelta(weeks=policy.train_weeks)
     return (Window(start=train_start, end=eval_start), Window(start=eval_start, end=data_end))
+
+
+def final_windows(data_end: datetime, params: Params) -> tuple[Window, Window]:
+    """The retraining PR's windows: the model that ships trains on the last `train_weeks` up to
+    the newest labeled hour (it has seen the newest week); `windows.eval` is the `eval_weeks`
+    just before that, which it never fitted. Half-open, never overlapping. Whether retraining
+    helps is judged by the walk-forward evidence (monitor.evidence), not by this one week."""
+    policy = params.monitor.retrain
+    train_start = data_end - timedelta(weeks=policy.train_weeks)
+    return (Window(start=train_start, end=data_end),
+            Window(start=train_start - timedelta(weeks=policy.eval_weeks), end=train_start))
 
 
 def data_end_of(frame: pd.DataFrame) -> datetime:
@@ -138,7 +150,7 @@ def conclude(windows: list[WindowCheck], force: bool, data_end: datetime, params
     if force:
         reasons.insert(0, "retraining forced (--force)")
         trigger = trigger or (decided[-1] if decided else None)
-    train, evaluation = next_windows(data_end, params)
+    train, evaluation = final_windows(data_end, params)
     return Outcome(drift=bool(force or any(w.drift for w in windows)), forced=force,
                    windows=windows, trigger=trigger, data_end=data_end, train=train,
                    eval=evaluation, reasons=reasons)

@@ -132,7 +132,12 @@ def body(plan: dict[str, Any], monitor_md: str) -> str:
     deployed = next((w.get("quality") for w in plan.get("windows", [])
                      if w["start"] == ev["start"] and w["end"] == ev["end"]), None) or {}
     rows = [f"| {k} | {_num(deployed.get(k))} | {_num(v)} |" for k, v in metrics.items()]
+    train = plan["retrain"].get("train") or {}
     tail = ["", f"### Retrained model, evaluated on [{_stamp(ev['start'])}, {_stamp(ev['end'])})", "",
+            "_The model this PR ships is trained on "
+            f"[{_stamp(train.get('start', '?'))}, {_stamp(train.get('end', '?'))}), up to the "
+            "newest labeled hour; this week, just before it, is one it never fitted. One week "
+            "is not a verdict: the evidence above is._", "",
             f"| metric | deployed `{plan.get('model_version', '?')}` | retrained |", "|---|---:|---:|",
             *rows, "",
             f"This PR adds {len(plan['batches'])} production batch(es) to `data/` "

@@ -17,7 +17,7 @@ from staleguard.data.schema import TIMESTAMP, read_raw
 from staleguard.data.windows import slice_window
 from staleguard.errors import DataError
 from staleguard.io import write_json, write_text
-from staleguard.monitor import check, store, summary
+from staleguard.monitor import check, evidence, store, summary
 from staleguard.params import Params
 from staleguard.stages import paths
 from staleguard.stages.prepare import history, read_batches
@@ -129,11 +129,16 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     drift_md = write_drift_reports(outcome, ref, current, params, model, version, out)
     batches = [{"url": r.url, "name": r.name} for r in refs]
     plan = summary.plan(outcome, params, version, url, batches)
-    text = summary.markdown(outcome, params, version, url, len(current), drift_md)
+    proof = ""
+    if outcome.drift:  # only a retraining PR needs it: one fit per week since the training window
+        found = evidence.gather(params, current, model)
+        plan["evidence"] = found.to_dict()
+        proof = evidence.markdown(found, version, params)
+    text = summary.markdown(outcome, params, version, url, len(current), drift_md, proof)
     write_json(out / PLAN.name, plan)
     write_text(out / SUMMARY.name, text)
     gha.set_outputs(drift=str(outcome.drift).lower(), branch=plan["retrain"]["branch"],
-                        model_version=version)
+                    model_version=version, evidence=plan.get("evidence", {}).get("verdict", ""))
     gha.add_summary(text)
     print(text)
     return plan

@@ -65,7 +65,7 @@ def _verdict(drift: bool | None) -> str:
 
 
 def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
-             rows: int, drift_md: str = "") -> str:
+             rows: int, drift_md: str = "", evidence_md: str = "") -> str:
     """The summary: job summary, and the head of the retraining PR's body."""
     head = (f"## {title(outcome)}" if outcome.drift
             else "## No drift: the deployed model stays, no retraining PR")
@@ -80,8 +80,11 @@ def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
         lines += ["", "Retraining was **forced** (`force` input / `--force`)."]
     if outcome.drift:
         lines += ["", f"Retraining moves `windows.train` {params.windows.train.label()} → "
-                  f"{outcome.train.label()} and `windows.eval` {params.windows.eval.label()} → "
-                  f"{outcome.eval.label()}."]
+                  f"{outcome.train.label()} (up to the newest labeled hour) and `windows.eval` "
+                  f"{params.windows.eval.label()} → {outcome.eval.label()} (the week before "
+                  "it, which the new model never fits)."]
+    if evidence_md:
+        lines += ["", evidence_md.strip()]
     if drift_md and (window := outcome.report_window) is not None:
         lines += ["", f"### Drift report, week of {window.label}", "",
                   LOCAL_IMAGE.sub("", drift_md).strip(),

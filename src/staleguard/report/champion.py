@@ -2,81 +2,63 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from staleguard.model import load_meta, load_model
-from staleguard.report.diff import direction
 from staleguard.stages.evaluate import regression_metrics
 
 
 @dataclass(frozen=True)
 class Duel:
+    """Both models' metrics and per-row predictions on one window (the gate is report.gate)."""
+
     champion: dict[str, float] | None
     challenger: dict[str, float]
     metric: str
     tolerance: float
     note: str = ""
-
-    @property
-    def change(self) -> float | None:
-        """Relative change of the gate metric, challenger vs champion (positive = worse)."""
-        if not self.champion or self.metric not in self.champion:
-            return None
-        return direction(self.metric) * -_relative(self.champion[self.metric],
-                                                   self.challenger[self.metric])
-
-    @property
-    def relative(self) -> float | None:
-        """Signed change of the gate metric in percent, challenger vs champion."""
-        if not self.champion or self.metric not in self.champion:
-            return None
-        return 100.0 * _relative(self.champion[self.metric], self.challenger[self.metric])
-
-    @property
-    def passed(self) -> bool:
-        """True unless the challenger is worse than the champion by more than the tolerance."""
-        change = self.change
-        return change is None or change <= self.tolerance
+    # Per-row predictions on the window, for the paired verdict (None when not scored here).
+    champion_pred: np.ndarray | None = field(default=None, compare=False, repr=False)
+    challenger_pred: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
-def _relative(base: float, new: float) -> float:
-    """(new - base) / |base|; a perfect (zero) base makes any change infinite."""
-    if base == 0:
-        return 0.0 if new == 0 else math.copysign(math.inf, new - base)
-    return (new - base) / abs(base)
-
-
-def score(model_path: Path, frame: pd.DataFrame, target: str) -> dict[str, float]:
-    """Metrics of a saved model on `frame`, with the feature columns the model was trained on."""
+def predict(model_path: Path, frame: pd.DataFrame) -> np.ndarray:
+    """A saved model's predictions on `frame`, with the feature columns it was trained on."""
     model = load_model(model_path)
     features = load_meta(model_path)["features"]
     columns = [*features["numerical"], *features["categorical"]]
     missing = sorted(set(columns) - set(frame.columns))
     if missing:
         raise KeyError(f"the window lacks the model's features {missing}")
-    return regression_metrics(frame[target].to_numpy(), model.predict(frame[columns]))
+    return np.asarray(model.predict(frame[columns]), dtype=np.float64)
 
 
-def duel(champion: Path | None, challenger: Path | dict[str, float], frame: pd.DataFrame,
+def score(model_path: Path, frame: pd.DataFrame, target: str) -> dict[str, float]:
+    """Metrics of a saved model on `frame`."""
+    return regression_metrics(frame[target].to_numpy(), predict(model_path, frame))
+
+
+def duel(champion: Path | None, challenger: Path, frame: pd.DataFrame,
          target: str, metric: str, tolerance: float, unavailable: str = "") -> Duel:
-    """Score both models on `frame`; a champion that cannot be scored leaves a note, not an error.
-
-    `challenger` may be its metrics already measured on `frame` (evaluate's metrics.json), which
-    saves loading the model a second time.
-    """
-    new = challenger if isinstance(challenger, dict) else score(challenger, frame, target)
+    """Score both models on `frame`, keeping their per-row predictions for the paired verdict;
+    a champion that cannot be scored leaves a note, not an error."""
+    actual = frame[target].to_numpy()
+    new_pred = predict(challenger, frame)
+    new = regression_metrics(actual, new_pred)
     if champion is None:
-        return Duel(None, new, metric, tolerance, unavailable)
+        return Duel(None, new, metric, tolerance, unavailable, challenger_pred=new_pred)
     try:
-        old = score(champion, frame, target)
+        old_pred = predict(champion, frame)
     except (KeyError, ValueError) as err:
-        return Duel(None, new, metric, tolerance, f"cannot score the base model here: {err}")
-    return Duel(old, new, metric, tolerance)
+        return Duel(None, new, metric, tolerance, f"cannot score the base model here: {err}",
+                    challenger_pred=new_pred)
+    return Duel(regression_metrics(actual, old_pred), new, metric, tolerance,
+                champion_pred=old_pred, challenger_pred=new_pred)
 
 
 def window_label(frame: pd.DataFrame, column: str = "timestamp") -> str:

@@ -43,4 +43,31 @@ def clip(text: str, limit: int, note: str) -> str:
         return text
     cut = text[: max(0, limit - len(note) - 2)]
     cut = cut[: cut.rfind("\n")] if "\n" in cut else cut
-    return f"{cut}\n\n{note}"
+    return f"{cut.rstrip()}\n\n{note}"
+
+
+def fit(sections: list[tuple[str, str]], budget: int, keep: set[str],
+        where: str) -> list[tuple[str, str]]:
+    """Cut the longest sections (never those in `keep`) until the joined text fits `budget`.
+
+    Each cut section ends with a note naming what was cut and `where` the full text is.
+    """
+    out = list(sections)
+
+    def total() -> int:
+        return sum(len(t) for _, t in out) + 2 * (len(out) - 1) + 1
+
+    while total() > budget:
+        cuttable = [i for i, (k, _) in enumerate(out) if k not in keep and len(out[i][1]) > 400]
+        if not cuttable:
+            break
+        i = max(cuttable, key=lambda j: len(out[j][1]))
+        key, text = out[i]
+        lines = text.count("\n") + 1
+        note = f"_… {key} cut here to fit GitHub's {GITHUB_LIMIT:,}-character comment limit " \
+               f"(of {lines:,} lines); {where}._"
+        cut = clip(text, max(400, len(text) - (total() - budget)), note)
+        if len(cut) >= len(text):
+            break
+        out[i] = (key, cut)
+    return out

@@ -7,21 +7,25 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import yaml
 
 from staleguard import plots
 from staleguard.errors import ModelError
-from staleguard.io import write_text
+from staleguard.io import write_json, write_text
 from staleguard.params import Params
-from staleguard.report import sources
+from staleguard.report import gate, sources
 from staleguard.report.champion import Duel, duel, window_label
 from staleguard.report.render import Context, artifact_url, base_name, render
 from staleguard.stages import paths
 
+GATE = "gate.json"
+FULL = "report.full.md"       # every row, nothing cut: the artifact's copy of the comment
+FULL_ROWS = 100_000
+SUMMARY_LIMIT = 1_000_000     # GitHub's job summary limit is 1 MiB per step
 PLOTS = (("Predicted vs actual", "predicted_vs_actual"), ("Residuals over time", "residuals"),
          ("Feature importance", "importance"))
 
@@ -33,7 +37,9 @@ def gather(base: str, outdir: Path, params: Params, params_file: Path) -> Contex
                   params_new=yaml.safe_load(params_file.read_text()),
                   metrics_old=sources.json_at(sha, paths.METRICS), metrics_new=metrics_new,
                   artifact_url=artifact_url(), persisted=remote_configured())
-    ctx.duel, ctx.window = champion_vs_challenger(sha, params, metrics_new)
+    ctx.duel, ctx.window, frame = champion_vs_challenger(sha, params)
+    ctx.gate = gate.decide(params, ctx.params_old, ctx.duel, frame)
+    ctx.data_changed = sources.show(sha, "data.dvc") != read_text(Path("data.dvc"))
     ctx.plots = draw_plots(sha, outdir, base_name(base))
     ctx.drift = sources.drift_outputs()
     for png in ctx.drift.get("plots", []):
@@ -48,12 +54,8 @@ def remote_configured() -> bool:
     return bool(dvc_ops.default_remote())
 
 
-def champion_vs_challenger(sha: str, params: Params,
-                           measured: dict[str, Any] | None = None) -> tuple[Duel, str]:
-    """Base model vs workspace model on the workspace's eval window (the latest labeled week).
-
-    `measured` is evaluate's metrics.json: the workspace model on that same window already.
-    """
+def champion_vs_challenger(sha: str, params: Params) -> tuple[Duel, str, pd.DataFrame]:
+    """Base model vs workspace model on the workspace's eval window, per row (and the window)."""
     if not paths.EVAL_SET.exists() or not paths.MODEL.exists():
         raise ModelError(f"{paths.EVAL_SET} or {paths.MODEL} not found; run `dvc repro` first")
     frame = pd.read_parquet(paths.EVAL_SET)
@@ -67,16 +69,11 @@ def champion_vs_challenger(sha: str, params: Params,
             champion = paths.MODEL
         elif reason:
             champion = None
-        known = measured if measured and cfg.metric in measured else None
-        challenger = ({k: float(v) for k, v in known.items()
-                       if isinstance(v, int | float) and not isinstance(v, bool)}
-                      if known else paths.MODEL)
-        result = duel(champion, challenger, frame, params.features.target, cfg.metric,
+        result = duel(champion, paths.MODEL, frame, params.features.target, cfg.metric,
                       cfg.tolerance, unavailable=reason or "")
     if same:
-        result = Duel(result.champion, result.challenger, result.metric, result.tolerance,
-                      "This PR does not change the model.")
-    return result, window_label(frame)
+        result = replace(result, note="This PR does not change the model.")
+    return result, window_label(frame), frame
 
 
 def current_md5() -> str | None:
@@ -106,18 +103,27 @@ def draw_plots(sha: str, outdir: Path, name: str) -> list[tuple[str, str | None,
     return out
 
 
+def read_text(path: Path) -> str | None:
+    return path.read_text() if path.exists() else None
+
+
 def read_csv(path: Path) -> pd.DataFrame | None:
     return pd.read_csv(path) if path.exists() else None
 
 
 def build(base: str, output: Path, params: Params, params_file: Path = Path("params.yaml"),
-          summary: Path | None = None) -> str:
-    """Write the comment to `output` (PNGs beside it) and, optionally, a no-image job summary."""
+          summary: Path | None = None) -> tuple[str, gate.Gate | None]:
+    """Write the comment to `output` (PNGs beside it), the full report and gate.json beside it,
+    and optionally a no-image job summary. The comment fits GitHub's limit; the full report
+    (every row, nothing cut) goes to the artifact and the summary."""
     output.parent.mkdir(parents=True, exist_ok=True)
     ctx = gather(base, output.parent, params, params_file)
     text = render(ctx, params.report.max_rows)
     write_text(output, text)
+    write_text(output.with_name(FULL), render(ctx, FULL_ROWS, budget=None))
+    if ctx.gate is not None:
+        write_json(output.with_name(GATE), ctx.gate.to_dict())
     if summary is not None:
         with summary.open("a") as fh:  # GITHUB_STEP_SUMMARY is appended to, never replaced
-            fh.write(render(ctx, params.report.max_rows, images=False))
-    return text
+            fh.write(render(ctx, FULL_ROWS, images=False, budget=SUMMARY_LIMIT))
+    return text, ctx.gate

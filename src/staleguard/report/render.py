@@ -13,8 +13,9 @@ from typing import Any
 
 from staleguard.report.champion import Duel
 from staleguard.report.diff import MISSING, metrics_diff, params_diff
-from staleguard.report.markdown import BUDGET, clip, fmt, table
+from staleguard.report.markdown import BUDGET, fit, fmt, table
 from staleguard.stages import paths
+from staleguard.verdict.text import verdict_line
 
 TITLE = "## 🚲 staleguard model report"
 MARK = {"better": "🟢 better", "worse": "🔴 worse", "same": "⚪ same", "": ""}
@@ -37,6 +38,8 @@ class Context:
     drift_plots: list[str] = field(default_factory=list)
     artifact_url: str | None = None
     persisted: bool = True
+    gate: Any = None              # report.gate.Gate: the verdict and what it was computed on
+    data_changed: bool = False    # data.dvc differs from the base's
 
 
 def base_name(ref: str) -> str:
@@ -49,29 +52,54 @@ def artifact_url(env: dict[str, str] | os._Environ[str] = os.environ) -> str | N
     return f"{parts[0]}/{parts[1]}/actions/runs/{parts[2]}" if all(parts) else None
 
 
-def render(ctx: Context, max_rows: int, images: bool = True) -> str:
-    """The whole comment; under GitHub's limit whatever the number of params and features."""
+def render(ctx: Context, max_rows: int, images: bool = True, budget: int | None = BUDGET) -> str:
+    """The whole comment: the verdict first, then params, one metrics table, plots, drift.
+
+    With a `budget`, the longest sections are cut (each says so) until the comment fits GitHub's
+    limit whatever the number of params and features; `budget=None` is the full report.
+    """
     name = base_name(ctx.base)
-    parts = [TITLE, headline(ctx, name), *notes(ctx, name),
-             params_section(ctx, name, max_rows), metrics_section(ctx, name, max_rows),
-             duel_section(ctx, name)]
+    sections = [("head", f"{TITLE}\n\n{headline(ctx, name)}"),
+                *(("note", n) for n in notes(ctx, name)),
+                ("params diff", params_section(ctx, name, max_rows)),
+                ("metrics table", metrics_section(ctx, name, max_rows))]
     if images and ctx.plots:
-        parts.append(plots_section(ctx, name))
-    parts.append(drift_section(ctx, images, max_rows))
-    parts.append(footer(ctx, name))
-    text = "\n\n".join(p for p in parts if p) + "\n"
-    return clip(text, BUDGET, "_… report cut to fit GitHub's comment limit; the full report is "
-                "in the workflow artifact._")
+        sections.append(("plots", plots_section(ctx, name)))
+    sections.append(("drift summary", drift_section(ctx, images, max_rows)))
+    sections.append(("footer", footer(ctx, name)))
+    sections = [(k, t) for k, t in sections if t]
+    if budget is not None:
+        sections = fit(sections, budget - DETAILS, keep={"head", "footer"}, where=WHERE)
+    return "\n\n".join(wrap_drift(ctx, k, t) for k, t in sections) + "\n"
+
+
+WHERE = "the full report is in the job summary and in `reports/pr/report.full.md` (workflow artifact)"
+DETAILS = 200   # room for the <details> wrapper added after fitting
 
 
 def headline(ctx: Context, name: str) -> str:
-    d = ctx.duel
-    if d is None or d.change is None:
+    """The one line people merge on: verdict, Δ, CI, gate, and what it was computed on."""
+    g = ctx.gate
+    if g is None:
         return f"Compared with `{name}` ({ctx.base_sha[:8]})."
-    verdict = "✅ **challenger passes**" if d.passed else "❌ **challenger fails**"
-    return (f"{verdict} the gate: {d.metric} {signed_pct(d.relative)} vs the `{name}` model on "
-            f"the same window ({'better' if d.change <= 0 else 'worse'}; tolerance "
-            f"{d.tolerance:.1%} worse).")
+    gate = "✅ gate passes" if g.passed else "❌ **gate fails**"
+    line = f"{verdict_line(g.verdict, f'`{name}`')} · {gate}"
+    v = g.verdict
+    if g.basis == "walk-forward":
+        how = (f"_Computed on a walk-forward backtest: `{name}`'s recipe (its params, this PR's "
+               f"code) and the PR's, each refitted before each of {v.folds} weeks "
+               f"({g.weeks[0].start:%Y-%m-%d} → {g.weeks[-1].end:%Y-%m-%d}) and scored on it: "
+               f"{v.rows} paired rows over {v.days} days._")
+    else:
+        how = (f"_Computed on one window: `{name}`'s model and the PR's on the evaluation window "
+               f"{ctx.window}, paired per row. A walk-forward backtest was not possible: "
+               f"{g.why or 'see report.backtest'}._")
+    why = f" _Why: {v.note}._" if v.note else ""
+    undecided = ""
+    if v.verdict in ("no clear difference", "not enough data"):
+        undecided = (f" _`{v.verdict}` {'passes' if g.passed else 'fails'} the gate "
+                     "(`report.undecided`); it is not evidence of an improvement._")
+    return f"{line}\n\n{how}{why}{undecided}"
 
 
 def notes(ctx: Context, name: str) -> list[str]:
@@ -109,33 +137,24 @@ def signed_pct(value: float | None) -> str:
 
 
 def metrics_section(ctx: Context, name: str, max_rows: int) -> str:
-    rows = metrics_diff(ctx.metrics_old, ctx.metrics_new)
+    """One table: both models on the PR's evaluation window when the base model was scored,
+    else the base's committed metrics.json (measured on its own window)."""
+    d = ctx.duel
+    same_window = d is not None and d.champion is not None
+    base = d.champion if same_window and d is not None else ctx.metrics_old
+    rows = metrics_diff(base, ctx.metrics_new)
     body = [(r.name, "" if r.base is None else fmt(r.base), "" if r.new is None else fmt(r.new),
              signed(r.delta), signed_pct(r.delta_pct), MARK[r.verdict]) for r in rows]
-    return (f"### Metrics (`{paths.METRICS}`)\n\n"
-            + table(["metric", name, "PR", "Δ", "Δ%", ""], body, max_rows, "metrics"))
-
-
-def duel_section(ctx: Context, name: str) -> str:
-    d = ctx.duel
-    if d is None:
-        return ""
-    head = (f"### Champion vs challenger\n\nBoth models scored on the most recent labeled window, "
-            f"{ctx.window}.")
-    if d.champion is None:
-        return f"{head}\n\n_The `{name}` model is not available ({d.note}); only the PR's model " \
-               "was scored._"
-    rows = [(m, fmt(d.champion[m]), fmt(v), signed_pct(100 * (v - d.champion[m])
-                                                        / abs(d.champion[m]) if d.champion[m]
-                                                        else None))
-            for m, v in d.challenger.items()]
-    verdict = (f"✅ The challenger passes: its {d.metric} is not worse than the champion's by more "
-               f"than {d.tolerance:.1%} (`report.tolerance`)." if d.passed else
-               f"❌ The challenger fails: its {d.metric} is {100 * (d.change or 0.0):.1f}% worse than the "
-               f"champion's, over the {d.tolerance:.1%} tolerance (`report.tolerance`).")
-    note = f"\n\n_{d.note}_" if d.note else ""
-    return (f"{head}\n\n" + table(["metric", f"champion (`{name}`)", "challenger (PR)", "Δ%"],
-                                  rows, 50) + f"\n\n{verdict}{note}")
+    if same_window:
+        where = f"both models on the evaluation window {ctx.window}"
+    elif ctx.metrics_old is not None:
+        where = (f"`{name}`'s committed `{paths.METRICS}` (its own window: the `{name}` model "
+                 f"could not be scored here{': ' + d.note if d and d.note else ''})")
+    else:
+        where = f"the PR's `{paths.METRICS}`"
+    note = "\n\n_This PR does not change the model._" if d and d.note.startswith("This PR") else ""
+    return (f"### Metrics\n\n_{where}._\n\n"
+            + table(["metric", name, "PR", "Δ", "Δ%", ""], body, max_rows, "metrics") + note)
 
 
 def plots_section(ctx: Context, name: str) -> str:
@@ -166,8 +185,29 @@ def drift_section(ctx: Context, images: bool, max_rows: int) -> str:
         parts.append("\n".join(f"- {r}" for r in reasons[:max_rows]))
     if images and ctx.drift_plots:
         parts.append(" ".join(f"![{Path(p).stem.replace('_', ' ')}]({p})" for p in ctx.drift_plots))
-    text = "\n\n".join(p for p in parts if p)
-    return clip(text, 16_000, "_… drift summary cut; the full report is in the artifact._")
+    return "\n\n".join(p for p in parts if p)
+
+
+DRIFT_INPUTS = ("data.", "windows.", "features.")
+
+
+def drift_open(ctx: Context) -> bool:
+    """Show drift unfolded when it matters to this PR: drift found, or the PR changed the data,
+    the windows or the features."""
+    found = bool((ctx.drift.get("json") or {}).get("drift"))
+    changed = any(k.startswith(DRIFT_INPUTS) for k, _, _ in params_diff(ctx.params_old,
+                                                                         ctx.params_new))
+    return found or changed or ctx.data_changed
+
+
+def wrap_drift(ctx: Context, key: str, text: str) -> str:
+    """The drift section folded in <details> unless `drift_open`."""
+    if key != "drift summary" or not ctx.drift or drift_open(ctx):
+        return text
+    head, _, body = text.partition("\n")
+    title = head.lstrip("#").strip().replace("**", "") or "Drift"  # no Markdown in <summary>
+    return (f"<details><summary>{title} (this PR changes no data, windows or features)"
+            f"</summary>\n\n{body.strip()}\n\n</details>")
 
 
 def footer(ctx: Context, name: str) -> str:

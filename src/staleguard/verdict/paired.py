@@ -24,14 +24,22 @@ EPS = np.finfo(np.float64).eps
 class Settings(Protocol):
     """What the verdict reads from params `report:` (staleguard.params.ReportParams)."""
 
-    metric: str
-    confidence: float
-    margin: float
-    tolerance: float
-    min_rows: int
-    min_days: int
-    n_boot: int
-    seed: int
+    @property
+    def metric(self) -> str: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def margin(self) -> float: ...
+    @property
+    def tolerance(self) -> float: ...
+    @property
+    def min_rows(self) -> int: ...
+    @property
+    def min_days(self) -> int: ...
+    @property
+    def n_boot(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -85,28 +93,41 @@ def paired_verdict(actual: Any, champion: Any, challenger: Any, timestamps: Any,
     _, day_of_row = np.unique(days, return_inverse=True)
     n_days = int(day_of_row.max()) + 1 if len(y) else 0
     metric, stat = settings.metric, STATS[settings.metric]
-    base: dict[str, Any] = dict(metric=metric, confidence=settings.confidence, rows=len(y), days=n_days,
-                folds=folds, margin=settings.margin, tolerance=settings.tolerance,
-                method=f"paired day-block bootstrap of the {metric} ratio, "
-                       f"{settings.n_boot} resamples, seed {settings.seed}")
+
+    def verdict(name: VerdictName, delta: float | None = None,
+                ci: tuple[float, float] | None = None, values: tuple[float | None, ...] = (None, None),
+                note: str = "") -> Verdict:
+        return Verdict(metric=metric, verdict=name, delta=delta, ci=ci,
+                       confidence=settings.confidence, rows=len(y), days=n_days, folds=folds,
+                       method=f"paired day-block bootstrap of the {metric} ratio, "
+                              f"{settings.n_boot} resamples, seed {settings.seed}",
+                       champion=values[0], challenger=values[1], margin=settings.margin,
+                       tolerance=settings.tolerance, note=note)
+
     if len(y) < settings.min_rows or n_days < settings.min_days:
-        return Verdict(verdict="not enough data", delta=None, ci=None, **base,
+        return verdict("not enough data",
                        note=f"{len(y)} rows over {n_days} days; a verdict needs at least "
                             f"{settings.min_rows} rows (report.min_rows) over "
                             f"{settings.min_days} days (report.min_days)")
     sums = day_sums(y, a, b, day_of_row, n_days, metric)
     whole = sums.sum(axis=0)
     delta = float(stat(whole[None, :])[0])
-    rng = np.random.default_rng(settings.seed)
-    picks = rng.integers(0, n_days, size=(settings.n_boot, n_days))
+    lo, hi = bootstrap_ci(sums, stat, settings)
+    name = rule(lo, hi, metric, settings.margin, settings.tolerance)
+    return verdict(name, delta, (lo, hi), METRIC_OF[metric](whole),
+                   explain(name, lo, hi, metric, settings))
+
+
+def bootstrap_ci(sums: np.ndarray, stat: Callable[[np.ndarray], np.ndarray],
+                 settings: Settings) -> tuple[float, float]:
+    """Percentile CI of `stat` over `n_boot` resamples of whole days (rows of `sums`), seeded."""
+    n_days = len(sums)
+    picks = np.random.default_rng(settings.seed).integers(0, n_days, size=(settings.n_boot, n_days))
     boot = stat(sums[picks].sum(axis=1))
     boot = boot[np.isfinite(boot)]
     alpha = 1.0 - settings.confidence
-    lo, hi = (float(q) for q in np.quantile(boot, [alpha / 2, 1 - alpha / 2]))
-    champ, chal = (float(v) for v in METRIC_OF[metric](whole))
-    name = rule(lo, hi, metric, settings.margin, settings.tolerance)
-    return Verdict(verdict=name, delta=delta, ci=(lo, hi), champion=champ, challenger=chal,
-                   note=explain(name, lo, hi, metric, settings), **base)
+    lo, hi = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
+    return float(lo), float(hi)
 
 
 def day_sums(y: np.ndarray, a: np.ndarray, b: np.ndarray, day: np.ndarray, n_days: int,
@@ -148,12 +169,20 @@ def _r2_change(t: np.ndarray) -> np.ndarray:
 
 STATS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "mae": _ratio, "mape": _ratio, "rmse": _rmse_ratio, "r2": _r2_change}
-METRIC_OF: dict[str, Callable[[np.ndarray], tuple[float, ...]]] = {
-    "mae": lambda t: (t[0] / t[2], t[1] / t[2]),
-    "mape": lambda t: (t[0] / t[2], t[1] / t[2]),
-    "rmse": lambda t: (np.sqrt(t[0] / t[2]), np.sqrt(t[1] / t[2])),
-    "r2": lambda t: tuple(float(v[0]) for v in _r2s(t[None, :])),
-}
+def _mean(t: np.ndarray) -> tuple[float | None, ...]:
+    return float(t[0] / t[2]), float(t[1] / t[2])
+
+
+def _root_mean(t: np.ndarray) -> tuple[float | None, ...]:
+    return float(np.sqrt(t[0] / t[2])), float(np.sqrt(t[1] / t[2]))
+
+
+def _r2_values(t: np.ndarray) -> tuple[float | None, ...]:
+    return tuple(float(v[0]) for v in _r2s(t[None, :]))
+
+
+METRIC_OF: dict[str, Callable[[np.ndarray], tuple[float | None, ...]]] = {
+    "mae": _mean, "mape": _mean, "rmse": _root_mean, "r2": _r2_values}
 
 
 def rule(lo: float, hi: float, metric: str, margin: float, tolerance: float) -> VerdictName:

@@ -1,0 +1,100 @@
+"""The retraining PR's evidence: keep the deployed model, or retrain? Scored walk-forward.
+
+For every week since the deployed model's training window, the deployed model (as it is) and the
+retraining recipe (the deployed params, trained on the `monitor.retrain.train_weeks` before that
+week, never on the week itself) predict the same rows; the errors are paired and judged by
+`staleguard.verdict` with the `report:` settings. Data selection (which rows a fold may train
+on) is in `training_history` and `retrain_recipe`, apart from the scoring.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pandas as pd
+
+from staleguard.data.schema import TIMESTAMP, read_raw
+from staleguard.monitor.check import split_windows
+from staleguard.params import Params, Window
+from staleguard.stages.prepare import history, read_batches
+from staleguard.verdict import Verdict
+from staleguard.verdict.backtest import Fitter, Recipe, walk_forward
+from staleguard.verdict.text import verdict_line
+
+METHOD = "walk-forward: deployed model vs the retraining recipe refitted before each week"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    verdict: Verdict
+    weeks: list[Window] = field(default_factory=list)
+    fits: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The block of reports/monitor.json (the same keys as reports/pr/gate.json)."""
+        return {**self.verdict.to_dict(), "basis": METHOD, "champion_is": "the deployed model",
+                "challenger_is": "the retraining recipe, refitted before each week",
+                "weeks": [[w.start.isoformat(), w.end.isoformat()] for w in self.weeks],
+                "fits": self.fits, "seconds": round(self.seconds, 2)}
+
+
+def training_history(params: Params, current: pd.DataFrame) -> pd.DataFrame:
+    """Every labeled row a fold may train on: raw + accepted batches + the new production rows
+    (a production row replaces the row it repeats)."""
+    cols = [*params.features.columns, params.features.target]
+    past = history(read_raw(params.data.raw), read_batches(params.data.batches, cols), cols)
+    return history(past, current[[TIMESTAMP, *cols]], cols)
+
+
+def retrain_recipe(params: Params) -> Recipe:
+    """What `staleguard retrain` fits: the deployed params on the last `train_weeks`."""
+    return Recipe(params.train, params.features,
+                  timedelta(weeks=params.monitor.retrain.train_weeks))
+
+
+def weeks_since(params: Params, current: pd.DataFrame) -> list[Window]:
+    """The monitor's weeks after the deployed model's training window."""
+    return [Window(start=lo, end=hi) for lo, hi, _ in
+            split_windows(current, params.windows.train.end, params.monitor.window_days)]
+
+
+def gather(params: Params, current: pd.DataFrame, model: Any) -> Evidence:
+    """Deployed model vs retraining recipe on every week since the training window, paired."""
+    start = time.perf_counter()
+    fitter = Fitter(training_history(params, current))
+    paired = walk_forward(fitter, weeks_since(params, current), model, retrain_recipe(params),
+                          champion_features=params.features, scored=current)
+    return Evidence(paired.verdict(params.report), paired.weeks, fitter.fits,
+                    time.perf_counter() - start)
+
+
+PLAIN = {
+    "better": "**Retraining helps**: on the weeks since the deployed model's training window, "
+              "the retraining recipe beat keeping the deployed model by more than the margin.",
+    "worse": "**The evidence argues against merging**: the retraining recipe did worse than "
+             "keeping the deployed model on these weeks; the drift alone triggered this PR.",
+    "no clear difference": "**Inconclusive**: on these weeks the data cannot tell the retraining "
+                           "recipe from keeping the deployed model (often so right after the "
+                           "first drifted week). Merging is a judgement call; a later monitor "
+                           "run updates this evidence.",
+    "not enough data": "**Inconclusive: not enough data** to judge retraining yet.",
+}
+
+
+def markdown(ev: Evidence, version: str, params: Params) -> str:
+    """The evidence section of the monitor summary and the retraining PR body."""
+    v = ev.verdict
+    weeks = (f"{ev.weeks[0].start:%Y-%m-%d} → {ev.weeks[-1].end:%Y-%m-%d}" if ev.weeks else "none")
+    return "\n".join([
+        "### Evidence: keep the deployed model, or retrain?", "",
+        f"{verdict_line(v, f'keeping `{version}`')}", "",
+        PLAIN[v.verdict], "",
+        f"_Each of {v.folds} weeks ({weeks}) was scored by the deployed model and by the "
+        f"retraining recipe fitted on the {params.monitor.retrain.train_weeks} weeks before that "
+        f"week only; the {v.confidence:.0%} CI is a day-block bootstrap of the paired "
+        f"{v.metric} ratio ({v.note}). The model this PR ships is refitted on everything up to "
+        "the newest labeled hour; it is not one of these fold models._"])

@@ -1,0 +1,23 @@
+"""The verdict in one Markdown line, the same in the PR comment and the retraining PR."""
+
+from __future__ import annotations
+
+from staleguard.verdict.paired import Verdict
+
+MARK = {"better": "🟢", "worse": "🔴", "no clear difference": "⚪", "not enough data": "⚫"}
+
+
+def pct(value: float) -> str:
+    return f"{value:+.1%}".replace("-", "−")
+
+
+def verdict_line(v: Verdict, versus: str) -> str:
+    """`**🟢 better**: mae −3.1% vs main (90% CI −5.2% to −1.0%; 672 rows, 28 days, 4 folds)`."""
+    head = f"**{MARK[v.verdict]} {v.verdict}**"
+    basis = f"{v.rows} rows, {v.days} days, {v.folds} fold{'s' if v.folds != 1 else ''}"
+    if v.delta is None or v.ci is None:
+        return f"{head}: {v.metric} vs {versus} ({basis})"
+    values = ("" if v.champion is None or v.challenger is None
+              else f", {v.champion:.4g} → {v.challenger:.4g}")
+    return (f"{head}: {v.metric} {pct(v.delta)} vs {versus}{values} "
+            f"({v.confidence:.0%} CI {pct(v.ci[0])} to {pct(v.ci[1])}; {basis})")
