@@ -183,5 +183,5 @@ def test_pr_workflow_without_a_remote_bootstraps_and_says_nothing_is_persisted(t
     (call,) = cml_calls(tmp_path)
     assert "results are **not persisted**" in call["markdown"]
     assert "| `train.n_est` | 100 | 10 |" in call["markdown"]
-    assert "The `main` model is not available" in call["markdown"]
+    assert "the `main` model could not be scored here" in call["markdown"]
     assert git(repo, "--git-dir", str(origin), "rev-parse", HEAD) == head  # nothing pushed back
