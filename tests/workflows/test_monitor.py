@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -265,8 +266,10 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     assert set(edit["json"]) == {"body"} and edit["token_var"] == "GH_TOKEN"
     pr = _state(site)["prs"][0]
     assert pr["body"] == edit["json"]["body"] == comments[0]["markdown"]
-    assert "evaluated on [2011-03-01, 2011-03-08)" in pr["body"]
-    assert "evaluated on [2011-03-01" not in opts["--body"]
+    second = [c for c in cml_calls(site.tmp) if c["command"] == "pr create"][1]
+    assert pr["body"] == _opts(second["argv"])["--body"] != opts["--body"]  # this run's summary
+    (window,) = re.findall(r"evaluated on \[[^)]*\)", pr["body"])
+    assert window not in opts["--body"]  # the new evaluation window, not the first run's
     assert "Summary - Updated branch" in again.output and "the description" in again.output
 
 
