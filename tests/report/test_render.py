@@ -46,8 +46,8 @@ def test_render_shows_the_params_row_and_both_metric_values():
     text = render(context(), max_rows=30)
     assert "| `train.n_est` | 100 | 300 |" in text
     assert "seed" not in text  # only what changed
-    assert "| mae | 13.5832 | 13.6861 | +0.1029 | +0.8% | 🔴 worse |" in text
-    assert "| mape | 0.3672 | 0.3581 | -0.0091 | -2.5% | 🟢 better |" in text
+    assert "| mae | 13.5832 | 13.6861 | +0.1029 | +0.8% | toward worse |" in text
+    assert "| mape | 0.3672 | 0.3581 | -0.0091 | -2.5% | toward better |" in text
 
 
 def test_render_places_base_and_pr_plots_side_by_side():

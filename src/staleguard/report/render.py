@@ -18,7 +18,8 @@ from staleguard.stages import paths
 from staleguard.verdict.text import verdict_line
 
 TITLE = "## 🚲 staleguard model report"
-MARK = {"better": "🟢 better", "worse": "🔴 worse", "same": "⚪ same", "": ""}
+# Point estimates only: the verdict line is the one place that says better/worse (it has a CI).
+MARK = {"better": "toward better", "worse": "toward worse", "same": "same", "": ""}
 
 
 @dataclass
@@ -153,8 +154,10 @@ def metrics_section(ctx: Context, name: str, max_rows: int) -> str:
     else:
         where = f"the PR's `{paths.METRICS}`"
     note = "\n\n_This PR does not change the model._" if d and d.note.startswith("This PR") else ""
-    return (f"### Metrics\n\n_{where}._\n\n"
-            + table(["metric", name, "PR", "Δ", "Δ%", ""], body, max_rows, "metrics") + note)
+    return (f"### Metrics\n\n_{where}; point estimates, so only the verdict above accounts "
+            f"for noise._\n\n"
+            + table(["metric", name, "PR", "Δ", "Δ%", "direction"], body, max_rows, "metrics")
+            + note)
 
 
 def plots_section(ctx: Context, name: str) -> str:
