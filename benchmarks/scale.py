@@ -38,7 +38,7 @@ MODES = ("floor", "pandas", "duckdb", "spark", "evidently")
 
 def make_reference(folder: Path) -> None:
     """reference.parquet (2011 + predictions), reference.json (its summary), later.parquet (2012)."""
-    from staleguard.data.schema import read_raw
+    from staleguard.contract import read_raw
     from staleguard.model import build_estimator
     from staleguard.params import load_params
     from staleguard.scale import io
@@ -46,7 +46,7 @@ def make_reference(folder: Path) -> None:
 
     params = load_params(ROOT / "params.yaml")
     cols = ["timestamp", *params.features.columns, "cnt"]
-    hour = read_raw(HOUR if HOUR.exists() else ROOT / "data" / "hour.csv")[cols]
+    hour = read_raw(HOUR if HOUR.exists() else ROOT / "data" / "hour.csv", params)[cols]
     ref, later = hour[hour.yr == 0].reset_index(drop=True), hour[hour.yr == 1].reset_index(drop=True)
     model = build_estimator(params.train, params.features).fit(ref[params.features.columns], ref["cnt"])
     ref = ref.assign(prediction=model.predict(ref[params.features.columns]))

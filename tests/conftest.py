@@ -79,13 +79,14 @@ def hour() -> pd.DataFrame:
     """The real hour.csv with its timestamp, read once per session."""
     import zipfile
 
-    from staleguard.data.schema import read_raw
+    from staleguard.contract import read_raw
+    from staleguard.params import load_params
 
     tmp = Path(os.environ.get("PYTEST_TMPDIR", "/tmp")) / f"staleguard-hour-{os.getpid()}.csv"
     with zipfile.ZipFile(zip_path()) as zf:
         tmp.write_bytes(zf.read("hour.csv"))
     try:
-        return read_raw(tmp)
+        return read_raw(tmp, load_params(ROOT / "params.yaml"))
     finally:
         tmp.unlink(missing_ok=True)
 

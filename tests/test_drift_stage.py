@@ -23,11 +23,27 @@ def test_drift_stage_runs_in_dvc_repro_html_opens_cleanly_and_cli_validates(proj
     assert doc["rows"]["current"] > 100 and doc["quality"]["reference"]["mae"] > 0
     lock = (project / "dvc.lock").read_text()
     assert doc["model"]["version"] in lock
+    check_failing_stage_keeps_committed_reports(project, env)
     errors, text_length = console_errors(project / "reports/drift.html")
     assert errors == []
     assert text_length > 500  # the report rendered, not a blank page
     assert "Running stage" not in run(["dvc", "repro"], project, env).stdout
     check_cli_on_batches(project, env, tmp_path)
+
+
+def check_failing_stage_keeps_committed_reports(project, env):
+    """DVC deletes a stage's outputs before running it, unless `persist`: a drift stage that fails
+    (here: a setting that moved into the contract, refused at load) must leave drift.json there."""
+    before = {rel: (project / rel).read_bytes() for rel in OUTPUTS}
+    params = project / "params.yaml"
+    good = params.read_text()
+    params.write_text(good.replace("  min_rows: 100               # a smaller current window",
+                                   "  columns: {mnth: {threshold: 0.2}}\n  min_rows: 100               #", 1))
+    bad = run(["dvc", "repro", "drift"], project, env, check=False)
+    assert bad.returncode != 0
+    assert "params.yaml: drift: Value error, columns moved to contract.columns.<column>.drift" in bad.stderr
+    params.write_text(good)
+    assert {rel: (project / rel).read_bytes() for rel in OUTPUTS} == before
 
 
 def check_cli_on_batches(project, env, tmp_path):

@@ -9,7 +9,7 @@ from staleguard.errors import ModelError
 from staleguard.model import build_estimator, load_meta, load_model, save_model
 from staleguard.params import Features, TrainParams
 
-FEATURES = Features(numerical=["temp", "hr"], categorical=["season"])
+FEATURES = Features(numerical=["temp", "hr"], categorical=["season"], target="cnt")
 
 
 def frame(n: int = 60) -> pd.DataFrame:

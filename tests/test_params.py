@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from staleguard.errors import ConfigError
-from staleguard.params import LEAK_COLUMNS, load_params
+from staleguard.params import load_params
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,14 +27,14 @@ def test_params_default_file_loads_with_expected_names():
 
 def test_params_features_never_include_leak_columns():
     params = load_params(ROOT / "params.yaml")
-    assert not LEAK_COLUMNS & set(params.features.columns)
+    assert not set(params.contract.ignore) & set(params.features.columns)
     assert params.features.target not in params.features.columns
 
 
 @pytest.mark.parametrize("leak", ["casual", "registered", "instant", "cnt"])
 def test_params_refuses_a_leak_column_as_feature(tmp_path, leak):
     path = write(tmp_path, features={"numerical": ["temp", leak]})
-    with pytest.raises(ConfigError, match=rf"params.yaml: features: .*'{leak}'.*leak the target"):
+    with pytest.raises(ConfigError, match=rf"params.yaml: (features: )?.*'{leak}'.*leak the target"):
         load_params(path)
 
 
@@ -64,3 +64,14 @@ def test_params_unknown_estimator_is_refused(tmp_path):
 def test_params_missing_file_names_it(tmp_path):
     with pytest.raises(ConfigError, match=r"nope.yaml: not found"):
         load_params(tmp_path / "nope.yaml")
+
+
+def test_data_url_and_sha256_come_together_or_not_at_all(tmp_path):
+    text = (ROOT / "params.yaml").read_text()
+    lines = [ln for ln in text.splitlines() if not ln.startswith("  sha256:")]
+    path = tmp_path / "params.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ConfigError, match=r"data: Value error, give url and sha256 together"):
+        load_params(path)
+    path.write_text("\n".join(ln for ln in lines if not ln.startswith(("  url:", "  member:"))) + "\n")
+    assert load_params(path).data.url is None

@@ -3,10 +3,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from staleguard.data.schema import read_raw
+from staleguard.contract import read_raw as read_with
 from staleguard.data.windows import slice_window
 from staleguard.errors import DataError
-from staleguard.params import Window
+from staleguard.params import Window, load_params
+
+PARAMS = load_params(Path(__file__).resolve().parents[1] / "params.yaml")
+
+
+def read_raw(path: Path) -> pd.DataFrame:
+    return read_with(path, PARAMS)
 
 
 def raw_csv(tmp_path: Path, hour: pd.DataFrame, edit=None) -> Path:
@@ -55,7 +61,7 @@ def test_read_raw_bad_date(tmp_path, hour):
 
 def test_read_raw_hour_out_of_range(tmp_path, hour):
     path = raw_csv(tmp_path, hour, lambda d: d.assign(hr=d["hr"].where(d.index != 7, 24)))
-    with pytest.raises(DataError, match=r"column 'hr' must be in 0..23, got 24"):
+    with pytest.raises(DataError, match=r"column 'hr' has value 24 outside its range \[0, 23\]"):
         read_raw(path)
 
 

@@ -1,7 +1,7 @@
 """`staleguard <command>`: one thin command per job; the logic lives in the modules below.
 
 Errors the user can fix (StaleguardError) become one line on stderr and exit code 1.
-Heavy imports happen inside the handlers so `staleguard --help` stays instant.
+Heavy imports happen inside the handlers so `staleguard --help` answers at once.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from staleguard import gha
-from staleguard.errors import StaleguardError
+from staleguard.errors import ConfigError, StaleguardError
 
 if TYPE_CHECKING:
     from staleguard.params import Params
@@ -38,8 +38,12 @@ def cmd_data_fetch(args: argparse.Namespace) -> None:
     from staleguard.data.fetch import fetch, resolve_url
 
     params = _params(args)
-    url = resolve_url(params.data.url)
-    fetch(url, params.data.sha256, params.data.raw, progress=sys.stderr.isatty())
+    url = resolve_url(params.data.url or "")
+    if not url or params.data.sha256 is None:
+        raise ConfigError(f"{args.params}: data.url and data.sha256 are not set: put the raw file at "
+                          f"{params.data.raw} and track it with `dvc add {params.data.raw.parent}`")
+    fetch(url, params.data.sha256, params.data.raw, member=params.data.member,
+          progress=sys.stderr.isatty())
     print(f"data fetch: {url} verified (sha256 {params.data.sha256[:12]}…) → {params.data.raw}")
     if not args.no_dvc:
         dvc_ops.add(str(params.data.raw.parent))
@@ -77,7 +81,7 @@ def cmd_registry_register(args: argparse.Namespace) -> None:
     if not args.no_check:
         registry.check_lock()
     done = registry.register()
-    verb = "registered" if done.created else "already registered as"
+    verb = "tagged" if done.created else "already tagged as"
     print(f"registry register: model {done.version.short_hash} {verb} {done.tag}")
     gha.set_outputs(version=done.version.version, tag=done.tag, created=str(done.created).lower())
 
@@ -88,7 +92,7 @@ def cmd_registry_promote(args: argparse.Namespace) -> None:
 
     version = args.version or registry.version_for_hash(registry.current_md5())
     if version is None:
-        raise ModelError("the model in dvc.lock is not registered; run "
+        raise ModelError("the model in dvc.lock is not in the registry; run "
                          "`staleguard registry register` first or name a version")
     done = registry.promote(version, args.stage)
     print(f"registry promote: {done.version.version} {'→' if done.created else 'already at'} "
@@ -114,7 +118,7 @@ def cmd_registry_show(args: argparse.Namespace) -> None:
     for row in rows:
         print(f"{row['version']:<8} {row['model']:<9} {row['commit']:<9} {row['stages']}")
     if not rows:
-        print("(no registered versions: the deploy workflow registers one on merge to main)")
+        print("(no versions in the registry: the deploy workflow registers one on merge to main)")
 
 
 def cmd_registry_card(args: argparse.Namespace) -> None:
@@ -218,7 +222,7 @@ def cmd_retrain(args: argparse.Namespace) -> None:
 def _add_monitor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from datetime import date
 
-    p = sub.add_parser("simulate", help="write held-back UCI weeks into the production store")
+    p = sub.add_parser("simulate", help="write the raw data's held-back weeks into the production store")
     p.add_argument("--through", type=date.fromisoformat, required=True,
                    help="last day (YYYY-MM-DD, inclusive) to write")
     p.add_argument("--store", help="folder or fsspec URL (default: $STALEGUARD_STORE or monitor.store)")
@@ -391,7 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     data = sub.add_parser("data", help="bootstrap the raw data").add_subparsers(
         dest="data_command", required=True, metavar="action")
-    p = data.add_parser("fetch", help="download the UCI zip, verify sha256, extract, dvc add")
+    p = data.add_parser("fetch", help="download data.url, verify sha256, extract data.member, dvc add")
     p.add_argument("--no-dvc", action="store_true", help="extract only; do not `dvc add data`")
     p.set_defaults(handler=cmd_data_fetch)
 

@@ -5,9 +5,10 @@ Importing this module has no side effects; `load_params` is the only reader of p
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -15,11 +16,25 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from staleguard.errors import ConfigError
 
 PARAMS_FILE = Path("params.yaml")
-LEAK_COLUMNS = frozenset({"casual", "registered", "instant"})
+TIMESTAMP_COLUMN = "timestamp"   # the built time column every stage, batch and request carries
+MOVED = {  # settings that moved into the contract: one line saying where, instead of "extra input"
+    "drift.columns": "contract.columns.<column>.drift",
+    "drift.categories": "contract.columns.<column>.categories",
+    "serve.limits": "contract.columns.<column>.range",
+}
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def refuse_moved(data: Any, section: str) -> Any:
+    """A setting that moved into the contract is an error naming its new place (not 'extra input')."""
+    for key in data if isinstance(data, dict) else ():
+        new = MOVED.get(f"{section}.{key}")
+        if new:
+            raise ValueError(f"{key} moved to {new} (docs/contract.md)")
+    return data
 
 
 class Window(_Strict):
@@ -42,10 +57,21 @@ class Window(_Strict):
 
 
 class DataParams(_Strict):
-    url: str
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    """Where the raw data comes from: a download checked by sha256 (`staleguard data fetch`), or,
+    without `url`, a file you put at `raw` and track with `dvc add`."""
+
+    url: str | None = None
+    sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    member: str | None = None  # the file to extract when `url` is a zip/tar; None: url is the file
     raw: Path = Path("data/hour.csv")
     batches: Path = Path("data/batches")
+
+    @model_validator(mode="after")
+    def _url_with_checksum(self) -> DataParams:
+        if (self.url is None) != (self.sha256 is None):
+            raise ValueError("give url and sha256 together (a download is always checked), or neither "
+                             "(the raw file is added with `dvc add`)")
+        return self
 
 
 class Windows(_Strict):
@@ -65,14 +91,14 @@ class Windows(_Strict):
 class Features(_Strict):
     numerical: list[str]
     categorical: list[str]
-    target: str = "cnt"
+    target: str
 
     @model_validator(mode="after")
     def _no_leaks(self) -> Features:
         cols = self.numerical + self.categorical
-        leaks = sorted(LEAK_COLUMNS.intersection(cols) | ({self.target} & set(cols)))
-        if leaks:
-            raise ValueError(f"features must not include {leaks}: they leak the target {self.target!r}")
+        if self.target in cols:
+            raise ValueError(f"features must not include {[self.target]}: they leak the target "
+                             f"{self.target!r}")
         if len(set(cols)) != len(cols):
             raise ValueError("a column is listed twice in features.numerical/categorical")
         if not cols:
@@ -89,6 +115,7 @@ class TrainParams(_Strict):
     n_est: int = Field(100, ge=1)
     min_split: int = Field(2, ge=2)
     estimator: Literal["random_forest", "extra_trees", "gradient_boosting", "ridge"] = "random_forest"
+    min_rows: int = Field(100, ge=1)  # fewer training rows: `train` refuses to fit a model
 
 
 class RetrainWindows(_Strict):
@@ -122,7 +149,11 @@ class ServeParams(_Strict):
     flush_rows: int = Field(1_000, ge=1)      # the prediction log writes a batch at this many rows...
     flush_seconds: float = Field(5.0, gt=0)   # ...or this often, whichever comes first
     chunk_rows: int = Field(100_000, ge=1)    # `staleguard predict` reads its input in chunks of this
-    limits: dict[str, tuple[float, float]] = {}  # [min, max] per feature, over the built-in ranges
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: Any) -> Any:
+        return refuse_moved(data, "serve")
 
 
 class DriftMethod(_Strict):
@@ -159,14 +190,17 @@ class DriftParams(_Strict):
     share: float = Field(0.5, gt=0, le=1)
     numerical: DriftMethod = DriftMethod(method="wasserstein", threshold=0.2)
     categorical: DriftMethod = DriftMethod(method="jensenshannon", threshold=0.1)
-    columns: dict[str, DriftOverride] = {}
     target: DriftMethod = DriftMethod(method="wasserstein", threshold=0.3)
     prediction: DriftMethod = DriftMethod(method="wasserstein", threshold=0.3)
     triggers: DriftTriggers = DriftTriggers()
     quality: DriftQuality = DriftQuality()
-    categories: dict[str, list[int]] = {}
     sample_rows: int = Field(200_000, ge=1000)
     seed: int = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: Any) -> Any:
+        return refuse_moved(data, "drift")
 
     @model_validator(mode="after")
     def _distances_only_where_defined(self) -> DriftParams:
@@ -217,6 +251,116 @@ class ReplayParams(_Strict):
             raise ValueError(f"policies {self.policies} lists a policy twice")
         return self
 
+# The data contract (docs/contract.md): the data described once; src/staleguard/contract/ generates
+# every validator from it (raw data, production batches, drift windows, predict files, the API).
+
+CalendarField = Literal["year", "quarter", "month", "day", "dayofyear", "hour", "dayofweek"]
+FREQ = re.compile(r"^(\d+)\s*(s|min|h|d)$")
+FREQ_SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
+
+
+class Derived(_Strict):
+    """A calendar field computed from the timestamp: value = field(timestamp) - offset.
+
+    `dayofweek` counts 0..6 from Monday (pandas) unless `sunday` gives Sunday's code: with
+    `sunday: 0`, Sunday is 0, Monday 1 … Saturday 6.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    source: CalendarField = Field(alias="from")
+    offset: int = 0
+    sunday: int | None = Field(None, ge=0, le=6)
+
+    @model_validator(mode="after")
+    def _sunday_for_dayofweek_only(self) -> Derived:
+        if self.sunday is not None and self.source != "dayofweek":
+            raise ValueError(f"sunday applies to `from: dayofweek` only, not {self.source!r}")
+        return self
+
+
+class TimestampSpec(_Strict):
+    """How the raw data gives each row's time: one datetime `column`, or a `date` column plus an
+    `hour` column (hour of day). Every other role carries the built column, named `timestamp`."""
+
+    column: str | None = None
+    date: str | None = None
+    hour: str | None = None
+    format: str | None = None      # strptime format of the text in `column`/`date` (default ISO 8601)
+    freq: str = "1h"               # one row per period: batch coverage is counted in these
+    unique: bool = True            # a repeated timestamp is an error
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TimestampSpec:
+        if (self.column is None) == (self.date is None):
+            raise ValueError("give either `column` (one datetime column) or `date` (+ optional `hour`)")
+        if self.hour is not None and self.date is None:
+            raise ValueError("`hour` needs a `date` column to add it to")
+        if not FREQ.match(self.freq):
+            raise ValueError(f"freq {self.freq!r} must look like 1h, 15min, 1d or 30s")
+        return self
+
+    @property
+    def period_seconds(self) -> int:
+        m = FREQ.match(self.freq)
+        if m is None:  # unreachable: checked at load
+            raise ValueError(f"freq {self.freq!r} must look like 1h, 15min, 1d or 30s")
+        return int(m[1]) * FREQ_SECONDS[m[2]]
+
+
+class ColumnSpec(_Strict):
+    """One column: its type, the values it may take, whether it may be empty, how it is derived."""
+
+    type: Literal["int", "float"]
+    range: tuple[float, float] | None = None       # [min, max], inclusive
+    categories: list[float] | None = None          # the only values allowed
+    nullable: bool = False
+    derived: Derived | None = None                 # must equal this calendar field of the timestamp
+    drift: DriftOverride | None = None             # method/threshold when the column is a feature
+
+    @model_validator(mode="after")
+    def _values(self) -> ColumnSpec:
+        if self.range is not None and self.range[0] > self.range[1]:
+            raise ValueError(f"range {list(self.range)}: min is above max")
+        if self.categories is not None:
+            if not self.categories:
+                raise ValueError("categories lists no values")
+            if self.type == "int" and any(v != int(v) for v in self.categories):
+                raise ValueError(f"categories {self.categories} of an int column must be whole numbers")
+        return self
+
+
+class BatchChecks(_Strict):
+    """Checks of production batches beyond their columns (docs/monitor.md)."""
+
+    min_rows: int = Field(1, ge=1)                    # fewer rows in one batch file: refused
+    min_coverage: float = Field(0.5, ge=0, le=1)      # share of the periods its name spans that hold a row
+    before_training: Literal["refuse", "allow"] = "refuse"   # rows older than windows.train.start
+
+
+class Contract(_Strict):
+    """The data, described once (docs/contract.md)."""
+
+    timestamp: TimestampSpec
+    columns: dict[str, ColumnSpec]
+    ignore: list[str] = []                      # raw columns dropped on read; never features
+    extra: Literal["refuse", "drop"] = "refuse"  # columns the contract does not describe
+    batches: BatchChecks = BatchChecks()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Contract:
+        if TIMESTAMP_COLUMN in self.columns:
+            raise ValueError(f"columns: {TIMESTAMP_COLUMN!r} is built from contract.timestamp; "
+                             "do not list it as a column")
+        both = sorted(set(self.ignore) & set(self.columns))
+        if both:
+            raise ValueError(f"ignore lists {both}, which columns also describes")
+        for name in (self.timestamp.column, self.timestamp.date):
+            if name is not None and name in self.columns:
+                raise ValueError(f"timestamp source {name!r} is consumed to build the timestamp; "
+                                 "do not list it in columns")
+        return self
+
 
 class Params(BaseModel):
     """All settings. Sections other issues add (drift, monitor, serve...) live beside these."""
@@ -226,12 +370,33 @@ class Params(BaseModel):
     data: DataParams
     windows: Windows
     features: Features
+    contract: Contract
     train: TrainParams
     drift: DriftParams = DriftParams()
     monitor: MonitorParams = MonitorParams()
     serve: ServeParams = ServeParams()
     report: ReportParams = ReportParams()
     replay: ReplayParams = ReplayParams()
+
+    @model_validator(mode="after")
+    def _columns_are_described(self) -> Params:
+        """Every column a setting names is checked here, at load, the same way (docs/contract.md)."""
+        f, c = self.features, self.contract
+        leaks = [n for n in f.columns if n in c.ignore]
+        if leaks:
+            raise ValueError(f"features must not include {leaks}: contract.ignore lists them "
+                             f"(they leak the target {f.target!r})")
+        for role, names in (("features.numerical", f.numerical), ("features.categorical", f.categorical),
+                            ("features.target", [f.target])):
+            unknown = [n for n in names if n not in c.columns]
+            if unknown:
+                raise ValueError(f"{role} names {unknown}, which contract.columns does not describe")
+        for name in f.categorical:
+            over = c.columns[name].drift
+            if over is not None and over.method == "wasserstein":
+                raise ValueError(f"contract.columns.{name}.drift.method wasserstein is for numerical "
+                                 "features; use jensenshannon or psi")
+        return self
 
 
 def load_params(path: Path | str = PARAMS_FILE) -> Params:
@@ -248,4 +413,5 @@ def load_params(path: Path | str = PARAMS_FILE) -> Params:
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{path}: {where}: {first['msg']}") from err
+        msg = first["msg"] if where else first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{path}: {where}: {msg}" if where else f"{path}: {msg}") from err

@@ -26,12 +26,12 @@ def save(fig: Figure, path: Path) -> None:
     plt.close(fig)
 
 
-def predicted_vs_actual(pred: pd.DataFrame, path: Path, title: str = "") -> None:
+def predicted_vs_actual(pred: pd.DataFrame, path: Path, title: str = "", target: str = "target") -> None:
     fig, ax = plt.subplots(figsize=SIZE)
     ax.scatter(pred["actual"], pred["predicted"], s=10, alpha=0.6, color="tab:blue")
     top = float(max(pred["actual"].max(), pred["predicted"].max(), 1))
     ax.plot([0, top], [0, top], color="grey", lw=1, ls="--", label="perfect")
-    ax.set(xlabel="actual rentals / hour", ylabel="predicted", title=title or "Predicted vs actual")
+    ax.set(xlabel=f"actual {target}", ylabel=f"predicted {target}", title=title or "Predicted vs actual")
     ax.legend(loc="upper left")
     save(fig, path)
 

@@ -16,13 +16,17 @@ def params() -> Params:
     return load_params(ROOT / "params.yaml")
 
 
-def with_drift(params: Params, **changes: Any) -> Params:
-    """`params` with drift settings replaced; nested sections given as dicts are merged, then validated."""
+def with_drift(params: Params, columns: dict[str, dict] | None = None, **changes: Any) -> Params:
+    """`params` with drift settings replaced; nested sections given as dicts are merged; `columns`:
+    per-feature overrides, set as contract.columns.<name>.drift; then the whole is validated."""
     current = params.drift.model_dump()
     merged = {k: {**current[k], **v} if isinstance(v, dict) and isinstance(current.get(k), dict)
-              and k not in ("columns", "categories") else v for k, v in changes.items()}
-    drift = params.drift.model_validate({**current, **merged})
-    return params.model_copy(update={"drift": drift})
+              else v for k, v in changes.items()}
+    doc = params.model_dump(by_alias=True)
+    doc["drift"] = {**current, **merged}
+    for name, over in (columns or {}).items():
+        doc["contract"]["columns"][name]["drift"] = over
+    return Params.model_validate(doc)
 
 
 def with_train(params: Params, **changes: Any) -> Params:

@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from staleguard.drift import check
 from staleguard.errors import ConfigError, DataError
 from staleguard.model import build_estimator
-from staleguard.params import load_params
+from staleguard.params import Params, load_params
 from tests.conftest import ROOT
 from tests.drift.conftest import window, with_drift, with_train
 
@@ -18,14 +19,31 @@ def frames(hour, params):
     return ref, cur
 
 
-def test_check_rejects_override_for_a_column_that_is_not_a_feature(frames, params):
-    with pytest.raises(ConfigError, match=r"drift\.columns names \['casual'\], which are not features"):
-        check(*frames, with_drift(params, columns={"casual": {"threshold": 0.3}}))
+def test_params_refuse_the_old_per_column_overrides_with_their_new_place(tmp_path):
+    text = (ROOT / "params.yaml").read_text().replace(
+        "  target: {method: wasserstein, threshold: 0.3}",
+        "  columns: {casual: {threshold: 0.3}}\n  target: {method: wasserstein, threshold: 0.3}", 1)
+    (tmp_path / "params.yaml").write_text(text)
+    with pytest.raises(ConfigError, match=r"params\.yaml: drift: Value error, columns moved to "
+                                          r"contract\.columns\.<column>\.drift \(docs/contract\.md\)$"):
+        load_params(tmp_path / "params.yaml")
 
 
-def test_check_rejects_wasserstein_for_a_categorical_column(frames, params):
-    with pytest.raises(ConfigError, match=r"drift\.columns\.season\.method wasserstein is for numerical"):
-        check(*frames, with_drift(params, columns={"season": {"method": "wasserstein"}}))
+def test_params_reject_wasserstein_for_a_categorical_feature_at_load(params):
+    with pytest.raises(ValidationError, match=r"contract\.columns\.season\.drift\.method wasserstein is "
+                                              r"for numerical features"):
+        with_drift(params, columns={"season": {"method": "wasserstein"}})
+
+
+def test_an_override_for_a_column_that_is_not_a_feature_is_unused(frames, params):
+    """The tutorial's feature list without mnth: mnth's contract entry (with its drift override)
+    describes the data and stays; the drift check simply has no mnth feature."""
+    doc = params.model_dump(by_alias=True)
+    doc["features"]["numerical"].remove("mnth")
+    nine = Params.model_validate(doc)
+    assert nine.contract.columns["mnth"].drift is not None
+    result = check(*frames, nine)
+    assert "mnth" not in result.features and len(result.features) == len(nine.features.columns)
 
 
 def test_params_reject_wasserstein_as_the_categorical_default(tmp_path):

@@ -145,4 +145,4 @@ def test_validate_unsupported_suffix(workdir, params, monkeypatch, tmp_path):
 def test_validate_corrupt_parquet(workdir, params, monkeypatch, tmp_path):
     (tmp_path / "week.parquet").write_bytes(b"not parquet")
     run_bad(workdir, params, monkeypatch, tmp_path / "week.parquet",
-            r"week\.parquet: not a readable parquet file \(")
+            r"week\.parquet: not a readable Parquet file \(")

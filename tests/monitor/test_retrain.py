@@ -92,3 +92,45 @@ def test_retrain_windows_it_writes_put_the_newest_labeled_week_in_training(
     newest = current["timestamp"].max().to_pydatetime()
     assert moved.train.start <= newest - pd.Timedelta(days=6) and newest < moved.train.end
     assert moved.eval.end == moved.train.start
+
+
+def test_failed_stage_prefers_the_stages_own_error_over_dvcs_wrapper():
+    from staleguard.dvc_ops import failed_stage
+
+    err = ("/x/site.py:3: UserWarning: something noisy\n"
+           "staleguard: error: artifacts/prepared/train.parquet: 12 row(s) in windows.train\n"
+           "ERROR: failed to reproduce 'train': failed to run: staleguard train, exited with 1\n")
+    assert failed_stage(err, "Running stage 'train':\n> staleguard train\n") == (
+        "train", "artifacts/prepared/train.parquet: 12 row(s) in windows.train")
+
+
+def test_failed_stage_takes_a_tracebacks_exception_line():
+    from staleguard.dvc_ops import failed_stage
+
+    err = ("Traceback (most recent call last):\n  File \"x.py\", line 2, in <module>\n"
+           "    fit()\nValueError: Input X contains infinity or a value too large for dtype('float32').\n"
+           "ERROR: failed to reproduce 'train': failed to run: staleguard train, exited with 1\n")
+    assert failed_stage(err) == ("train", "ValueError: Input X contains infinity or a value too "
+                                          "large for dtype('float32').")
+
+
+def test_failed_stage_falls_back_to_dvcs_own_error():
+    from staleguard.dvc_ops import failed_stage
+
+    assert failed_stage("ERROR: 'dvc.yaml' is invalid.\n") == (None, "'dvc.yaml' is invalid.")
+    assert failed_stage("ERROR: failed to reproduce 'prepare': failed to run: x, exited with 1\n") == (
+        "prepare", "failed to reproduce 'prepare': failed to run: x, exited with 1")
+
+
+def test_repro_failure_is_one_line_naming_stage_and_cause(tmp_path: Path):
+    """A real `dvc repro` whose stage prints our one-line error, as `staleguard train` does."""
+    from staleguard import dvc_ops
+
+    retrain.git("init", "-q", cwd=tmp_path)
+    dvc_ops.dvc("init", "-q", cwd=tmp_path)
+    (tmp_path / "fail.py").write_text("import sys\nprint('staleguard: error: in.csv: bad row 3', "
+                                      "file=sys.stderr)\nsys.exit(1)\n")
+    (tmp_path / "dvc.yaml").write_text("stages:\n  train:\n    cmd: python fail.py\n"
+                                       "    outs: [out.txt]\n")
+    with pytest.raises(StaleguardError, match=r"^stage 'train' failed: in.csv: bad row 3$"):
+        dvc_ops.repro(cwd=tmp_path)

@@ -58,7 +58,7 @@ def test_promote_moves_prod_and_rolls_back(repo):
 
 
 @pytest.mark.parametrize(("spec", "message"), [("1.2", "is not a model version"),
-                                               ("v9.9.9", "model version v9.9.9 is not registered")])
+                                               ("v9.9.9", "model version v9.9.9 is not in the registry")])
 def test_find_version_errors(repo, spec, message):
     registry.register(repo)
     with pytest.raises(ModelError, match=message):
@@ -138,7 +138,7 @@ def test_cli_register_and_promote_write_github_outputs(repo, monkeypatch, capsys
     assert cli.main(["registry", "promote"]) == 0
     assert cli.main(["registry", "show"]) == 0
     printed = capsys.readouterr().out
-    assert "registered model@v0.0.1" in printed and "v0.0.1 → prod" in printed
+    assert "tagged model@v0.0.1" in printed and "v0.0.1 → prod" in printed
     assert out.read_text().splitlines() == ["version=v0.0.1", "tag=model@v0.0.1", "created=true",
                                             "stage_tag=model#prod#1", "promoted=true"]
 
@@ -146,7 +146,7 @@ def test_cli_register_and_promote_write_github_outputs(repo, monkeypatch, capsys
 def test_cli_promote_unregistered_model_says_register_first(repo, monkeypatch, capsys):
     monkeypatch.chdir(repo)
     assert cli.main(["registry", "promote"]) == 1
-    assert "not registered; run `staleguard registry register` first" in capsys.readouterr().err
+    assert "not in the registry; run `staleguard registry register` first" in capsys.readouterr().err
 
 
 def test_deployed_stages_are_the_ones_writing_the_model_and_metrics(repo, tmp_path):

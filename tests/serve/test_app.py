@@ -53,5 +53,6 @@ def test_lifespan_shutdown_flushes_the_prediction_log(params, model_file, tmp_pa
 
 def test_422_message_lists_only_the_offending_fields(client, row):
     resp = client.post("/predict", json=[{**row, "hr": 99}, {**row, "temp": -1}])
-    assert resp.json()["message"] == "invalid input: hr, temp"
+    assert resp.json()["message"] == ("invalid input: column 'hr' has value 99 outside its range [0, 23]; "
+                                      "column 'temp' has value -1 outside its range [0, 1]")
     assert client.post("/predict", json=[1]).json()["message"] == "invalid input: body"

@@ -35,7 +35,8 @@ def test_predict_file_missing_column_names_it_and_writes_nothing(tmp_path, param
 def test_predict_file_refuses_missing_feature_values(tmp_path, params, model_file, january):
     src = tmp_path / "in.csv"
     january.assign(temp=np.where(january.index == 5, np.nan, january["temp"])).to_csv(src, index=False)
-    with pytest.raises(DataError, match="'temp' has missing values"):
+    with pytest.raises(DataError, match=r"in\.csv: column 'temp' has 1 missing value\(s\); "
+                                        r"contract\.columns\.temp\.nullable is false"):
         predict_file(params, src, tmp_path / "o.csv", model=str(model_file), chunk_rows=100, progress=False)
 
 

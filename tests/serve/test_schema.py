@@ -1,3 +1,5 @@
+from datetime import datetime, timedelta
+
 import pytest
 from pydantic import ValidationError
 
@@ -24,10 +26,12 @@ def test_row_model_refuses_unknown_and_missing_fields(params, row):
         model.model_validate({k: v for k, v in row.items() if k != "windspeed"})
 
 
-def test_row_model_limits_from_params_override_the_builtin_ranges(params, row):
-    serve = params.serve.model_copy(update={"limits": {"temp": (0, 0.2)}})
-    strict = params.model_copy(update={"serve": serve})
-    with pytest.raises(ValidationError, match="temp"):
+def test_row_model_ranges_come_from_the_contract(params, row):
+    columns = dict(params.contract.columns)
+    columns["temp"] = columns["temp"].model_copy(update={"range": (0, 0.2)})
+    strict = params.model_copy(update={"contract": params.contract.model_copy(update={"columns": columns})})
+    row_model(params).model_validate({**row, "temp": 0.3})
+    with pytest.raises(ValidationError, match=r"column 'temp' has value 0.3 outside its range \[0, 0.2\]"):
         row_model(strict).model_validate({**row, "temp": 0.3})
 
 
@@ -40,8 +44,10 @@ def test_actual_model_is_named_after_the_target(params):
 
 def test_timestamps_become_naive_utc_hours_within_storable_years(params, row):
     model = row_model(params)
-    parsed = model.model_validate({**row, "timestamp": "2011-02-01T09:45:00+01:00"})
-    assert parsed.timestamp.isoformat() == "2011-02-01T08:00:00"
+    hour = datetime.fromisoformat(row["timestamp"])
+    local = (hour + timedelta(hours=1, minutes=45)).isoformat() + "+01:00"
+    parsed = model.model_validate({**row, "timestamp": local})
+    assert parsed.timestamp == hour
     with pytest.raises(ValidationError, match=r"timestamp year must be in \[1900, 2200\), got 1248"):
         model.model_validate({**row, "timestamp": "1248-01-08T13:34:07+19:38"})
     with pytest.raises(ValidationError, match="timestamp year"):

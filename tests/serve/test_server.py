@@ -73,7 +73,8 @@ def test_server_predicts_one_row_and_a_list(server, row, model_file):
     url, _ = server
     status, one = call(f"{url}/predict", row)
     assert status == 200 and len(one["predictions"]) == 1
-    status, many = call(f"{url}/predict", [row, {**row, "hr": 17, "timestamp": "2011-01-10T17:00:00"}])
+    five_pm = row["timestamp"][:11] + "17:00:00"  # the same day: its calendar fields still hold
+    status, many = call(f"{url}/predict", [row, {**row, "hr": 17, "timestamp": five_pm}])
     assert status == 200 and many["predictions"][0] == one["predictions"][0]
     assert many["predictions"][1] != one["predictions"][0]
     assert one["model_version"] == call(f"{url}/model")[1]["model_version"]
@@ -100,7 +101,7 @@ def test_server_health_and_model_describe_the_loaded_model(server):
 
 def test_server_actuals_turn_logged_predictions_into_a_labeled_store_batch(server, row, params):
     url, tmp = server
-    stamp = "2011-03-07T09:00:00"
+    stamp = row["timestamp"]  # the row's calendar fields must agree with its hour (the contract)
     status, pred = call(f"{url}/predict", {**row, "timestamp": stamp})
     assert status == 200
     status, rec = call(f"{url}/actuals", [{"timestamp": stamp, "cnt": 250},

@@ -66,7 +66,7 @@ def test_deploy_tags_version_and_prod_and_publishes_one_release(repo, tmp_path):
     git(repo, "fetch", "-q", "origin", "--tags")
     again = deploy(repo, tmp_path)
     assert again.code == 0 and again.jobs == {"deploy": "success"}, again
-    assert "already registered as model@v0.0.1" in again.output
+    assert "already tagged as model@v0.0.1" in again.output
     assert origin_tags(tmp_path / "origin.git") == ["model#prod#1", "model@v0.0.1"]
     assert len(gh_calls(tmp_path)) == 1
 

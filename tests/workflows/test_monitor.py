@@ -72,20 +72,24 @@ def _env(home: Path) -> dict[str, str]:
 
 
 def _calm_store(repo: Path, dest: Path) -> None:
-    """Two weeks that repeat training rows (shifted 4 weeks later): nothing drifted."""
-    from staleguard.data.schema import read_raw
+    """Two weeks that repeat training rows (shifted 4 weeks later, calendar fields re-derived from
+    the shifted timestamps as the contract demands): nothing drifted."""
+    from staleguard.contract import calendar, read_raw
     from staleguard.model import load_model
     from staleguard.monitor import store
     from staleguard.params import load_params
 
     params = load_params(repo / "params.yaml")
-    raw = read_raw(repo / "data" / "hour.csv")
+    raw = read_raw(repo / "data" / "hour.csv", params)
     model = load_model(repo / "artifacts" / "model.skops")
     for start in ("2011-01-04", "2011-01-11"):
         ts = raw["timestamp"]
         part = raw[(ts >= pd.Timestamp(start)) & (ts < pd.Timestamp(start) + pd.Timedelta(days=7))]
         frame = part[["timestamp", *params.features.columns, "cnt"]].copy()
         frame["timestamp"] += pd.Timedelta(days=28)
+        for name, spec in params.contract.columns.items():
+            if spec.derived is not None and name in frame:
+                frame[name] = calendar(pd.DatetimeIndex(frame["timestamp"]), spec.derived)
         frame.insert(len(frame.columns) - 1, "prediction", model.predict(frame[params.features.columns]))
         frame["model_version"] = "seed"
         store.write_batch(str(dest), frame, params, "calm")
@@ -271,6 +275,51 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     (window,) = re.findall(r"evaluated on \[[^)]*\)", pr["body"])
     assert window not in opts["--body"]  # the new evaluation window, not the first run's
     assert "Summary - Updated branch" in again.output and "the description" in again.output
+
+
+def _snapshot(site: Site) -> dict[str, object]:
+    """What a failed retrain must leave as it was: checkout, index, stash, data/, remote, origin."""
+    data = {str(p.relative_to(site.repo)): p.read_bytes() for p in (site.repo / "data").rglob("*")
+            if p.is_file()}
+    return {"status": git(site.repo, "status", "--porcelain", "--ignored=no"),
+            "head": git(site.repo, "rev-parse", "HEAD"), "index": git(site.repo, "ls-files", "-s"),
+            "stash": git(site.repo, "stash", "list"), "params": (site.repo / "params.yaml").read_text(),
+            "data": data, "remote": site.remote_files(), "branches": site.branches(),
+            "local": git(site.repo, "for-each-ref", "--format=%(refname) %(objectname)"),
+            "worktrees": git(site.repo, "worktree", "list", "--porcelain")}
+
+
+def test_retrain_failing_in_train_leaves_checkout_index_and_remote_as_they_were(site: Site):
+    """The monitor's real sequence outside act (cheaper): dry-run decides drift, then the retrain
+    breaks in its train stage (a params value `staleguard train` refuses with a DataError)."""
+    params = site.repo / "params.yaml"
+    params.write_text(params.read_text().replace("\n  min_rows: 100 ", "\n  min_rows: 100000 ", 1))
+    git(site.repo, "commit", "-qam", "train.min_rows beyond any retraining window")
+    env = {**site.env, "TMPDIR": str(site.tmp / "scratch"), "PATH": os.environ["PATH"]}
+    (site.tmp / "scratch").mkdir()
+    run(["staleguard", "monitor", "--dry-run", "--store", str(site.store)], site.repo, env)
+    plan = site.tmp / "plan"  # the plan outside the checkout, the monitor's drift reports undone:
+    plan.mkdir()              # the retrain starts from a clean `git status`
+    for name in ("monitor.json", "monitor.md"):
+        shutil.move(site.repo / "reports" / name, plan / name)
+    git(site.repo, "checkout", "--", "reports")
+    before = _snapshot(site)
+    assert before["status"] == "" and before["stash"] == ""
+
+    proc = run(["staleguard", "retrain", "--plan", str(plan / "monitor.json")], site.repo, env,
+               check=False)
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert lines[0].startswith("staleguard: error: retrain: stage 'train' failed: "
+                               "artifacts/prepared/train.parquet: "), lines
+    assert "fewer than train.min_rows (100000)" in lines[0] and "nothing was pushed" in lines[0]
+    assert "failed to reproduce" not in lines[0]
+    assert _snapshot(site) == before
+    assert run(["git", "diff", "--cached", "--quiet"], site.repo, check=False).returncode == 0
+    assert not (site.repo / "data" / "batches").exists()
+    assert list((site.tmp / "scratch").iterdir()) == []  # the scratch clone is gone
+    assert cml_calls(site.tmp) == []
 
 
 def _bad_batches(site: Site) -> list[str]:

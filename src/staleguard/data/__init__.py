@@ -1,1 +1,1 @@
-"""Raw data: fetch (download + checksum), schema (validate frames), windows (time slices)."""
+"""Raw data: fetch (download + checksum) and windows (time slices); validation is staleguard.contract."""

@@ -1,6 +1,8 @@
-"""Download the UCI zip, verify its checksum and extract hour.csv without half-written files.
+"""Download the data source, verify its checksum, and write the raw file without half-written files.
 
-The URL comes from params.yaml, overridable with STALEGUARD_DATA_URL (a file:// URL works).
+`data:` in params.yaml says what to fetch: `url` (overridable with STALEGUARD_DATA_URL; a file://
+URL or a plain path works), its `sha256`, and `member`, the file to take out of a zip or tar
+archive (without `member`, the download is the data file itself, e.g. a CSV or Parquet file).
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tarfile
 import tempfile
 import urllib.error
 import urllib.request
@@ -20,7 +23,6 @@ from staleguard.errors import FetchError
 from staleguard.io import atomic_path
 
 URL_ENV = "STALEGUARD_DATA_URL"
-MEMBER = "hour.csv"
 CHUNK = 1 << 16
 
 
@@ -57,31 +59,49 @@ def download(url: str, dest: Path, *, progress: bool = True) -> None:
 
 
 def extract_member(archive: Path, member: str, dest: Path, *, source: str) -> None:
-    """Extract one member of a zip to `dest` atomically."""
-    try:
+    """Extract the file named `member` (matched on its base name) of a zip or tar to `dest`
+    atomically."""
+    if zipfile.is_zipfile(archive):
         with zipfile.ZipFile(archive) as zf:
-            names = {Path(n).name: n for n in zf.namelist()}
+            names = {Path(n).name: n for n in zf.namelist() if not n.endswith("/")}
             if member not in names:
                 raise FetchError(f"{source}: the zip has no {member} (found {sorted(names)})")
             with zf.open(names[member]) as src, atomic_path(dest) as tmp, tmp.open("wb") as out:
                 shutil.copyfileobj(src, out)
-    except zipfile.BadZipFile as err:
-        raise FetchError(f"{source}: not a zip archive ({err})") from err
+        return
+    try:
+        with tarfile.open(archive) as tf:
+            files = {Path(m.name).name: m for m in tf.getmembers() if m.isfile()}
+            if member not in files:
+                raise FetchError(f"{source}: the tar has no {member} (found {sorted(files)})")
+            reader = tf.extractfile(files[member])
+            if reader is None:
+                raise FetchError(f"{source}: {member} in the tar is not a regular file")
+            with reader, atomic_path(dest) as tmp, tmp.open("wb") as out:
+                shutil.copyfileobj(reader, out)
+    except tarfile.TarError as err:
+        raise FetchError(f"{source}: not a zip or tar archive, but data.member is {member!r} "
+                         f"({err})") from err
 
 
-def fetch(url: str, sha256: str, dest: Path, *, progress: bool = True) -> Path:
-    """Download `url`, check it against `sha256`, and extract hour.csv to `dest`.
+def fetch(url: str, sha256: str, dest: Path, *, member: str | None = None,
+          progress: bool = True) -> Path:
+    """Download `url`, check it against `sha256`, and write it (or its `member`) to `dest`.
 
     `dest` is replaced only when every check has passed, so a failure leaves data/ as it was.
     """
     with tempfile.TemporaryDirectory(prefix="staleguard-fetch-") as tmp:
-        archive = Path(tmp) / "download.zip"
-        download(url, archive, progress=progress)
-        got = sha256_of(archive)
+        download_path = Path(tmp) / "download"
+        download(url, download_path, progress=progress)
+        got = sha256_of(download_path)
         if got != sha256:
             raise FetchError(
                 f"{url}: sha256 mismatch: expected {sha256}, got {got}; "
-                "the file is not the official UCI archive"
+                "the file is not the one data.sha256 in params.yaml names"
             )
-        extract_member(archive, MEMBER, dest, source=url)
+        if member:
+            extract_member(download_path, member, dest, source=url)
+        else:
+            with atomic_path(dest) as out:
+                shutil.copyfile(download_path, out)
     return dest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from staleguard.data.schema import TIMESTAMP
+from staleguard.contract import TIMESTAMP
 from staleguard.errors import DataError
 from staleguard.params import Window
 

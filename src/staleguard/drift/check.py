@@ -10,52 +10,23 @@ was fitted on, so "MAE +50 %" compares like with like.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from staleguard.contract import PREDICTION, TIMESTAMP
 from staleguard.drift import quality as q
 from staleguard.drift import scores
 from staleguard.drift.result import ColumnDrift, DriftResult, Quality
-from staleguard.errors import ConfigError, DataError
+from staleguard.drift.specs import Spec, column_specs
+from staleguard.errors import DataError
 from staleguard.params import Params
 
-TIMESTAMP = "timestamp"
-PREDICTION = "prediction"
-
-
-@dataclass(frozen=True)
-class Spec:
-    column: str
-    kind: str
-    method: str
-    threshold: float
+__all__ = ["Spec", "check", "column_specs", "exact_scores"]
 
 
 Scorer = Callable[[Mapping[str, pd.Series], Mapping[str, pd.Series], list[Spec]], dict[str, float]]
-
-
-def column_specs(params: Params) -> list[Spec]:
-    """Method and threshold per feature: the type default, then drift.columns overrides."""
-    d, f = params.drift, params.features
-    unknown = sorted(set(d.columns) - set(f.columns))
-    if unknown:
-        raise ConfigError(f"drift.columns names {unknown}, which are not features; "
-                          f"expected some of {f.columns}")
-    specs = []
-    for col in f.columns:
-        kind = "numerical" if col in f.numerical else "categorical"
-        base = d.numerical if kind == "numerical" else d.categorical
-        over = d.columns.get(col)
-        method = (over and over.method) or base.method
-        threshold = (over and over.threshold) or base.threshold
-        if kind == "categorical" and method == "wasserstein":
-            raise ConfigError(f"drift.columns.{col}.method wasserstein is for numerical columns; "
-                              "use jensenshannon or psi")
-        specs.append(Spec(col, kind, method, threshold))
-    return specs
 
 
 def exact_scores(ref: Mapping[str, pd.Series], cur: Mapping[str, pd.Series],

@@ -16,7 +16,7 @@ TOP = 3
 
 
 def describe(col: ColumnDrift) -> str:
-    """'temp: Wasserstein 0.31 ≥ 0.20' (or '<' when below its threshold)."""
+    """'<column>: Wasserstein 0.31 ≥ 0.20' (or '<' when below its threshold)."""
     sign = "≥" if col.drifted else "<"
     return f"{col.column}: {NAMES.get(col.method, col.method)} {col.score:.2f} {sign} {col.threshold:.2f}"
 

@@ -4,8 +4,8 @@ computed by Evidently's own `ValueDrift` (to cross-check drift/scores.py).
 Traps handled here (../shared/notes/evidently.md): every method and threshold is passed
 explicitly (Evidently's defaults flip to p-values under 1000 reference rows); current and
 reference are passed by keyword (0.7 takes current first); the target and prediction are typed
-numerical (untyped columns are skipped); the preset gets `columns=` = the features only, so cnt
-and prediction do not count in the drifted share.
+numerical (untyped columns are skipped); the preset gets `columns=` = the features only, so the
+target and prediction do not count in the drifted share.
 """
 
 from __future__ import annotations
@@ -14,16 +14,13 @@ import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
+from staleguard.contract import PREDICTION
+from staleguard.drift.specs import Spec, column_specs
 from staleguard.params import Params
-
-if TYPE_CHECKING:
-    from staleguard.drift.check import Spec
-
-PREDICTION = "prediction"
 
 
 def evidently_scores(ref: Mapping[str, pd.Series], cur: Mapping[str, pd.Series],
@@ -61,7 +58,6 @@ def save_html(reference: pd.DataFrame, current: pd.DataFrame, params: Params, mo
     from evidently.metrics import ValueDrift
     from evidently.presets import DataDriftPreset, RegressionPreset
 
-    from staleguard.drift.check import column_specs
     from staleguard.io import write_text
 
     d, f = params.drift, params.features

@@ -1,7 +1,7 @@
 """Drift distances computed exactly from value counts, equal to Evidently 0.7's definitions.
 
 Counting values (a hash pass) instead of sorting samples makes a 5M-row window cost about as much
-as reading it: every bike-sharing column has at most a few hundred distinct values. The scores
+as reading it: every column of the example data has at most a few hundred distinct values. The scores
 are the ones Evidently reports (tests/drift/test_scores.py checks them against `ValueDrift`):
 - wasserstein: scipy's 1-D Wasserstein distance divided by max(std(reference), 0.001);
 - jensenshannon: scipy's Jensen-Shannon distance (natural log) of the proportions;

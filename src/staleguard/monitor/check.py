@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from staleguard.data.schema import TIMESTAMP
+from staleguard.contract import TIMESTAMP
 from staleguard.params import Params, Window
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from staleguard.data.schema import TIMESTAMP, read_raw
+from staleguard.contract import TIMESTAMP, read_raw
 from staleguard.monitor.check import split_windows
 from staleguard.params import Params, Window
 from staleguard.stages.prepare import history, read_batches
@@ -46,7 +46,7 @@ def training_history(params: Params, current: pd.DataFrame) -> pd.DataFrame:
     """Every labeled row a fold may train on: raw + accepted batches + the new production rows
     (a production row replaces the row it repeats)."""
     cols = [*params.features.columns, params.features.target]
-    past = history(read_raw(params.data.raw), read_batches(params.data.batches, cols), cols)
+    past = history(read_raw(params.data.raw, params), read_batches(params.data.batches, cols), cols)
     return history(past, current[[TIMESTAMP, *cols]], cols)
 
 

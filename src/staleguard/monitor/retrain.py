@@ -1,11 +1,13 @@
 """`staleguard retrain`: act on the monitor's plan: new data, windows, repro, one PR per cycle.
 
-The steps, in order, so that a failure leaves git untouched: copy the accepted batches into
-data/batches, `dvc add data`, move the windows in params.yaml, `dvc repro`, `dvc push`; only then
-touch git. The branch is `retrain/<deployed model version>`: one branch (and one PR) per
-retraining cycle. If it already exists on origin, the run pushes a new commit onto it, rewrites
-the PR's description (CML never edits a PR body) and updates its monitor comment instead of
-opening a second PR.
+All the work happens in a scratch clone of HEAD (monitor/workspace.py), never in the user's
+checkout: copy the accepted batches into data/batches, `dvc add data`, move the windows in
+params.yaml, `dvc repro`, and only when the pipeline succeeded `dvc push`, commit and push the
+branch from there. A failure anywhere leaves the checkout, its index and the DVC remote as they
+were, and says which stage failed and why (its own first error line, not DVC's wrapper). The
+branch is `retrain/<deployed model version>`: one branch (and one PR) per retraining cycle. If it
+already exists on origin, the run pushes a new commit onto it, rewrites the PR's description
+(CML never edits a PR body) and updates its monitor comment instead of opening a second PR.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import pandas as pd
 from staleguard import dvc_ops, gha
 from staleguard.errors import StaleguardError
 from staleguard.io import write_text, write_with
-from staleguard.monitor import store, summary
+from staleguard.monitor import store, summary, workspace
 from staleguard.params import Params
 from staleguard.stages import paths
 
@@ -42,9 +44,10 @@ FALLBACK_NOTE = (   # GITHUB_TOKEN was used: say what that means
 )
 
 
-def sh(*cmd: str, env: dict[str, str] | None = None, check: bool = True) -> str:
-    """Run a command; on failure raise with its last error line (never a traceback)."""
-    proc = subprocess.run(list(cmd), capture_output=True, text=True,
+def sh(*cmd: str, env: dict[str, str] | None = None, check: bool = True,
+       cwd: Path | None = None) -> str:
+    """Run a command (in `cwd`); on failure raise with its last error line (never a traceback)."""
+    proc = subprocess.run(list(cmd), capture_output=True, text=True, cwd=cwd,
                           env={**os.environ, **(env or {})})
     if check and proc.returncode != 0:
         lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
@@ -53,8 +56,9 @@ def sh(*cmd: str, env: dict[str, str] | None = None, check: bool = True) -> str:
     return proc.stdout.strip()
 
 
-def git(*args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
-    return sh("git", *args, env=env, check=check)
+def git(*args: str, env: dict[str, str] | None = None, check: bool = True,
+        cwd: Path | None = None) -> str:
+    return sh("git", *args, env=env, check=check, cwd=cwd)
 
 
 def load_plan(path: Path) -> dict[str, Any]:
@@ -72,15 +76,19 @@ def labeled(frame: pd.DataFrame, params: Params) -> pd.DataFrame:
     return frame[frame[params.features.target].notna()]
 
 
-def copy_batches(plan: dict[str, Any], params: Params) -> list[Path]:
-    """Re-read and re-validate each accepted batch; write its labeled rows to data/batches/."""
+def copy_batches(plan: dict[str, Any], params: Params, root: Path = Path()) -> list[Path]:
+    """Re-read and re-validate each accepted batch; write its labeled rows to root/data/batches/."""
     out = []
     for batch in plan["batches"]:
         frame = labeled(store.parse_batch(store.read_bytes(batch["url"]), batch["url"], params), params)
-        dest = params.data.batches / batch["name"]
-        write_with(dest, partial(frame.to_parquet, index=False))
+        dest = root / params.data.batches / batch["name"]
+        write_with(dest, partial(_to_parquet, frame))
         out.append(dest)
     return out
+
+
+def _to_parquet(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_parquet(path, index=False)
 
 
 def _stamp(value: str) -> str:
@@ -104,11 +112,11 @@ def move_windows(params_file: Path, train: dict[str, str], evaluation: dict[str,
     write_text(params_file, buf.getvalue())
 
 
-def auth_env() -> dict[str, str]:
+def auth_env(cwd: Path | None = None) -> dict[str, str]:
     """Credentials for our own `git push` over https (checkout ran with persist-credentials:
     false), passed as GIT_CONFIG_* env so the token never appears in argv or .git/config."""
     token = os.environ.get("REPO_TOKEN") or os.environ.get("GITHUB_TOKEN")
-    url = git("remote", "get-url", "origin")
+    url = git("remote", "get-url", "origin", cwd=cwd)
     m = re.match(r"^(https?://[^/@]+)/", url)
     if not token or not m:
         return {}
@@ -125,9 +133,10 @@ def branch_exists(branch: str) -> bool:
     return proc.returncode == 0
 
 
-def body(plan: dict[str, Any], monitor_md: str) -> str:
+def body(plan: dict[str, Any], monitor_md: str, root: Path = Path()) -> str:
     """The PR body: the monitor's summary and drift table, then the retrained model's metrics."""
-    metrics = json.loads(paths.METRICS.read_text()) if paths.METRICS.exists() else {}
+    metrics_file = root / paths.METRICS
+    metrics = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
     ev = plan["retrain"]["eval"]
     deployed = next((w.get("quality") for w in plan.get("windows", [])
                      if w["start"] == ev["start"] and w["end"] == ev["end"]), None) or {}
@@ -152,31 +161,48 @@ def _num(value: float | None) -> str:
     return "–" if value is None else f"{value:.4g}"
 
 
-def commit_onto(branch: str, message: str) -> str | None:
+def commit_onto(branch: str, message: str, cwd: Path | None = None) -> str | None:
     """Commit the work tree's changes as a child of origin/<branch> (and of HEAD when the base
     moved on), push it fast-forward; None when the branch already holds exactly this tree."""
-    env = auth_env()
-    git("fetch", "-q", "origin", f"+refs/heads/{branch}:refs/remotes/origin/{branch}", env=env)
-    git("add", "--", *[p.replace("/**", "") for p in PATHS])
-    tree = git("write-tree")
+    env = auth_env(cwd)
+    git("fetch", "-q", "origin", f"+refs/heads/{branch}:refs/remotes/origin/{branch}", env=env, cwd=cwd)
+    git("add", "--", *[p.replace("/**", "") for p in PATHS], cwd=cwd)
+    tree = git("write-tree", cwd=cwd)
     head = f"refs/remotes/origin/{branch}"
-    if tree == git("rev-parse", f"{head}^{{tree}}"):
+    if tree == git("rev-parse", f"{head}^{{tree}}", cwd=cwd):
         return None
     parents = ["-p", head]
-    if subprocess.run(["git", "merge-base", "--is-ancestor", "HEAD", head]).returncode != 0:
+    if subprocess.run(["git", "merge-base", "--is-ancestor", "HEAD", head], cwd=cwd).returncode != 0:
         parents += ["-p", "HEAD"]  # the base moved on since the branch was made: merge it in
     who = {"GIT_AUTHOR_NAME": BOT[0], "GIT_AUTHOR_EMAIL": BOT[1],
            "GIT_COMMITTER_NAME": BOT[0], "GIT_COMMITTER_EMAIL": BOT[1]}
-    sha = git("commit-tree", tree, *parents, "-m", message, env=who)
-    git("push", "-q", "origin", f"{sha}:refs/heads/{branch}", env=env)
+    sha = git("commit-tree", tree, *parents, "-m", message, env=who, cwd=cwd)
+    git("push", "-q", "origin", f"{sha}:refs/heads/{branch}", env=env, cwd=cwd)
     return sha
 
 
-def cml_pr(plan: dict[str, Any], body_text: str) -> str:
+def cml_pr(plan: dict[str, Any], body_text: str, cwd: Path | None = None) -> str:
     r = plan["retrain"]
     return sh("cml", "pr", "create", "--branch", r["branch"], "--target-branch", r["base"],
               "--title", r["title"], "--message", r["message"], "--body", body_text,
-              "--user-name", BOT[0], "--user-email", BOT[1], *PATHS)
+              "--user-name", BOT[0], "--user-email", BOT[1], *PATHS, cwd=cwd)
+
+
+def prepare_data(plan: dict[str, Any], params: Params, params_file: Path, root: Path) -> int:
+    """The new training data in `root`: accepted batches into data/, `dvc add`, windows moved.
+    (What the retrain fits on; the transaction around it is in `run`.)"""
+    copied = copy_batches(plan, params, root)
+    dvc_ops.add(str(params.data.raw.parent), cwd=root)
+    move_windows(root / params_file, plan["retrain"]["train"], plan["retrain"]["eval"])
+    return len(copied)
+
+
+def _inside(path: Path, root: Path) -> Path:
+    """`path` relative to the checkout `root` (the scratch clone has the same layout)."""
+    try:
+        return path.resolve().relative_to(root.resolve())
+    except ValueError as err:
+        raise StaleguardError(f"{path}: the params file must be inside the repository {root}") from err
 
 
 def update_pr_body(number: str, body_file: Path) -> None:
@@ -191,37 +217,43 @@ def update_pr_body(number: str, body_file: Path) -> None:
 
 
 def run(params: Params, params_file: Path, plan_path: Path = paths.REPORTS / "monitor.json") -> str:
-    """Carry out the plan; returns the PR URL. Data and model reach the DVC remote before git."""
+    """Carry out the plan in a scratch clone; returns the PR URL. Data and model reach the DVC
+    remote only after `dvc repro` succeeded, and before git; the checkout is never written."""
     plan = load_plan(plan_path)
     monitor_md = (plan_path.parent / "monitor.md").read_text()
     branch = plan["retrain"]["branch"]
     exists = branch_exists(branch)
-    copied = copy_batches(plan, params)
-    dvc_ops.add(str(params.data.raw.parent))
-    move_windows(params_file, plan["retrain"]["train"], plan["retrain"]["eval"])
-    print(f"retrain: {len(copied)} batch(es) → {params.data.batches}; windows moved; dvc repro …",
-          flush=True)
-    dvc_ops.dvc("repro")
-    dvc_ops.dvc("push")
-    text = body(plan, monitor_md)
-    body_file = plan_path.parent / "monitor.pr.md"
-    write_text(body_file, text)
-    if exists:
-        sha = commit_onto(branch, plan["retrain"]["message"])
-        url = cml_pr(plan, text)  # branch exists: CML pushes nothing and returns the open PR
-        number = url.rstrip("/").rsplit("/", 1)[-1]
-        update_pr_body(number, body_file)
-        sh("cml", "comment", "update", "--target", f"pr/{number}", "--watermark-title", WATERMARK,
-           "--no-publish", str(body_file))
-        note = (f"Updated branch `{branch}` ({sha[:8]}), the description and the monitor "
-                f"comment of {url}"
-                if sha else f"Branch `{branch}` already holds this retraining; commented on {url}")
-    else:
-        url = cml_pr(plan, text)
-        if url == "undefined":
-            raise StaleguardError("cml pr create found no changed files to commit; "
-                                  "the retraining produced nothing new")
-        note = f"Opened retraining PR {url} from branch `{branch}`"
+    root = Path.cwd()
+    rel_params = _inside(params_file, root)
+    data_dvc = f"{params.data.raw.parent}.dvc"
+    with workspace.scratch_clone(root, pull=(data_dvc,)) as wt:
+        try:
+            count = prepare_data(plan, params, rel_params, wt)
+            print(f"retrain: {count} batch(es) → {params.data.batches}; windows moved; dvc repro "
+                  f"(in a scratch clone) …", flush=True)
+            dvc_ops.repro(cwd=wt)
+        except StaleguardError as err:
+            raise StaleguardError(f"retrain: {err}; nothing was pushed, the checkout is unchanged") from err
+        dvc_ops.dvc("push", cwd=wt)
+        text = body(plan, monitor_md, wt)
+        body_file = plan_path.parent / "monitor.pr.md"
+        write_text(body_file, text)
+        if exists:
+            sha = commit_onto(branch, plan["retrain"]["message"], cwd=wt)
+            url = cml_pr(plan, text, cwd=wt)  # branch exists: CML pushes nothing, returns the open PR
+            number = url.rstrip("/").rsplit("/", 1)[-1]
+            update_pr_body(number, body_file.resolve())  # in the checkout: origin is GitHub
+            sh("cml", "comment", "update", "--target", f"pr/{number}", "--watermark-title", WATERMARK,
+               "--no-publish", str(body_file.resolve()), cwd=wt)
+            note = (f"Updated branch `{branch}` ({sha[:8]}), the description and the monitor "
+                    f"comment of {url}"
+                    if sha else f"Branch `{branch}` already holds this retraining; commented on {url}")
+        else:
+            url = cml_pr(plan, text, cwd=wt)
+            if url == "undefined":
+                raise StaleguardError("cml pr create found no changed files to commit; "
+                                      "the retraining produced nothing new")
+            note = f"Opened retraining PR {url} from branch `{branch}`"
     fallback = os.environ.get("GITHUB_ACTIONS") and not os.environ.get("REPO_TOKEN")
     gha.add_summary(note + ("\n\n" + FALLBACK_NOTE if fallback else ""))
     gha.set_outputs(pr_url=url)

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from staleguard import gha
-from staleguard.data.schema import TIMESTAMP, read_raw
+from staleguard.contract import TIMESTAMP, read_raw
 from staleguard.data.windows import slice_window
 from staleguard.errors import DataError
 from staleguard.io import write_json, write_text
@@ -56,7 +56,7 @@ def read_new_batches(url: str, params: Params) -> tuple[list[store.BatchRef], li
 def reference(params: Params) -> pd.DataFrame:
     """The deployed model's training window, built as `prepare` builds it (raw + batches)."""
     cols = [*params.features.columns, params.features.target]
-    frame = history(read_raw(params.data.raw), read_batches(params.data.batches, cols), cols)
+    frame = history(read_raw(params.data.raw, params), read_batches(params.data.batches, cols), cols)
     return slice_window(frame, params.windows.train, "train")
 
 

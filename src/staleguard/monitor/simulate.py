@@ -1,8 +1,8 @@
-"""`staleguard simulate`: play the held-back UCI weeks into the production store, as serving would.
+"""`staleguard simulate`: play the raw data's held-back weeks into the production store, as serving would.
 
 Rows after the deployed model's training window, up to and including `through`, are cut into
 weekly batches anchored at the window's end, predicted by the current model and labeled with the
-real `cnt`. Names are deterministic, so running it again rewrites the same batches.
+real target. Names are deterministic, so running it again rewrites the same batches.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from staleguard.data.schema import TIMESTAMP, read_raw
+from staleguard.contract import TIMESTAMP, read_raw
 from staleguard.errors import ConfigError
 from staleguard.model import load_model
 from staleguard.monitor import check, store
@@ -45,6 +45,6 @@ def labeled_batches(raw: pd.DataFrame, model: Any, version: str, params: Params,
 def simulate(params: Params, through: date, store_url: str | None = None) -> list[str]:
     """Write the batches; returns their URLs."""
     url = store.resolve(store_url, params)
-    raw = read_raw(params.data.raw)
+    raw = read_raw(params.data.raw, params)
     frames = labeled_batches(raw, load_model(paths.MODEL), deployed_version(), params, through)
     return [store.write_batch(url, f, params, SOURCE) for f in frames]

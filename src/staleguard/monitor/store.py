@@ -1,6 +1,6 @@
 """The production store: a folder or fsspec URL of labeled Parquet batches (docs/monitor.md).
 
-Serving writes batches here; `simulate` writes the held-back UCI weeks here; the monitor reads
+Serving writes batches here; `simulate` writes the raw data's held-back weeks here; the monitor reads
 them. One batch = one file `<first>_<last>_<source>.parquet`, where first/last are the batch's
 min/max timestamps as `YYYYMMDDTHHMM`, so the monitor picks new batches by name without opening
 old ones. A batch that breaks the format is refused by name, never merged into training data.
@@ -17,14 +17,22 @@ from typing import Any
 
 import pandas as pd
 
-from staleguard.data.schema import TIMESTAMP, coerce_numeric, require_columns
+from staleguard.contract import (
+    MODEL_VERSION,
+    PREDICTION,
+    TIMESTAMP,
+    check_batch,
+    layout,
+    read_table,
+    validate_frame,
+)
 from staleguard.errors import DataError
 from staleguard.io import write_with
 from staleguard.params import Params
 
 STORE_ENV = "STALEGUARD_STORE"
-PREDICTION = "prediction"
-MODEL_VERSION = "model_version"
+__all__ = ["MODEL_VERSION", "PREDICTION", "BatchRef", "StoreError", "list_batches", "parse_batch",
+           "read_batch", "validate", "write_batch"]
 STAMP = "%Y%m%dT%H%M"
 NAME = re.compile(r"^(?P<first>\d{8}T\d{4})_(?P<last>\d{8}T\d{4})_(?P<source>[A-Za-z0-9.-]+)\.parquet$")
 
@@ -49,8 +57,8 @@ def resolve(store: str | None, params: Params) -> str:
 
 
 def columns(params: Params) -> list[str]:
-    """Every column a batch must hold, in file order."""
-    return [TIMESTAMP, *params.features.columns, PREDICTION, params.features.target, MODEL_VERSION]
+    """Every column a batch must hold, in file order (the contract's `batch` layout)."""
+    return layout(params, "batch")[0]
 
 
 def batch_name(frame: pd.DataFrame, source: str) -> str:
@@ -117,41 +125,24 @@ def read_bytes(url: str) -> bytes:
         raise StoreError(f"{url}: cannot read ({type(err).__name__}: {err})") from err
 
 
-def parse_batch(data: bytes, source: str, params: Params) -> pd.DataFrame:
-    """Bytes of one batch → a validated frame; any format problem is a DataError naming `source`."""
-    if not data:
-        raise DataError(f"{source}: empty file (0 bytes); expected a Parquet batch")
-    try:
-        frame = pd.read_parquet(io.BytesIO(data))
-    except Exception as err:  # pyarrow raises several types for non-Parquet bytes
-        raise DataError(f"{source}: not a readable Parquet file ({type(err).__name__}: {err})") from err
-    return validate(frame, source, params)
+def parse_batch(data: bytes, source: str, params: Params, now: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Bytes of one batch → a validated frame; any problem is one DataError naming `source`.
+
+    The contract's checks (contract.validate_frame, role `batch`) and the batch rules
+    (contract.check_batch): the span its file name declares, row count, coverage, training start.
+    """
+    frame = validate(read_table(data, source, "parquet"), source, params, now)
+    m = NAME.match(source.rstrip("/").rsplit("/", 1)[-1])
+    named = (datetime.strptime(m["first"], STAMP), datetime.strptime(m["last"], STAMP)) if m else None
+    check_batch(frame, params, source, named)
+    return frame
 
 
-def validate(frame: pd.DataFrame, source: str, params: Params) -> pd.DataFrame:
-    """Check a batch against the store format and return it with a tz-naive timestamp."""
-    cols = columns(params)
-    require_columns(frame, cols, source)
-    if frame.empty:
-        raise DataError(f"{source}: batch holds no rows")
-    target = params.features.target
-    frame = coerce_numeric(frame, [*params.features.columns, PREDICTION], source)
-    if frame[target].notna().any():  # an all-empty actual is fine: not labeled yet
-        frame = coerce_numeric(frame, [target], source)
-    ts = frame[TIMESTAMP]
-    if not pd.api.types.is_datetime64_any_dtype(ts):
-        raise DataError(f"{source}: column {TIMESTAMP!r} must be a datetime, got {ts.dtype}")
-    if getattr(ts.dt, "tz", None) is not None:
-        frame[TIMESTAMP] = ts.dt.tz_convert("UTC").dt.tz_localize(None)
-    for col in (TIMESTAMP, *params.features.columns, PREDICTION, MODEL_VERSION):
-        if frame[col].isna().any():
-            raise DataError(f"{source}: column {col!r} has {int(frame[col].isna().sum())} "
-                            "missing value(s); only the actual "
-                            f"{target!r} may be missing (not yet labeled)")
-    dup = frame[TIMESTAMP].duplicated()
-    if dup.any():
-        raise DataError(f"{source}: duplicated timestamp {frame.loc[dup, TIMESTAMP].iloc[0]}")
-    return frame[cols]
+def validate(frame: pd.DataFrame, source: str, params: Params, now: pd.Timestamp | None = None
+             ) -> pd.DataFrame:
+    """Check a batch against the contract and return it in the store's column order (naive UTC)."""
+    now = now if now is not None else pd.Timestamp.now(tz="UTC").tz_localize(None)
+    return validate_frame(frame, params, "batch", source, now)
 
 
 def read_batch(ref: BatchRef, params: Params) -> pd.DataFrame:
@@ -167,6 +158,7 @@ def to_bytes(frame: pd.DataFrame) -> bytes:
 def write_batch(store: str, frame: pd.DataFrame, params: Params, source: str = "serve") -> str:
     """Validate `frame` and write it as one batch; returns its URL. Local writes are atomic."""
     frame = validate(frame.copy(), f"batch for {store}", params)
+    check_batch(frame, params, f"batch for {store}")
     name = batch_name(frame, source)
     url = _join(store, name)
     fs, root = _fs(store)

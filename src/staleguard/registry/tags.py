@@ -25,7 +25,7 @@ VERSION_RE = re.compile(rf"^(?:{ARTIFACT}@)?(v\d+\.\d+\.\d+)$")
 
 @dataclass(frozen=True)
 class Version:
-    """A registered model version: its GTO version, tag, commit and the model file's md5."""
+    """A model version in the registry: its GTO version, tag, commit and the model file's md5."""
 
     version: str
     tag: str
@@ -101,7 +101,7 @@ def versions(repo: Path | str = ".") -> list[Version]:
             shown = gto.api.show(str(repo), ARTIFACT, registered_only=True)
     except ModelError as err:
         if isinstance(err.__cause__, ArtifactNotFound):
-            return []  # nothing registered yet
+            return []  # no versions yet
         raise
     out = []
     for item in shown:
@@ -113,7 +113,7 @@ def versions(repo: Path | str = ".") -> list[Version]:
 
 
 def version_for_hash(short_or_md5: str, repo: Path | str = ".") -> str | None:
-    """The newest registered version whose model md5 starts with `short_or_md5`, or None."""
+    """The newest version in the registry whose model md5 starts with `short_or_md5`, or None."""
     return next((v.version for v in versions(repo) if v.md5.startswith(short_or_md5)), None)
 
 
@@ -123,7 +123,7 @@ def find_version(version: str, repo: Path | str = ".") -> Version:
         raise ModelError(f"{version!r} is not a model version; expected e.g. 'v0.0.3' or 'model@v0.0.3'")
     found = [v for v in versions(repo) if v.version == match[1]]
     if not found:
-        raise ModelError(f"{_in(repo)}model version {match[1]} is not registered; "
+        raise ModelError(f"{_in(repo)}model version {match[1]} is not in the registry; "
                          "see `staleguard registry show`")
     return found[0]
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from staleguard.data.schema import TIMESTAMP
+from staleguard.contract import TIMESTAMP
 from staleguard.monitor import check, retrain, run
 from staleguard.params import Params, Window, Windows
 from staleguard.registry import ResolvedModel

@@ -37,7 +37,7 @@ def freshness(weeks: list[Week], summaries: dict[str, PolicySummary], params: Pa
                         label="monitor: drift → retrain")
         retrained = [w.start for w in mine if w.retrained is not None]
         strip.scatter(retrained, [row] * len(retrained), marker="|", s=60, color=COLORS[name])
-    top.set_ylabel("weekly MAE (rentals / hour)")
+    top.set_ylabel(f"weekly MAE ({params.features.target})")
     top.set_ylim(bottom=0)
     top.grid(alpha=0.3)
     top.legend(loc="upper left", fontsize=8, framealpha=0.9)

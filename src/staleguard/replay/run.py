@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from staleguard.data.schema import TIMESTAMP, read_raw
+from staleguard.contract import TIMESTAMP, read_raw
 from staleguard.errors import ConfigError, DataError
 from staleguard.monitor import check
 from staleguard.params import Params
@@ -35,8 +35,8 @@ class Result:
 def history(params: Params) -> pd.DataFrame:
     """Every labeled hour, as `prepare` builds it (raw data + accepted batches)."""
     columns = [*params.features.columns, params.features.target]
-    return prepare.history(read_raw(params.data.raw), prepare.read_batches(params.data.batches, columns),
-                           columns)
+    return prepare.history(read_raw(params.data.raw, params),
+                           prepare.read_batches(params.data.batches, columns), columns)
 
 
 def span(params: Params) -> tuple[datetime, datetime]:

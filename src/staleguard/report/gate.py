@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from staleguard.data.schema import TIMESTAMP, read_raw
+from staleguard.contract import TIMESTAMP, read_raw
 from staleguard.params import Params, Window
 from staleguard.report.champion import Duel
 from staleguard.stages.prepare import history, read_batches
@@ -69,7 +69,7 @@ def labeled_history(params: Params, base: Params) -> pd.DataFrame:
     """The PR's labeled data (raw + accepted batches) up to its newest window's end."""
     columns = list(dict.fromkeys([*params.features.columns, *base.features.columns,
                                   params.features.target]))
-    frame = history(read_raw(params.data.raw), read_batches(params.data.batches, columns), columns)
+    frame = history(read_raw(params.data.raw, params), read_batches(params.data.batches, columns), columns)
     return frame[frame[TIMESTAMP] < pd.Timestamp(newest_end(params))].reset_index(drop=True)
 
 

@@ -106,9 +106,10 @@ def headline(ctx: Context, name: str) -> str:
 def notes(ctx: Context, name: str) -> list[str]:
     out = []
     if not ctx.persisted:
-        out.append("> ⚠️ **No DVC remote is configured**: the data was bootstrapped from the "
-                   "official UCI URL, and these results are **not persisted** (nothing was pushed "
-                   "or committed back) until a remote is set. See docs/pr-workflow.md.")
+        out.append("> ⚠️ **No DVC remote is configured**: the data was bootstrapped from "
+                   "the official source (`data.url`), and these results are **not persisted** "
+                   "(nothing was pushed or committed back) until a remote is set. See "
+                   "docs/pr-workflow.md.")
     if ctx.metrics_old is None:
         out.append(f"> ℹ️ `{name}` has no metrics yet (first PR): there is nothing to compare "
                    "with, so only this PR's values are shown.")

@@ -1,6 +1,6 @@
 """Summaries → DriftResult: the drift check of drift/check.py, read from counts instead of rows.
 
-The methods and thresholds are drift/check.py's `column_specs` (params.yaml drift:), the result
+The methods and thresholds are drift/specs.py's `column_specs` (params.yaml drift:), the result
 type is the same, so `drift.decide` and the writers run on it unchanged. The reference summary
 (artifacts/reference.json, written by `train`) also carries the reference's out-of-sample
 quality, so a window is decided from two small JSON documents.
@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 
 from staleguard.drift import quality as q
-from staleguard.drift.check import Spec, column_specs
 from staleguard.drift.result import ColumnDrift, DriftResult, Quality
+from staleguard.drift.specs import Spec, column_specs
 from staleguard.params import Params
 from staleguard.scale import scores
 from staleguard.scale.plots import Dist

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from staleguard.contract import value_problem
 from staleguard.drift.result import Decision, DriftResult
 from staleguard.errors import DataError
 from staleguard.params import Params
@@ -26,7 +27,7 @@ BINNED = 0.005        # frozen-bin Wasserstein to this (relative)
 
 
 def validate(summary: Summary, params: Params, source: str) -> None:
-    """The summary-level checks of drift/validate.py: size, empty columns, unseen categories."""
+    """The contract's checks a summary can answer: size, empty columns, categories and ranges."""
     if summary.rows < params.drift.min_rows:
         raise DataError(f"{source}: {summary.rows} rows < drift.min_rows {params.drift.min_rows}; "
                         "too few to decide")
@@ -34,14 +35,14 @@ def validate(summary: Summary, params: Params, source: str) -> None:
         col = summary.columns.get(name)
         if col is None or col.n == 0:
             raise DataError(f"{source}: column {name!r} is entirely empty (all NaN)")
-    for name, allowed in params.drift.categories.items():
-        col = summary.columns.get(name)
+    for name in params.features.columns:
+        col, spec = summary.columns.get(name), params.contract.columns[name]
         if col is None or col.values is None:
             continue
-        unseen = sorted(set(col.values.tolist()) - {float(a) for a in allowed})
-        if unseen:
-            raise DataError(f"{source}: column {name!r} has value(s) {[f'{v:g}' for v in unseen]} "
-                            f"outside drift.categories {allowed}")
+        for value in col.values.tolist():  # the exact distinct values (categoricals, few numericals)
+            problem = value_problem(name, spec, value)
+            if problem:
+                raise DataError(f"{source}: {problem}")
 
 
 def crosscheck(result: DriftResult, evidently: dict[str, float]) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 A `Layout` is frozen from the reference (the training window) and tracked with the model: per
 numerical column ~2000 bin edges (the union of 1001 equal-width edges over the reference range
 and 1001 reference quantiles), and whether the column keeps exact value counts (categoricals,
-and numerical columns with at most MAX_REF_VALUES distinct reference values: every bike column).
+and numerical columns with at most MAX_REF_VALUES distinct reference values: the example data's).
 
 `summarise(rows, layout)` reads a pandas frame or an Arrow batch/table and returns a `Summary`;
 `merge(a, b)` adds two summaries of the same layout (partitions, days, weeks). Per column it

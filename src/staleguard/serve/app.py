@@ -18,7 +18,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from staleguard import __version__
-from staleguard.data.schema import TIMESTAMP
+from staleguard.contract import TIMESTAMP
+from staleguard.errors import DataError
 from staleguard.monitor import store as store_format
 from staleguard.params import Params
 from staleguard.serve.loader import LoadedModel, load
@@ -56,13 +57,29 @@ LogDep = Annotated[PredictionLog, Depends(get_log)]
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    """FastAPI's 422 body plus one readable line that names each offending field."""
+    """FastAPI's 422 body plus one readable line: the contract's words for each bad value (as
+    `staleguard predict` prints them), else the name of each offending field."""
     branches = {"body", "Row", "list[Row]", "Actual", "list[Actual]"}  # union labels, not fields
-    fields = sorted({e["loc"][-1] for e in exc.errors()
-                     if e.get("loc") and isinstance(e["loc"][-1], str)} - branches)
+    problems: list[str] = []
+    for e in exc.errors():
+        if e.get("type") == "value_error":
+            text = str(e["msg"]).removeprefix("Value error, ")
+        elif (e.get("loc") and isinstance(e["loc"][-1], str) and e["loc"][-1] not in branches
+              and "function-" not in e["loc"][-1]):  # a union branch of a model with a validator
+            text = e["loc"][-1]
+        else:
+            continue
+        if text not in problems:
+            problems.append(text)
     detail = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in exc.errors()]
-    message = "invalid input: " + (", ".join(fields) if fields else "body")
+    message = "invalid input: " + ("; ".join(problems) if problems else "body")
     return JSONResponse(status_code=422, content={"message": message, "detail": detail})
+
+
+async def data_error(request: Request, exc: Exception) -> JSONResponse:
+    """A request that passed its schema but whose rows break the contract once joined (e.g. actuals
+    for hours logged with calendar fields that contradict them): 422, never a server error."""
+    return JSONResponse(status_code=422, content={"message": f"invalid input: {exc}", "detail": []})
 
 
 def router(params: Params) -> APIRouter:
@@ -129,8 +146,10 @@ def create_app(params: Params, model_spec: str, store_url: str, loaded: LoadedMo
             app.state.log.close()
 
     app = FastAPI(title="staleguard", version=__version__, lifespan=lifespan,
-                  description="Hourly bike-rental demand predictions; every prediction feeds the monitor.")
+                  description=f"Predictions of {params.features.target}; every prediction feeds "
+                              "the monitor.")
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DataError, data_error)
     app.include_router(router(params))
     return app
 

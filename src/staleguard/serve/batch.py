@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from staleguard.data.schema import coerce_numeric, require_columns
+from staleguard.contract import validate_frame
 from staleguard.errors import DataError
 from staleguard.io import atomic_path
 from staleguard.params import Params
@@ -50,17 +50,14 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     try:
         yield from pd.read_csv(path, chunksize=chunk_rows)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise DataError(f"{path}: not a readable CSV ({err})") from err
+        raise DataError(f"{path}: not a readable CSV file ({type(err).__name__}: "
+                        f"{str(err).splitlines()[0]})") from err
 
 
-def predict_chunk(model: LoadedModel, frame: pd.DataFrame, source: Path) -> pd.DataFrame:
-    """Validate one chunk's feature columns and add `prediction` (the estimator's own predict)."""
-    require_columns(frame, model.columns, source)
-    features = coerce_numeric(frame[model.columns], model.columns, source)
-    if features.isna().any().any():
-        col = features.columns[features.isna().any()][0]
-        raise DataError(f"{source}: column {col!r} has missing values; every feature is required")
-    return frame.assign(prediction=model.estimator.predict(features))
+def predict_chunk(model: LoadedModel, frame: pd.DataFrame, source: Path, params: Params) -> pd.DataFrame:
+    """Validate one chunk against the contract (role `predict`) and add `prediction`."""
+    frame = validate_frame(frame, params, "predict", source)
+    return frame.assign(prediction=model.estimator.predict(frame[model.columns]))
 
 
 def predict_file(params: Params, source: Path, output: Path, model: str, chunk_rows: int,
@@ -78,7 +75,7 @@ def predict_file(params: Params, source: Path, output: Path, model: str, chunk_r
         writer = None
         try:
             for part in parts:
-                done = predict_chunk(loaded, part, source)
+                done = predict_chunk(loaded, part, source, params)
                 if out_format == ".csv":
                     done.to_csv(tmp, mode="a", header=rows == 0, index=False)
                 else:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from staleguard.data.schema import TIMESTAMP
+from staleguard.contract import TIMESTAMP
 from staleguard.io import write_with
 from staleguard.monitor import store
 from staleguard.params import Params

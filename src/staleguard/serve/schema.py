@@ -1,7 +1,8 @@
-"""Request and response schemas, generated from params.yaml's feature list with per-feature limits.
+"""Request and response schemas, generated from params.yaml: the features and the target, with the
+types, ranges, categories and calendar derivations of their `contract.columns` entries.
 
-The ranges are the UCI dataset's documented domains (weather normalised to [0, 1], calendar
-codes); `serve.limits` in params.yaml overrides or adds ranges for other data.
+Each field is checked by contract.values, so a bad value gets the same words as in a file
+(`staleguard predict`, `drift --current`, the monitor), and the 422 names the field.
 """
 
 from __future__ import annotations
@@ -9,15 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 
-from staleguard.params import Params
+from staleguard.contract import TIMESTAMP, calendar_of, derived_problem, value_problem
+from staleguard.params import ColumnSpec, Params
 
-RANGES: dict[str, tuple[float, float]] = {
-    "season": (1, 4), "yr": (0, 99), "mnth": (1, 12), "hr": (0, 23), "holiday": (0, 1),
-    "weekday": (0, 6), "workingday": (0, 1), "weathersit": (1, 4),
-    "temp": (0, 1), "atemp": (0, 1), "hum": (0, 1), "windspeed": (0, 1),
-}
 TIMESTAMP_DOC = "the hour this row describes (UTC if no offset); default: the current hour"
 YEARS = (1900, 2200)  # inside pandas' nanosecond range, so every accepted hour can be stored
 
@@ -34,19 +31,49 @@ def _hour(value: datetime) -> datetime:
 Hour = Annotated[datetime, AfterValidator(_hour)]
 
 
-def _field(name: str, kind: type, limits: dict[str, tuple[float, float]]) -> Any:
-    low, high = limits.get(name, RANGES.get(name, (None, None)))
-    return (Annotated[kind, Field(ge=low, le=high, allow_inf_nan=False,
-                                  description=f"feature {name!r}")], ...)
+def _checker(name: str, spec: ColumnSpec) -> Any:
+    def check(value: float) -> float | int:
+        problem = value_problem(name, spec, value)
+        if problem:
+            raise ValueError(problem)
+        return int(value) if spec.type == "int" else value
+
+    return check
+
+
+def _field(name: str, spec: ColumnSpec) -> Any:
+    """A float checked by the contract (ints come back as int); JSON null only when nullable."""
+    low, high = spec.range or (None, None)
+    kind = Annotated[float, AfterValidator(_checker(name, spec)),
+                     Field(description=f"column {name!r} ({spec.type}"
+                           + (f", {low:g}..{high:g}" if spec.range else "")
+                           + (f", one of {spec.categories}" if spec.categories else "") + ")")]
+    return (kind | None, None) if spec.nullable else (kind, ...)
+
+
+def _calendar_agrees(params: Params) -> Any:
+    """A row's calendar features must agree with its timestamp, when it gives one."""
+    derived = {n: s.derived for n, s in params.contract.columns.items()
+               if s.derived is not None and n in params.features.columns}
+
+    def check(row: Any) -> Any:
+        when = getattr(row, TIMESTAMP, None)
+        for name, how in derived.items():
+            got = getattr(row, name)
+            if when is not None and got is not None and got != calendar_of(how, when):
+                raise ValueError(derived_problem(name, how, got, when, calendar_of(how, when)))
+        return row
+
+    return model_validator(mode="after")(check)
 
 
 def row_model(params: Params) -> type[BaseModel]:
-    """One observation: every feature (categoricals as ints), optional timestamp, nothing else."""
-    limits = params.serve.limits
-    fields: dict[str, Any] = {name: _field(name, float, limits) for name in params.features.numerical}
-    fields.update({name: _field(name, int, limits) for name in params.features.categorical})
-    fields["timestamp"] = (Hour | None, Field(None, description=TIMESTAMP_DOC))
-    return create_model("Row", __config__=ConfigDict(extra="forbid"), **fields)
+    """One observation: every feature, optional timestamp, nothing else (the contract's fields)."""
+    columns = params.contract.columns
+    fields: dict[str, Any] = {name: _field(name, columns[name]) for name in params.features.columns}
+    fields[TIMESTAMP] = (Hour | None, Field(None, description=TIMESTAMP_DOC))
+    return create_model("Row", __config__=ConfigDict(extra="forbid"),
+                        __validators__={"calendar": _calendar_agrees(params)}, **fields)
 
 
 def rows_body(params: Params) -> Any:
@@ -57,10 +84,11 @@ def rows_body(params: Params) -> Any:
 
 def actual_model(params: Params) -> type[BaseModel]:
     """Ground truth for one hour (`timestamp` + the target), matched to its logged prediction."""
-    target = (Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)], ...)
+    target = params.features.target
+    spec = params.contract.columns[target].model_copy(update={"nullable": False})
     return create_model("Actual", __config__=ConfigDict(extra="forbid"),
                         timestamp=(Hour, Field(description="the hour, as sent to /predict")),
-                        **{params.features.target: target})
+                        **{target: _field(target, spec)})
 
 
 class Prediction(BaseModel):
@@ -80,7 +108,7 @@ class Health(BaseModel):
 
 
 class ModelInfo(BaseModel):
-    version: str | None = Field(description="registry version (v0.0.3) when the model is registered")
+    version: str | None = Field(description="registry version (v0.0.3) when the model is in the registry")
     model_version: str = Field(description="8-hex md5 id of the model file")
     md5: str
     estimator: str | None

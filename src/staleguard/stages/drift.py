@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from staleguard import gha
+from staleguard.contract import check_size, read_window
 from staleguard.drift import Decision, check, decide, write_outputs
 from staleguard.drift.evidently_adapter import save_html
-from staleguard.drift.validate import check_size, read_current
 from staleguard.model import load_model
 from staleguard.params import Params
 from staleguard.stages import paths
@@ -45,7 +45,7 @@ def run(params: Params, current: Path | None = None, out: Path = paths.REPORTS) 
         window = pd.read_parquet(paths.EVAL_SET)
         check_size(window, paths.EVAL_SET, params)
     else:
-        window = read_current(Path(current), params, reference)
+        window = read_window(Path(current), params)
     baseline, source = trained_baseline()
     result = check(reference, window, params, model, baseline=baseline, baseline_source=source)
     decision = decide(result, params)

@@ -15,7 +15,7 @@ from sklearn.metrics import (
 )
 
 from staleguard import plots
-from staleguard.data.schema import TIMESTAMP
+from staleguard.contract import TIMESTAMP
 from staleguard.io import write_json, write_with
 from staleguard.model import load_model
 from staleguard.params import Params
@@ -67,7 +67,7 @@ def main(params: Params) -> None:
     write_with(paths.IMPORTANCE, lambda tmp: imp.to_csv(tmp, index=False))
     window = params.windows.eval.label()
     plots.predicted_vs_actual(pred, paths.PLOTS / "predicted_vs_actual.png",
-                              f"Predicted vs actual, eval {window}")
+                              f"Predicted vs actual, eval {window}", params.features.target)
     plots.residuals_over_time(pred, paths.PLOTS / "residuals.png", f"Residuals, eval {window}")
     plots.importance(imp, paths.PLOTS / "importance.png")
     print("evaluate: " + ", ".join(f"{k}={v}" for k, v in metrics.items()))

@@ -1,4 +1,4 @@
-"""prepare: validate hour.csv (plus accepted production batches) and split it by time windows."""
+"""prepare: validate the raw data (plus accepted production batches) and split it by time windows."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from staleguard.data.schema import TIMESTAMP, read_raw
+from staleguard.contract import TIMESTAMP, read_raw
 from staleguard.data.windows import slice_window
 from staleguard.io import write_with
 from staleguard.params import Params
@@ -39,7 +39,7 @@ def split(frame: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, pd.DataFra
 
 def main(params: Params) -> None:
     columns = [*params.features.columns, params.features.target]
-    frame = history(read_raw(params.data.raw), read_batches(params.data.batches, columns), columns)
+    frame = history(read_raw(params.data.raw, params), read_batches(params.data.batches, columns), columns)
     train, evaluation = split(frame, params)
     for df, out in ((train, paths.TRAIN_SET), (evaluation, paths.EVAL_SET)):
         write_with(out, partial(df.to_parquet, index=False))

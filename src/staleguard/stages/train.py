@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from staleguard.errors import DataError
 from staleguard.model import build_estimator, save_model
 from staleguard.params import Params
 from staleguard.stages import paths
@@ -30,8 +31,17 @@ def model_meta(params: Params, frame: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+def check_rows(frame: pd.DataFrame, params: Params) -> None:
+    """A model fitted on a handful of rows is no model: refuse it in one line, naming the file."""
+    if len(frame) < params.train.min_rows:
+        raise DataError(f"{paths.TRAIN_SET}: {len(frame)} row(s) in windows.train "
+                        f"{params.windows.train.label()}, fewer than train.min_rows "
+                        f"({params.train.min_rows})")
+
+
 def main(params: Params) -> None:
     frame = pd.read_parquet(paths.TRAIN_SET)
+    check_rows(frame, params)
     model = train(frame, params)
     save_model(model, paths.MODEL, model_meta(params, frame))
     write_reference_summary(frame, params, model)

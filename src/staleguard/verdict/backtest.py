@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from staleguard.data.schema import TIMESTAMP
+from staleguard.contract import TIMESTAMP
 from staleguard.model import build_estimator
 from staleguard.params import Features, TrainParams, Window
 from staleguard.verdict.paired import Settings, Verdict, paired_verdict

@@ -1,0 +1,209 @@
+"""validate_frame(): a frame against the contract, for one role; the first problem is one DataError.
+
+Roles differ only in which columns they carry (`layout`): the raw data (`prepare`), a production
+batch (the store, the monitor, the retrain), a current window (`staleguard drift --current`) and
+a file to predict (`staleguard predict`). The value checks are one pandera schema generated from
+the contract; its first failure is described by contract.values, as the API describes a field.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from staleguard.contract.timestamp import TIMESTAMP, Calendar, build_timestamp, parse, source_columns
+from staleguard.contract.values import derived_problem, value_problem
+from staleguard.errors import DataError
+from staleguard.params import ColumnSpec, Params
+
+if TYPE_CHECKING:  # pandera is imported when a frame is checked (~0.5 s), not with the module
+    import pandera.pandas as pa
+    from pandera.errors import SchemaError
+
+Role = Literal["raw", "batch", "current", "predict"]
+PREDICTION = "prediction"        # what the deployed model answered (serving logs it)
+MODEL_VERSION = "model_version"  # which model answered: 8-hex md5 prefix of its file
+PREDICTION_SPEC = ColumnSpec(type="float")
+
+
+def layout(params: Params, role: Role) -> tuple[list[str], list[str]]:
+    """(required, optional) columns of a frame in `role`; anything else is an extra column."""
+    f, c = params.features, params.contract
+    if role == "raw":
+        return [*source_columns(c), *c.columns], list(c.ignore)
+    if role == "batch":
+        required = [TIMESTAMP, *f.columns, PREDICTION, f.target, MODEL_VERSION]
+    elif role == "current":
+        required = [TIMESTAMP, *f.columns]
+    else:
+        required = list(f.columns)
+    system = [TIMESTAMP, f.target, PREDICTION, MODEL_VERSION]
+    return required, [c for c in [*system, *params.contract.columns] if c not in required]
+
+
+def _nullable(name: str, spec: ColumnSpec, params: Params, role: Role) -> bool:
+    """Only the contract's nullable columns, and the target outside the raw data (not yet labeled)."""
+    return spec.nullable or (name == params.features.target and role != "raw")
+
+
+def _columns(frame: pd.DataFrame, params: Params, role: Role, source: object) -> pd.DataFrame:
+    required, optional = layout(params, role)
+    expected = f"expected {required}" + (f" plus optionally {optional}" if optional else "")
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise DataError(f"{source}: missing column(s) {missing}; {expected}")
+    extra = [c for c in frame.columns if c not in required and c not in optional]
+    if extra and params.contract.extra == "refuse":
+        raise DataError(f"{source}: unexpected column(s) {extra}, which the contract does not describe "
+                        f"(contract.extra: refuse); {expected}")
+    drop = [*extra, *(params.contract.ignore if role == "raw" else [])]
+    frame = frame.drop(columns=[c for c in drop if c in frame.columns]) if drop else frame
+    if frame.empty:
+        raise DataError(f"{source}: holds no rows")
+    return frame
+
+
+def _numeric(values: pd.Series, name: str, nullable: bool, source: object) -> None:
+    empty = values.isna().all()
+    if empty and not nullable:
+        raise DataError(f"{source}: column {name!r} is entirely empty (all NaN)")
+    if not empty and (pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values)):
+        bad = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()]
+        got = repr(bad.iloc[0]) if len(bad) else "no numbers"
+        raise DataError(f"{source}: column {name!r} must be numeric, got {got} (dtype {values.dtype})")
+
+
+def _whole(values: pd.Series) -> Any:
+    if pd.api.types.is_integer_dtype(values):
+        return True  # a scalar: nothing to scan (the 5M-row drift path)
+    return (values % 1 == 0) | ~np.isfinite(values)  # inf is the range check's to name
+
+
+def _finite(values: pd.Series) -> Any:
+    return True if pd.api.types.is_integer_dtype(values) else np.isfinite(values)
+
+
+def _checks(spec: ColumnSpec) -> list[pa.Check]:
+    import pandera.pandas as pa
+
+    checks = []
+    if spec.type == "int":
+        checks.append(pa.Check(_whole, name="whole"))
+    if spec.categories is not None:
+        checks.append(pa.Check.isin(spec.categories, name="categories"))
+    if spec.range is not None:
+        checks.append(pa.Check.in_range(*spec.range, name="range"))
+    if spec.range is None and spec.categories is None:  # else those already refuse inf
+        checks.append(pa.Check(_finite, name="finite"))
+    return checks
+
+
+def schema(params: Params, role: Role, present: list[str]) -> pa.DataFrameSchema:
+    """The pandera schema of a frame in `role` holding the columns `present`."""
+    import pandera.pandas as pa
+
+    cols: dict[str, pa.Column] = {}
+    for name, spec in params.contract.columns.items():
+        if name in present:
+            cols[name] = pa.Column(None, checks=_checks(spec),
+                                   nullable=_nullable(name, spec, params, role))
+    if PREDICTION in present:
+        cols[PREDICTION] = pa.Column(None, checks=_checks(PREDICTION_SPEC), nullable=role == "current")
+    if MODEL_VERSION in present:
+        cols[MODEL_VERSION] = pa.Column(None, nullable=False)
+    return pa.DataFrameSchema(cols)
+
+
+def _spec(params: Params, name: str) -> ColumnSpec:
+    return params.contract.columns.get(name, PREDICTION_SPEC)
+
+
+def _describe(err: SchemaError, frame: pd.DataFrame, params: Params, source: object) -> str:
+    """pandera's first failure as the contract's one-line message."""
+    from pandera.errors import SchemaErrorReason
+
+    name = str(getattr(err.schema, "name", ""))
+    if err.reason_code == SchemaErrorReason.SERIES_CONTAINS_NULLS:
+        n = int(frame[name].isna().sum())
+        why = (f"contract.columns.{name}.nullable is false" if name in params.contract.columns
+               else "every row needs one")
+        return f"{source}: column {name!r} has {n} missing value(s); {why}"
+    cases = err.failure_cases
+    first = cases["failure_case"].iloc[0] if isinstance(cases, pd.DataFrame) and len(cases) else cases
+    problem = value_problem(name, _spec(params, name), float(first))
+    return f"{source}: {problem or err}"
+
+
+def _derived(frame: pd.DataFrame, ts: pd.Series, params: Params, source: object) -> None:
+    cal: Calendar | None = None
+    for name, spec in params.contract.columns.items():
+        if spec.derived is None or name not in frame:
+            continue
+        cal = cal or Calendar(ts)
+        expected = cal.field(spec.derived)
+        got = frame[name].to_numpy()
+        bad = got != expected
+        if got.dtype.kind == "f":
+            bad &= ~np.isnan(got)  # a nullable column's gaps are the null check's business
+        if bad.any():
+            i = int(bad.argmax())
+            raise DataError(f"{source}: " + derived_problem(name, spec.derived, got[i],
+                                                            ts.iloc[i].to_pydatetime(), int(expected[i])))
+
+
+def _duplicates(ts: pd.Series, source: object) -> None:
+    """A repeated timestamp (contract.timestamp.unique); sorted data needs one pass, not a hash."""
+    values = ts.to_numpy()
+    dup = (np.concatenate([[False], values[1:] == values[:-1]]) if ts.is_monotonic_increasing
+           else ts.duplicated().to_numpy())
+    if dup.any():
+        raise DataError(f"{source}: duplicated timestamp {ts.iloc[int(dup.argmax())]}")
+
+
+def _future(ts: pd.Series, now: pd.Timestamp, source: object) -> None:
+    future = ts > now
+    if future.any():
+        raise DataError(f"{source}: timestamp {ts[future].iloc[0]} is in the future "
+                        f"(now {now:%Y-%m-%d %H:%M} UTC)")
+
+
+def validate_frame(frame: pd.DataFrame, params: Params, role: Role, source: object,
+                   now: pd.Timestamp | None = None) -> pd.DataFrame:
+    """`frame` checked against the contract for `role`; returns it normalised (naive UTC
+    `timestamp`, built and put first in the raw data; ignored raw columns and tolerated extras
+    dropped; a batch in the store's column order).
+
+    `now` (naive UTC): timestamps after it are refused (not for `predict`: forecasts are fine).
+    """
+    frame = _columns(frame, params, role, source)
+    for name in frame.columns:
+        if name in params.contract.columns:
+            spec = params.contract.columns[name]
+            _numeric(frame[name], name, _nullable(name, spec, params, role), source)
+        elif name == PREDICTION:
+            _numeric(frame[name], name, role == "current", source)
+    if role == "raw":
+        ts = build_timestamp(frame, params.contract, source)
+        frame = frame.drop(columns=[TIMESTAMP]) if TIMESTAMP in frame else frame  # `column: timestamp`
+        frame.insert(0, TIMESTAMP, ts)
+    elif TIMESTAMP in frame:
+        ts = parse(frame[TIMESTAMP], TIMESTAMP, None, source)
+        if ts is not frame[TIMESTAMP]:
+            frame[TIMESTAMP] = ts
+    from pandera.errors import SchemaError
+
+    try:
+        schema(params, role, list(frame.columns)).validate(frame, inplace=True)
+    except SchemaError as err:
+        raise DataError(_describe(err, frame, params, source)) from None
+    if TIMESTAMP in frame:
+        if params.contract.timestamp.unique:
+            _duplicates(frame[TIMESTAMP], source)
+        if now is not None and role != "predict":
+            _future(frame[TIMESTAMP], now, source)
+        _derived(frame, frame[TIMESTAMP], params, source)
+    if role == "batch":
+        return frame[layout(params, "batch")[0]]
+    return frame

@@ -1,0 +1,111 @@
+"""Files → validated frames: the raw data, a current window (a file or a folder of batches), and the
+bytes of one production batch. Unreadable files are one DataError naming them, like bad values."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from staleguard.contract.frame import Role, validate_frame
+from staleguard.contract.timestamp import TIMESTAMP
+from staleguard.errors import DataError
+from staleguard.params import Params
+
+SUFFIXES = (".parquet", ".csv")
+
+
+def read_table(data: bytes | Path, source: object, kind: str) -> pd.DataFrame:
+    """A Parquet or CSV table from bytes or a path; `kind` is 'parquet' or 'csv'."""
+    if isinstance(data, bytes | bytearray) and not data:
+        raise DataError(f"{source}: empty file (0 bytes); expected a {_name(kind)} file")
+    try:
+        if kind == "parquet" and isinstance(data, bytes | bytearray):
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            # an Arrow buffer, not a Python file object: Arrow's thread pool can abort the
+            # interpreter at exit after reading through one (apache/arrow#34314, #50482)
+            return pq.read_table(pa.BufferReader(data)).to_pandas()
+        if kind == "parquet":
+            return pd.read_parquet(data)
+        return pd.read_csv(io.BytesIO(data) if isinstance(data, bytes | bytearray) else data)
+    except pd.errors.EmptyDataError as err:
+        raise DataError(f"{source}: empty file (no header); expected a {_name(kind)} file") from err
+    except Exception as err:  # pyarrow/CSV parser errors share no base class
+        raise DataError(f"{source}: not a readable {_name(kind)} file ({type(err).__name__}: "
+                        f"{str(err).splitlines()[0] if str(err) else ''})") from err
+
+
+def _name(kind: str) -> str:
+    return "Parquet" if kind == "parquet" else "CSV"
+
+
+def kind_of(path: Path) -> str:
+    if path.suffix.lower() not in SUFFIXES:
+        raise DataError(f"{path}: unsupported file type {path.suffix!r}; expected .parquet or .csv")
+    return path.suffix.lower()[1:]
+
+
+def read_file(path: Path, params: Params, role: Role, now: pd.Timestamp | None = None) -> pd.DataFrame:
+    """One file read and validated for `role`."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: not found")
+    if path.stat().st_size == 0:
+        raise DataError(f"{path}: empty file (0 bytes); expected a {_name(kind_of(path))} file")
+    return validate_frame(read_table(path, path, kind_of(path)), params, role, path, now)
+
+
+def read_raw(path: Path, params: Params) -> pd.DataFrame:
+    """The raw data (params.yaml data.raw) checked against the contract, with its built timestamp."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: not found; run `staleguard data fetch` or `dvc pull` first")
+    return read_file(path, params, "raw", now=utc_now())
+
+
+def utc_now() -> pd.Timestamp:
+    return pd.Timestamp.now(tz="UTC").tz_localize(None)
+
+
+def batch_files(path: Path) -> list[Path]:
+    """The files of a current window: the file itself, or the .parquet/.csv files of a folder."""
+    if not path.exists():
+        raise DataError(f"{path}: not found; give a .parquet/.csv file or a folder of them")
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and not p.name.startswith("."))
+        if not files:
+            raise DataError(f"{path}: no .parquet or .csv batches in the folder")
+        return files
+    kind_of(path)
+    return [path]
+
+
+def read_window(path: Path, params: Params, now: pd.Timestamp | None = None) -> pd.DataFrame:
+    """A current window (`staleguard drift --current`), validated file by file, then as a whole."""
+    now = now if now is not None else utc_now()
+    files = batch_files(Path(path))
+    frames = [read_file(f, params, "current", now) for f in files]
+    if len(frames) == 1:
+        window = frames[0]
+    else:
+        window = pd.concat(frames, ignore_index=True)
+        if params.contract.timestamp.unique:
+            dup = window[TIMESTAMP].duplicated()
+            if dup.any():
+                first = int(dup.to_numpy().argmax())
+                ends = pd.Series([len(f) for f in frames]).cumsum().to_numpy()
+                owner = files[int((ends > first).argmax())]
+                raise DataError(f"{owner}: duplicated timestamp {window[TIMESTAMP].iloc[first]} "
+                                f"(also in another batch of {path})")
+    check_size(window, path, params)
+    return window
+
+
+def check_size(window: pd.DataFrame, source: Path | str, params: Params) -> None:
+    """A drift decision needs drift.min_rows rows."""
+    if len(window) < params.drift.min_rows:
+        raise DataError(f"{source}: the window holds {len(window)} rows; a drift decision needs at least "
+                        f"drift.min_rows={params.drift.min_rows}")
