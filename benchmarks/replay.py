@@ -100,17 +100,17 @@ def main() -> None:
                 for p in result.outputs if (params.replay.out / p.name).exists()}
     s = result.summaries
     weeks = s[next(iter(s))].weeks
-    monitored = (s["monitor"].retrains + 1) if "monitor" in s else 0
+    monitored = result.assessments
     frame = history(params)
     fit = floor_fit_seconds(params, frame)
     floor = fit * (result.fits + 4 * monitored) + floor_predict_seconds(params, frame, weeks, len(s))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"replay: {weeks} weeks x {len(s)} policies: {wall:.1f} s wall, {cpu:.1f} s CPU, "
           f"peak RSS {peak:.0f} MB (load {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs)")
-    print(f"floor:  {result.fits} fits + {monitored} x 4 reference-quality fits at {fit * 1000:.0f} ms, "
+    print(f"floor:  {result.fits} fits + {monitored} x 4 out-of-fold fits at {fit * 1000:.0f} ms, "
           f"plus {weeks * len(s)} weekly predictions: {floor:.1f} s -> replay / floor = {wall / floor:.2f}x")
     for name, x in s.items():
-        print(f"  {name:<8} mean MAE {x.mean_mae:7.2f}  worst {x.worst_mae:7.2f} ({x.worst_week})  "
+        print(f"  {name:<10} mean MAE {x.mean_mae:7.2f}  worst {x.worst_mae:7.2f} ({x.worst_week})  "
               f"retrains {x.retrains:3d}  weeks above tolerance {x.weeks_above}")
     if "monitor" in s and "never" in s:
         guarded = s["monitor"].mean_mae / s["never"].mean_mae

@@ -23,6 +23,13 @@ def test_drift_stage_runs_in_dvc_repro_html_opens_cleanly_and_cli_validates(proj
     assert doc["rows"]["current"] > 100 and doc["quality"]["reference"]["mae"] > 0
     lock = (project / "dvc.lock").read_text()
     assert doc["model"]["version"] in lock
+    # the reference policy and the label-free estimate, in the JSON and in the Markdown the PR shows
+    assert doc["reference"]["policy"] == "recent" and doc["reference"]["rows"] == doc["rows"]["reference"]
+    assert doc["estimate"]["estimated"] > 0 and doc["estimate"]["actual"] == doc["quality"]["current"]["mae"]
+    md = (project / "reports/drift.md").read_text()
+    assert "reference policy recent: the last 4 weeks of the training window" in md
+    assert "Estimated MAE (label-free" in md
+    assert (project / "artifacts/estimator.skops").stat().st_size > 0
     check_failing_stage_keeps_committed_reports(project, env)
     errors, text_length = console_errors(project / "reports/drift.html")
     assert errors == []

@@ -208,7 +208,7 @@ def cmd_monitor(args: argparse.Namespace) -> None:
         params = params.model_copy(update={"monitor": monitor_params})
     plan = monitor(params, args.store, force=args.force)
     print(f"monitor: drift={str(plan['drift']).lower()} ({len(plan['batches'])} batch(es), "
-          f"model {plan['model_version']}); summary in reports/monitor.md")
+          f"model {plan['model_version']}); summary in reports/monitor/monitor.md")
     if plan["drift"] and not args.dry_run:
         retrain.run(params, args.params)
 
@@ -236,8 +236,8 @@ def _add_monitor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--engine", choices=("pandas", "duckdb", "spark"),
                    help="where windows are summarised (default: monitor.engine; docs/scale.md)")
     p.set_defaults(handler=cmd_monitor)
-    p = sub.add_parser("retrain", help="act on reports/monitor.json: add data, repro, push, PR")
-    p.add_argument("--plan", type=Path, default=Path("reports/monitor.json"),
+    p = sub.add_parser("retrain", help="act on reports/monitor/monitor.json: add data, repro, push, PR")
+    p.add_argument("--plan", type=Path, default=Path("reports/monitor/monitor.json"),
                    help="the monitor's plan (default: %(default)s)")
     p.set_defaults(handler=cmd_retrain)
 
@@ -367,8 +367,10 @@ def cmd_replay(args: argparse.Namespace) -> None:
     print(f"replay: {len(result.weeks) // len(result.summaries)} weeks × {len(result.summaries)} "
           f"policies in {time.perf_counter() - start:.0f} s → " + ", ".join(map(str, result.outputs)))
     for name, s in result.summaries.items():
-        print(f"  {name:<8} mean MAE {s.mean_mae:7.2f}  worst {s.worst_mae:7.2f}  retrains {s.retrains:3d}  "
+        print(f"  {name:<10} mean MAE {s.mean_mae:7.2f}  worst {s.worst_mae:7.2f}  retrains {s.retrains:3d}  "
               f"weeks above tolerance {s.weeks_above}")
+    print(f"  {result.fits} distinct training runs fitted, "
+          f"{result.assessments} monitored deployments assessed")
 
 
 def _add_replay(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

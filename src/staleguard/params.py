@@ -119,10 +119,22 @@ class TrainParams(_Strict):
 
 
 class RetrainWindows(_Strict):
-    """How the monitor moves windows forward: train on the last `train_weeks`, eval on the last week(s)."""
+    """What a retrain trains on (docs/monitor.md): eval = the last `eval_weeks`; train = the
+    `train_weeks` before it (sliding), or everything since windows.train.start (all), or that
+    with recency weights halving every `half_life_weeks` (weighted)."""
 
-    train_weeks: int = Field(4, ge=1)
+    policy: Literal["sliding", "all", "weighted"] = "sliding"
+    train_weeks: int = Field(12, ge=1)
     eval_weeks: int = Field(1, ge=1)
+    half_life_weeks: float = Field(8.0, gt=0)
+
+
+class ReferencePolicy(_Strict):
+    """What the drift check compares a week with (docs/monitor.md), independent of what the model
+    trained on: the whole training window, its last `weeks`, or the same weeks a year earlier."""
+
+    policy: Literal["training", "recent", "last_year"] = "recent"
+    weeks: int = Field(4, ge=1)
 
 
 class MonitorParams(_Strict):
@@ -137,6 +149,8 @@ class MonitorParams(_Strict):
     spark_master: str = "local[2]"     # engine spark: the master when no SparkSession is active
     batch_rows: int = Field(1_000_000, ge=1000)  # engine duckdb/spark: rows per summarised batch
     retrain: RetrainWindows = RetrainWindows()
+    reference: ReferencePolicy = ReferencePolicy()
+    label_delay_days: int = Field(0, ge=0)  # an actual counts once timestamp + this <= the run's now
 
 
 class ServeParams(_Strict):
@@ -175,6 +189,7 @@ class DriftTriggers(_Strict):
     target: bool = True       # the actuals' distribution moved
     prediction: bool = True   # the model's outputs moved
     quality: bool = True      # measured error grew beyond drift.quality.tolerance
+    estimate: bool = True     # no labels yet: the estimated error grew beyond it (one-sided)
 
 
 class DriftQuality(_Strict):
@@ -236,12 +251,34 @@ class ReportParams(_Strict):
     images: Literal["auto", "github-branch", "cml"] = "auto"   # where the comment's plots live
 
 
+class ReplayVariant(_Strict):
+    """A named policy with its own window settings (unset: as in `monitor:`)."""
+
+    policy: Literal["never", "weekly", "monitor"]
+    window: Literal["sliding", "all", "weighted"] | None = None       # monitor.retrain.policy
+    train_weeks: int | None = Field(None, ge=1)                       # monitor.retrain.train_weeks
+    reference: Literal["training", "recent", "last_year"] | None = None  # monitor.reference.policy
+
+
 class ReplayParams(_Strict):
     """`staleguard replay` (docs/replay.md): the closed loop over the held-back weeks, per policy."""
 
     end: datetime = datetime(2013, 1, 1)   # replay the weeks from windows.train.end up to this date
     policies: list[Literal["never", "weekly", "monitor"]] = ["never", "weekly", "monitor"]
+    variants: dict[str, ReplayVariant] = {}  # more policies by name, e.g. weekly-all: {policy: weekly, ...}
+    label_delays_weeks: list[int] = [0]     # every retraining policy is replayed with each label delay
     out: Path = Path("reports")            # freshness.{png,md,json}
+
+    @model_validator(mode="after")
+    def _delays(self) -> ReplayParams:
+        bad = [d for d in self.label_delays_weeks if d < 0]
+        delays = self.label_delays_weeks
+        if bad or not delays or len(set(delays)) != len(delays):
+            raise ValueError(f"label_delays_weeks {self.label_delays_weeks} must list distinct weeks >= 0")
+        clash = sorted(set(self.variants) & {"never", "weekly", "monitor"})
+        if clash or any("@" in name for name in self.variants):
+            raise ValueError(f"variants {sorted(self.variants)}: a name must not be a policy or contain '@'")
+        return self
 
     @model_validator(mode="after")
     def _policies(self) -> ReplayParams:

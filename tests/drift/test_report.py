@@ -10,7 +10,8 @@ from staleguard.model import build_estimator
 from tests.drift.conftest import window, with_train
 
 SCHEMA_KEYS = {"schema_version", "drift", "share", "reasons", "notes", "features", "data_drift", "target",
-               "prediction", "quality", "rows", "windows", "model", "settings", "engine", "sampled"}
+               "prediction", "quality", "rows", "windows", "model", "settings", "engine", "sampled",
+               "estimate", "reference"}
 
 
 @pytest.fixture(scope="module")

@@ -181,7 +181,7 @@ def test_monitor_refuses_a_bad_batch_and_changes_nothing(site: Site, case: Case,
     head, calls = git(site.repo, "rev-parse", "HEAD"), len(cml_calls(site.tmp))
     try:
         code, err = cli(site, monkeypatch, capsys, "monitor", "--dry-run", "--store", str(site.store))
-        plan = site.repo / "reports" / "monitor.json"
+        plan = site.repo / "reports" / "monitor" / "monitor.json"
         if code == 0 and plan.exists() and json.loads(plan.read_text())["drift"]:
             code, err = cli(site, monkeypatch, capsys, "retrain")  # as monitor.yml would
         assert code != 0
@@ -209,6 +209,6 @@ def test_the_valid_store_does_open_a_retraining_pr(site: Site, monkeypatch, caps
     above is the bad batch's doing, not a store that could never retrain)."""
     code, err = cli(site, monkeypatch, capsys, "monitor", "--dry-run", "--store", str(site.store))
     assert code == 0, err
-    assert json.loads((site.repo / "reports" / "monitor.json").read_text())["drift"] is True
+    assert json.loads((site.repo / "reports" / "monitor" / "monitor.json").read_text())["drift"] is True
     git(site.repo, "checkout", "-q", "--", ".")
     git(site.repo, "clean", "-fdq", "--", "reports")

@@ -53,9 +53,9 @@ def test_check_next_windows_train_then_eval_up_to_newest_day(params):
 
 
 def test_check_final_windows_train_up_to_the_newest_hour_eval_the_week_before(params):
-    train, evaluation = check.final_windows(datetime(2011, 3, 1), params)
+    train, evaluation = check.final_windows(datetime(2011, 6, 1), params)
     weeks = params.monitor.retrain
-    assert train.end == datetime(2011, 3, 1)
+    assert train.end == datetime(2011, 6, 1)
     assert (train.end - train.start).days == 7 * weeks.train_weeks
     assert evaluation.end == train.start and not train.overlaps(evaluation)
     assert (evaluation.end - evaluation.start).days == 7 * weeks.eval_weeks

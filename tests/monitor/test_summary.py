@@ -69,3 +69,27 @@ def test_summary_outputs_and_step_summary_append_to_github_files(tmp_path, monke
     gha.add_summary("second")
     assert (tmp_path / "out").read_text() == "drift=true\nbranch=retrain/x\n"
     assert (tmp_path / "sum").read_text() == "## hello\n\nsecond\n\n"
+
+
+def test_summary_markdown_names_the_reference_and_shows_estimates_before_labels(params):
+    from types import SimpleNamespace
+
+    from staleguard.drift.result import Estimate
+
+    est = Estimate("mae", 31.2, 12.6, None, 168)
+    result = SimpleNamespace(reference={"policy": "recent", "weeks": 2, "used": "recent"}, estimate=est,
+                             quality=None)
+    late = check.WindowCheck(datetime(2011, 2, 1), datetime(2011, 2, 8), 168, True,
+                             ["estimated quality drop (no labels yet): MAE ≈ 31.2"], result, labeled=0)
+    out = check.Outcome(True, False, [late], late, datetime(2011, 2, 8),
+                        *check.next_windows(datetime(2011, 2, 8), params))
+    delayed = params.monitor.model_copy(update={"label_delay_days": 14})
+    late_params = params.model_copy(update={"monitor": delayed})
+    text = summary.markdown(out, late_params, "abcd1234", "prod", 0)
+    assert "Drift reference policy recent: the last 2 weeks of the training window" in text
+    assert "Labels arrive 14 day(s) late" in text
+    assert "| 2011-02-01 | 168 (0 labeled) | **drift** | estimated quality drop" in text
+    assert "| est. 31.2 |" in text
+    plan = summary.plan(out, late_params, "abcd1234", "prod", [])
+    assert plan["windows"][0]["estimate"] == {"estimated": 31.2, "actual": None, "reference": 12.6}
+    assert plan["windows"][0]["reference"]["policy"] == "recent" and plan["label_delay_days"] == 14

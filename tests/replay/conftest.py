@@ -29,7 +29,8 @@ def raw_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def with_replay(params: Params, raw: Path, out: Path, end: str, policies: list[str]) -> Params:
     data = params.data.model_copy(update={"raw": raw, "batches": out / "no-batches"})
     replay = params.replay.model_copy(update={"end": datetime.fromisoformat(end), "out": out,
-                                              "policies": policies})
+                                              "policies": policies, "variants": {},
+                                              "label_delays_weeks": [0]})
     return params.model_copy(update={"data": data, "replay": replay})
 
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from staleguard.params import TrainParams, Window, Windows
-from staleguard.replay.loop import Trainer
 from staleguard.replay.run import history
+from staleguard.replay.trainer import Trainer
 from tests.replay.conftest import with_replay
 
 

@@ -56,12 +56,26 @@ def test_cli_replay_end_before_training_end_exits_1_with_one_line(tmp_path, caps
 def test_cli_replay_writes_outputs_and_prints_the_policy_lines(tmp_path, capsys, raw_csv):
     doc = yaml.safe_load(params_file(tmp_path).read_text())
     doc["data"].update(raw=str(raw_csv), batches=str(tmp_path / "none"))
+    doc["replay"].update(variants={}, label_delays_weeks=[0])  # the three policies, on time: quick
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(doc))
     code = main(["--params", str(tmp_path / "params.yaml"), "replay", "--end", "2011-02-15",
                  "--out", str(tmp_path / "out")])
     out = capsys.readouterr().out
     assert code == 0
     assert out.startswith("replay: 2 weeks × 3 policies in ")
-    assert [line.split()[0] for line in out.splitlines()[1:]] == ["never", "weekly", "monitor"]
+    assert [line.split()[0] for line in out.splitlines()[1:4]] == ["never", "weekly", "monitor"]
+    assert "distinct training runs fitted" in out.splitlines()[4]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "freshness.json", "freshness.md", "freshness.png"]
+
+
+@pytest.mark.parametrize(("replay", "message"), [
+    ({"label_delays_weeks": [0, 0]}, r"label_delays_weeks \[0, 0\] must list distinct weeks >= 0"),
+    ({"label_delays_weeks": [-1]}, r"label_delays_weeks \[-1\] must list distinct weeks >= 0"),
+    ({"variants": {"weekly": {"policy": "weekly"}}}, r"a name must not be a policy or contain '@'"),
+    ({"variants": {"x": {"policy": "monitor", "window": "forever"}}},
+     r"replay.variants.x.window: Input should be 'sliding', 'all' or 'weighted'"),
+])
+def test_params_replay_bad_delays_and_variants_are_one_line_config_errors(tmp_path, replay, message):
+    with pytest.raises(ConfigError, match=message):
+        load_params(params_file(tmp_path, **replay))

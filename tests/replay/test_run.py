@@ -81,3 +81,46 @@ def test_replay_without_rows_in_range_is_a_data_error(params, raw_csv, tmp_path)
         update={"train": late.windows.train.model_copy(update={"end": datetime(2011, 5, 1)})})})
     with pytest.raises(DataError, match=r"replay: no rows in \[2011-05-01, 2011-06-01\)"):
         replay(late)
+
+
+SUMMARY_KEYS = {"variant", "policy", "label_delay_weeks", "window", "train_weeks", "reference", "weeks",
+                "mean_mae", "worst_mae", "worst_week", "retrains", "weeks_above_tolerance", "drift_weeks",
+                "breach_onsets", "detection_delay_weeks", "missed_breaches", "false_alarms",
+                "false_alarms_per_52_weeks", "estimate_error", "estimate_bias"}
+
+
+@pytest.fixture(scope="module")
+def delayed(raw_csv: Path, params, tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Result]:
+    """Three weeks, labels on time and two weeks late, replayed twice into different folders."""
+    runs = []
+    for _ in range(2):
+        p = with_replay(params, raw_csv, tmp_path_factory.mktemp("delayed"), "2011-02-22",
+                        ["never", "weekly", "monitor"])
+        p = p.model_copy(update={"replay": p.replay.model_copy(update={"label_delays_weeks": [0, 2]})})
+        runs.append(replay(p, progress=False))
+    return runs[0], runs[1]
+
+
+def test_replay_freshness_json_has_every_run_and_detector_metric(delayed):
+    doc = json.loads(next(p for p in delayed[0].outputs if p.name == "freshness.json").read_text())
+    assert doc["schema_version"] == 2 and doc["label_delays_weeks"] == [0, 2]
+    assert set(doc["policies"]) == {"never", "weekly", "weekly@2w", "monitor", "monitor@2w"}
+    for name, row in doc["policies"].items():
+        assert set(row) == SUMMARY_KEYS, name
+        assert row["label_delay_weeks"] == (2 if name.endswith("@2w") else 0)
+    assert doc["policies"]["monitor@2w"]["estimate_error"] is not None
+    assert set(doc["detector"]) >= {"detection_delay", "missed", "false_alarm", "estimate_error"}
+
+
+def test_replay_labels_two_weeks_late_retrain_on_arrived_labels_only(delayed):
+    late = [w for w in delayed[0].weeks if w.policy == "weekly@2w"]
+    assert [w.retrained is not None for w in late] == [False, False, True]
+    assert late[2].retrained.eval.end == datetime(2011, 2, 8)  # labels through week 1 only
+    monitor = [w for w in delayed[0].weeks if w.policy == "monitor@2w"]
+    assert monitor[2].estimate is not None  # decided on the estimate before the week's labels
+
+
+def test_replay_outputs_are_byte_identical_across_runs(delayed):
+    first, second = ({p.name: p.read_bytes() for p in r.outputs} for r in delayed)
+    assert set(first) == {"freshness.json", "freshness.md", "freshness.png"}
+    assert first == second

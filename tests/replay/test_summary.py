@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -66,7 +67,44 @@ def test_report_json_lists_policies_and_weeks(params):
     doc = report.to_json(WEEKS, summaries, params)
     assert doc["policies"]["monitor"] == {"weeks": 3, "mean_mae": 18.0, "worst_mae": 30.0,
                                           "worst_week": "2011-02-08", "retrains": 1,
-                                          "weeks_above_tolerance": 1, "drift_weeks": 1}
+                                          "weeks_above_tolerance": 1, "drift_weeks": 1,
+                                          "breach_onsets": 1, "detection_delay_weeks": 0.0,
+                                          "missed_breaches": 0, "false_alarms": 0,
+                                          "false_alarms_per_52_weeks": 0.0, "estimate_error": None,
+                                          "estimate_bias": None}
     assert doc["window"] == {"start": "2011-02-01", "end": "2011-02-22"}
     assert doc["weeks"][1]["policies"]["monitor"]["retrained"]["train"] == {
         "start": "2011-01-11", "end": "2011-02-08"}
+
+
+def _run(maes: list[float], retrains: set[int], previous: dict[int, float] | None = None,
+         estimates: dict[int, float] | None = None) -> list[Week]:
+    """Weeks of one policy: a retrain after week k deploys v<k+2>, which serves from week k + 1."""
+    out, version = [], "v1"
+    for k, mae in enumerate(maes):
+        w = week("monitor", k, mae, retrained=k in retrains)
+        w = replace(w, version=version, previous_mae=(previous or {}).get(k),
+                    estimate=(estimates or {}).get(k))
+        version = w.retrained.version if w.retrained else version
+        out.append(w)
+    return out
+
+
+def test_summary_detection_delay_counts_weeks_from_breach_onset_to_retrain():
+    weeks = _run([10, 30, 30, 30, 10, 30, 10, 10, 10, 10], retrains={3})
+    s = summarize("monitor", weeks)
+    assert s.onsets == 2 and s.detection_delay == 2.0  # onset week 1, retrain decided after week 3
+    assert s.missed == 1  # the onset in week 5 saw no retrain within 4 weeks
+
+
+def test_summary_false_alarm_is_a_retrain_that_did_not_beat_the_replaced_model():
+    good = _run([10, 10, 8, 8], retrains={1}, previous={2: 12.0, 3: 12.0})
+    bad = _run([10, 10, 12, 12], retrains={1}, previous={2: 11.0, 3: 11.0})
+    assert summarize("monitor", good).false_alarms == 0
+    s = summarize("monitor", bad)
+    assert s.false_alarms == 1 and s.false_alarms_per_52 == 13.0
+
+
+def test_summary_estimate_error_is_relative_to_the_real_weekly_mae():
+    s = summarize("monitor", _run([10, 20, 40], retrains=set(), estimates={0: 11.0, 1: 18.0}))
+    assert s.estimate_error == pytest.approx(0.1) and s.estimate_bias == pytest.approx(0.0)

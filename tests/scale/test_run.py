@@ -112,8 +112,13 @@ def logged_batches(project, hour, url: str, weeks: list[tuple[str, str]]) -> tup
 def _monitor_parity(p, ref, model, url, frames, engine, windows=3):
     p = p.model_copy(update={"monitor": p.monitor.model_copy(update={"engine": engine})})
     refs = store.list_batches(url)
-    expected = monitor_check.decide(ref, monitor_check.new_rows([frames], p.windows.train.end, "cnt"), p,
-                                    drift.check, drift.decide, model=model)
+    from staleguard.monitor.policy import reference_rows
+
+    rows = reference_rows(ref, p)[0]  # the rows monitor.reference selects, as train summarised them
+    baseline = drift.check(ref, ref.iloc[:200], p, model).quality.reference  # the training window's
+    expected = monitor_check.decide(rows, monitor_check.new_rows([frames], p.windows.train.end, "cnt"), p,
+                                    lambda *a, **k: drift.check(*a, **k, baseline=baseline), drift.decide,
+                                    model=model)
     got, sums = scale_monitor.decide(p, refs, io.read(paths.REFERENCE_SUMMARY), model, VERSION)
     assert [(w.start, w.rows, w.drift, w.reasons) for w in got.windows] == \
         [(w.start, w.rows, w.drift, w.reasons) for w in expected.windows if w.rows]

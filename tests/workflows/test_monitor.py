@@ -222,7 +222,7 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     assert opts["--branch"] == branch and opts["--target-branch"] == "main"
     assert opts["--title"].startswith("Retrain: drift detected in week of 2011-02-")
     assert opts["--message"] and "[skip ci]" not in calls[0]["message"]
-    assert "| week of | rows | decision | reasons |" in opts["--body"]
+    assert "| week of | rows | decision | reasons | MAE |" in opts["--body"]
     assert "**drift**" in opts["--body"] and "| column | method | score | threshold |" in opts["--body"]
     assert calls[0]["token_var"] == "GITHUB_TOKEN"
     assert "Summary - Opened retraining PR" in result.output
@@ -235,8 +235,9 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     run(["dvc", "pull", "-q", "data"], clone, site.env)
     pulled = sorted(p.name for p in (clone / "data" / "batches").glob("*.parquet"))
     assert pulled == sorted(p.name for p in site.store.glob("*.parquet"))
-    # the model it ships has seen the newest labeled week (data through 2011-02-28)
-    assert 'train: {start: "2011-02-01", end: "2011-03-01"}' in remote_file(site.origin, branch,
+    # the model it ships has seen the newest labeled week (data through 2011-02-28); 12 weeks
+    # back is before the data, so it starts a held-out week after 2011-01-01 (check.final_windows)
+    assert 'train: {start: "2011-01-08", end: "2011-03-01"}' in remote_file(site.origin, branch,
                                                                            "params.yaml")
     lock = yaml.safe_load(remote_file(site.origin, branch, "dvc.lock"))
     assert lock["stages"]["prepare"]["params"]["params.yaml"]["windows"]["train"]["end"] == \
@@ -252,7 +253,7 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     assert site.branches() == [branch]
     new_head = git(site.origin, "rev-parse", branch)
     assert new_head != head and git(site.origin, "rev-parse", f"{new_head}^") == head
-    assert 'train: {start: "2011-02-08", end: "2011-03-08"}' in remote_file(site.origin, branch,
+    assert 'train: {start: "2011-01-08", end: "2011-03-08"}' in remote_file(site.origin, branch,
                                                                           "params.yaml")
     assert len(_state(site)["prs"]) == 1
     results = [c["result"] for c in cml_calls(site.tmp) if c["command"] == "pr create"]
@@ -261,7 +262,7 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     assert len(comments) == 1 and comments[0]["target"] == "pr/1"
     assert {c["token_var"] for c in cml_calls(site.tmp)[1:]} == {"REPO_TOKEN"}
     assert "`REPO_TOKEN` is not set" not in again.output
-    assert "| week of | rows | decision | reasons |" in comments[0]["markdown"]
+    assert "| week of | rows | decision | reasons | MAE |" in comments[0]["markdown"]
 
     # the PR's description follows the branch, not only its comment: one PATCH of the body,
     # as GitHub's REST API takes it, and the fake server's PR shows the new windows
@@ -298,10 +299,10 @@ def test_retrain_failing_in_train_leaves_checkout_index_and_remote_as_they_were(
     env = {**site.env, "TMPDIR": str(site.tmp / "scratch"), "PATH": os.environ["PATH"]}
     (site.tmp / "scratch").mkdir()
     run(["staleguard", "monitor", "--dry-run", "--store", str(site.store)], site.repo, env)
-    plan = site.tmp / "plan"  # the plan outside the checkout, the monitor's drift reports undone:
-    plan.mkdir()              # the retrain starts from a clean `git status`
+    plan = site.tmp / "plan"  # the plan outside the checkout (the monitor's reports/monitor/ is
+    plan.mkdir()              # gitignored): the retrain starts from a clean `git status`
     for name in ("monitor.json", "monitor.md"):
-        shutil.move(site.repo / "reports" / name, plan / name)
+        shutil.move(site.repo / "reports" / "monitor" / name, plan / name)
     git(site.repo, "checkout", "--", "reports")
     before = _snapshot(site)
     assert before["status"] == "" and before["stash"] == ""

@@ -68,12 +68,15 @@ def _window(frame: pd.DataFrame) -> dict[str, str]:
 
 def check(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model: Any = None, *,
           baseline: dict[str, float] | None = None, baseline_source: str = "given",
-          engine: str = "exact") -> DriftResult:
+          engine: str = "exact", estimator: Any = None,
+          reference_info: dict[str, Any] | None = None) -> DriftResult:
     """Compare `current` with `reference` (frames: timestamp + features + target [+ prediction]).
 
     `baseline`: the reference quality if already known, described by `baseline_source` (else
     measured by time-blocked CV when a model is given). `engine="evidently"` computes the same
     scores through Evidently (slow; used to cross-check), the default counts values.
+    `estimator`: the label-free error model (drift/estimate.py); with it the result carries the
+    window's estimated MAE. `reference_info`: which reference policy chose `reference`.
     """
     specs = column_specs(params)
     target = params.features.target
@@ -85,10 +88,10 @@ def check(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model:
     ref_cols: dict[str, pd.Series] = {s.column: reference[s.column] for s in specs}
     cur_cols: dict[str, pd.Series] = {s.column: current[s.column] for s in specs}
     extra: list[Spec] = []
-    if target in current and target in reference:
+    if target in current and current[target].notna().any() and target in reference:
         d = params.drift.target
         extra.append(Spec(target, "numerical", d.method, d.threshold))
-        ref_cols[target], cur_cols[target] = reference[target], current[target]
+        ref_cols[target], cur_cols[target] = reference[target], current[target].dropna()
     if ref_pred is not None and cur_pred is not None:
         d = params.drift.prediction
         extra.append(Spec(PREDICTION, "numerical", d.method, d.threshold))
@@ -105,13 +108,20 @@ def check(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model:
     quality = None
     labeled = (cur_rows[target].notna().to_numpy() & ~np.isnan(cur_pred)
                if cur_pred is not None and target in current else None)
+    if baseline is None and (estimator is not None or (labeled is not None and labeled.sum() >= 2)):
+        baseline = q.reference_quality(model, reference, params, ref_pred)
+        baseline_source = q.source(model, params)
     # actuals may still be missing for recent hours
     if labeled is not None and cur_pred is not None and labeled.sum() >= 2:
         quality = Quality(
-            metric=params.drift.quality.metric,
-            reference=baseline or q.reference_quality(model, reference, params, ref_pred),
+            metric=params.drift.quality.metric, reference=baseline,
             current=q.regression_metrics(cur_rows[target].to_numpy(dtype=float)[labeled], cur_pred[labeled]),
-            reference_source=(baseline_source if baseline else q.source(model, params)))
+            reference_source=baseline_source)
+    guess = None
+    if estimator is not None and cur_pred is not None:
+        from staleguard.drift.estimate import estimate
+
+        guess = estimate(estimator, cur_rows, cur_pred, params, baseline["mae"] if baseline else None)
     return DriftResult(
         features=features,
         share=sum(c.drifted for c in features.values()) / len(features),
@@ -119,4 +129,5 @@ def check(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model:
         rows={"reference": len(reference), "current": len(current)},
         windows={"reference": _window(reference), "current": _window(current)},
         engine=engine, sampled={"predictions": sampled} if sampled else {},
-        data={"reference": ref_cols, "current": cur_cols})
+        data={"reference": ref_cols, "current": cur_cols}, estimate=guess,
+        reference=reference_info or {})

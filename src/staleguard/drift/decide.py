@@ -42,6 +42,15 @@ def _quality_finding(result: DriftResult, tolerance: float) -> str | None:
             f"on the reference ({change:+.0%} > +{tolerance:.0%})")
 
 
+def _estimate_finding(result: DriftResult, tolerance: float) -> str | None:
+    """One-sided, and only while the window has no labels: measured quality then rules."""
+    est = result.estimate
+    if result.quality is not None or est is None or est.change is None or est.change <= tolerance:
+        return None
+    return (f"estimated quality drop (no labels yet): MAE ≈ {est.estimated:.1f} vs {est.reference:.1f} "
+            f"on the reference ({est.change:+.0%} > +{tolerance:.0%})")
+
+
 def decide(result: DriftResult, params: Params) -> Decision:
     """Drift is true when any finding whose trigger is on is present; the rest become notes."""
     d = params.drift
@@ -51,6 +60,7 @@ def decide(result: DriftResult, params: Params) -> Decision:
         "prediction": (result.prediction and result.prediction.drifted
                        and f"prediction drift: {describe(result.prediction)}"),
         "quality": _quality_finding(result, d.quality.tolerance),
+        "estimate": _estimate_finding(result, d.quality.tolerance),
     }
     reasons, notes = [], []
     for name, text in findings.items():
@@ -61,7 +71,8 @@ def decide(result: DriftResult, params: Params) -> Decision:
         else:
             notes.append(f"{text} (not a trigger: drift.triggers.{name} is false)")
     if result.target is None:
-        notes.append("the current window has no actuals: target drift and quality not measured")
+        notes.append("the current window has no actuals: target drift and quality not measured"
+                     + (" (quality estimated)" if result.estimate is not None else ""))
     elif result.quality is None:
         notes.append("no model or predictions: prediction drift and quality not measured")
     return Decision(drift=bool(reasons), reasons=reasons, notes=notes)

@@ -35,14 +35,11 @@ def source(model: Any, params: Params) -> str:
     return f"time-blocked cross-validation on the reference ({params.drift.quality.folds} folds)"
 
 
-def reference_quality(model: Any, reference: pd.DataFrame, params: Params,
-                      logged: np.ndarray | None) -> dict[str, float] | None:
-    """Out-of-fold metrics of a clone of `model` on `reference`; logged predictions without a model."""
-    target, cols = params.features.target, params.features.columns
-    if target not in reference:
-        return None
-    if model is None:
-        return None if logged is None else regression_metrics(reference[target].to_numpy(float), logged)
+def out_of_fold(model: Any, reference: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, np.ndarray]:
+    """The reference in time order and a clone of `model`'s predictions for each of its
+    drift.quality.folds contiguous blocks, fitted on the other blocks: errors on unseen hours.
+    The reference quality and the label-free estimator (drift/estimate.py) both learn from them."""
+    cols, target = params.features.columns, params.features.target
     ordered = reference.sort_values("timestamp") if "timestamp" in reference else reference
     blocks = np.array_split(np.arange(len(ordered)), params.drift.quality.folds)
     x, y = ordered[cols], ordered[target].to_numpy(dtype=float)
@@ -51,4 +48,16 @@ def reference_quality(model: Any, reference: pd.DataFrame, params: Params,
         keep = np.ones(len(ordered), dtype=bool)
         keep[block] = False
         oof[block] = clone(model).fit(x[keep], y[keep]).predict(x.iloc[block])
-    return regression_metrics(y, oof)
+    return ordered, oof
+
+
+def reference_quality(model: Any, reference: pd.DataFrame, params: Params,
+                      logged: np.ndarray | None) -> dict[str, float] | None:
+    """Out-of-fold metrics of a clone of `model` on `reference`; logged predictions without a model."""
+    target = params.features.target
+    if target not in reference:
+        return None
+    if model is None:
+        return None if logged is None else regression_metrics(reference[target].to_numpy(float), logged)
+    ordered, oof = out_of_fold(model, reference, params)
+    return regression_metrics(ordered[target].to_numpy(dtype=float), oof)

@@ -43,6 +43,36 @@ class Quality:
 
 
 @dataclass(frozen=True)
+class Estimate:
+    """The label-free MAE estimate of a window (drift/estimate.py), beside the measured MAE when
+    its labels have arrived."""
+
+    metric: str                          # always "mae": the estimator predicts absolute errors
+    estimated: float
+    reference: float | None              # the reference's out-of-sample MAE (the quality baseline)
+    actual: float | None = None          # the measured MAE of the window's labeled rows
+    rows: int = 0
+
+    @property
+    def change(self) -> float | None:
+        """Relative change of the estimate vs the reference (+0.84 = 84 % worse)."""
+        return self.estimated / self.reference - 1 if self.reference else None
+
+    @property
+    def error(self) -> float | None:
+        """(estimated - actual) / actual, once the labels arrived."""
+        return self.estimated / self.actual - 1 if self.actual else None
+
+    def to_dict(self, tolerance: float) -> dict[str, Any]:
+        return {"metric": self.metric, "estimated": self.estimated, "reference": self.reference,
+                "change": None if self.change is None else round(self.change, 6),
+                "tolerance": tolerance, "actual": self.actual,
+                "error": None if self.error is None else round(self.error, 6), "rows": self.rows,
+                "method": "direct loss estimation: |error| predicted from features and prediction, "
+                          "learned on the reference's out-of-fold residuals"}
+
+
+@dataclass(frozen=True)
 class DriftResult:
     features: dict[str, ColumnDrift]
     share: float                         # drifted features / features
@@ -53,6 +83,8 @@ class DriftResult:
     windows: dict[str, dict[str, str]]   # {"reference": {"start", "end"}, "current": {...}}
     engine: str = "exact"
     sampled: dict[str, int] = field(default_factory=dict)  # what was computed on a seeded sample
+    estimate: Estimate | None = None     # label-free MAE estimate, when an estimator was given
+    reference: dict[str, Any] = field(default_factory=dict)  # the reference policy and what it chose
     # the compared columns (features, target, prediction) for the plots; not part of drift.json
     data: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 

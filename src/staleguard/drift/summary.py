@@ -35,6 +35,8 @@ def to_json(result: DriftResult, decision: Decision, params: Params,
             "metric": q.metric, "reference": q.reference, "current": q.current,
             "change": None if q.change is None else round(q.change, 6),
             "tolerance": d.quality.tolerance, "reference_source": q.reference_source},
+        "estimate": None if result.estimate is None else result.estimate.to_dict(d.quality.tolerance),
+        "reference": result.reference or {"policy": "training"},
         "rows": result.rows,
         "windows": result.windows,
         "model": model or {},
@@ -56,8 +58,9 @@ def to_markdown(result: DriftResult, decision: Decision, params: Params) -> str:
     w = result.windows
     lines = [f"### Drift check: {verdict}", "",
              f"Reference {w['reference'].get('start', '?')} … {w['reference'].get('end', '?')} "
-             f"({result.rows['reference']} rows) vs current {w['current'].get('start', '?')} … "
-             f"{w['current'].get('end', '?')} ({result.rows['current']} rows).", ""]
+             f"({result.rows['reference']} rows; {reference_label(result.reference)}) vs current "
+             f"{w['current'].get('start', '?')} … {w['current'].get('end', '?')} "
+             f"({result.rows['current']} rows).", ""]
     lines += [f"- {r}" for r in decision.reasons] or ["- no trigger fired"]
     lines += [f"- _{n}_" for n in decision.notes]
     lines += ["", "| column | method | score | threshold | |", "|---|---|---|---|---|"]
@@ -72,4 +75,21 @@ def to_markdown(result: DriftResult, decision: Decision, params: Params) -> str:
         lines += ["", "| quality | reference | current |", "|---|---|---|"]
         lines += [f"| {k.upper()} | {q.reference[k]:.4g} | {q.current[k]:.4g} |" for k in q.current]
         lines.append(f"\nReference quality: {q.reference_source}.")
+    e = result.estimate
+    if e is not None:
+        actual = f"; measured {e.actual:.4g} ({e.error:+.0%})" if e.actual and e.error is not None else \
+            "; no labels yet"
+        lines.append(f"\nEstimated MAE (label-free, direct loss estimation): **{e.estimated:.4g}** vs "
+                     f"{e.reference or float('nan'):.4g} on the reference{actual}.")
     return "\n".join(lines) + "\n"
+
+
+def reference_label(info: dict[str, Any]) -> str:
+    """'reference policy recent: the last 4 weeks of the training window' (drift.json `reference`)."""
+    policy = info.get("policy", "training")
+    used = info.get("used", policy)
+    text = {"training": "the whole training window",
+            "recent": f"the last {info.get('weeks', '?')} weeks of the training window",
+            "last_year": f"{info.get('weeks', '?')} weeks around the same week a year earlier"}[used]
+    note = f", {info['note']}" if info.get("note") else ""
+    return f"reference policy {policy}: {text}{note}"

@@ -16,6 +16,8 @@ import pandas as pd
 from staleguard.contract import TIMESTAMP
 from staleguard.params import Params, Window
 
+HOUR = pd.Timedelta(hours=1)  # an hour's actual exists once the hour is over
+
 
 @dataclass(frozen=True)
 class WindowCheck:
@@ -27,6 +29,7 @@ class WindowCheck:
     drift: bool | None            # None: fewer than monitor.min_rows labeled rows, not decided
     reasons: list[str]
     result: Any = None            # the drift.check result, for the reports
+    labeled: int | None = None    # rows whose actual had arrived (None: all of them)
 
     @property
     def label(self) -> str:
@@ -55,12 +58,26 @@ class Outcome:
 
 def new_rows(frames: list[pd.DataFrame], train_end: datetime, target: str) -> pd.DataFrame:
     """Labeled rows newer than the training window, one per hour (a later batch wins)."""
+    frame = observed_rows(frames, train_end, target)
+    return frame[frame[target].notna()].reset_index(drop=True) if not frame.empty else frame
+
+
+def observed_rows(frames: list[pd.DataFrame], train_end: datetime, target: str, delay_days: int = 0,
+                  now: datetime | None = None) -> pd.DataFrame:
+    """Every row newer than the training window, one per hour (a later batch wins), with the
+    actuals that would not have arrived by `now` blanked: an hour's label exists at its end and
+    counts once timestamp + 1 h + `delay_days` <= now (monitor.label_delay_days). `now` defaults to the end of
+    the newest logged hour: the store is as recent as serving's last prediction."""
     if not frames:
         return pd.DataFrame()
     frame = pd.concat(frames, ignore_index=True)
-    frame = frame[(frame[TIMESTAMP] >= pd.Timestamp(train_end)) & frame[target].notna()]
-    frame = frame.drop_duplicates(TIMESTAMP, keep="last")
-    return frame.sort_values(TIMESTAMP).reset_index(drop=True)
+    frame = frame[frame[TIMESTAMP] >= pd.Timestamp(train_end)].drop_duplicates(TIMESTAMP, keep="last")
+    frame = frame.sort_values(TIMESTAMP).reset_index(drop=True)
+    if delay_days and not frame.empty:
+        clock = pd.Timestamp(now) if now is not None else frame[TIMESTAMP].max() + HOUR
+        late = frame[TIMESTAMP] + HOUR + pd.Timedelta(days=delay_days) > clock
+        frame[target] = frame[target].astype(float).mask(late)
+    return frame
 
 
 Part = tuple[datetime, datetime, pd.DataFrame]
@@ -81,12 +98,13 @@ def split_windows(frame: pd.DataFrame, start: datetime, days: int) -> list[Part]
 
 def next_windows(data_end: datetime, params: Params) -> tuple[Window, Window]:
     """The replay's window policy: eval = the last `eval_weeks` up to the newest data, train =
-    the `train_weeks` before it (the retraining PR uses `final_windows`, which trains up to the
-    newest hour). Both move forward with the data and never overlap."""
-    policy = params.monitor.retrain
-    eval_start = data_end - timedelta(weeks=policy.eval_weeks)
-    train_start = eval_start - timedelta(weeks=policy.train_weeks)
-    return (Window(start=train_start, end=eval_start), Window(start=eval_start, end=data_end))
+    the training weeks before it (`monitor.retrain.policy`, monitor/policy.py; the retraining PR
+    uses `final_windows`, which trains up to the newest hour). They never overlap."""
+    from staleguard.monitor.policy import train_start
+
+    eval_start = data_end - timedelta(weeks=params.monitor.retrain.eval_weeks)
+    return (Window(start=train_start(eval_start, params), end=eval_start),
+            Window(start=eval_start, end=data_end))
 
 
 def final_windows(data_end: datetime, params: Params) -> tuple[Window, Window]:
@@ -94,10 +112,13 @@ def final_windows(data_end: datetime, params: Params) -> tuple[Window, Window]:
     the newest labeled hour (it has seen the newest week); `windows.eval` is the `eval_weeks`
     just before that, which it never fitted. Half-open, never overlapping. Whether retraining
     helps is judged by the walk-forward evidence (monitor.evidence), not by this one week."""
-    policy = params.monitor.retrain
-    train_start = data_end - timedelta(weeks=policy.train_weeks)
-    return (Window(start=train_start, end=data_end),
-            Window(start=train_start - timedelta(weeks=policy.eval_weeks), end=train_start))
+    from staleguard.monitor.policy import train_start as start_of
+
+    held_out = timedelta(weeks=params.monitor.retrain.eval_weeks)
+    known = min(params.windows.train.start, params.windows.eval.start)  # the earliest data params name
+    # all/weighted: the window only grows from its start; never so far back that `eval` has no data
+    train_start = max(start_of(data_end, params), known + held_out)
+    return (Window(start=train_start, end=data_end), Window(start=train_start - held_out, end=train_start))
 
 
 def data_end_of(frame: pd.DataFrame) -> datetime:
@@ -116,28 +137,54 @@ def own_predictions(part: pd.DataFrame, version: str | None) -> pd.DataFrame:
     return part.drop(columns=["prediction"])
 
 
-def decide(reference: pd.DataFrame, current: pd.DataFrame, params: Params,
+Reference = Callable[[datetime], tuple[pd.DataFrame, dict[str, Any]]]
+
+
+def decide(reference: pd.DataFrame | Reference, current: pd.DataFrame, params: Params,
            check: Callable[..., Any], judge: Callable[[Any, Params], Any],
-           model: Any = None, force: bool = False, version: str | None = None) -> Outcome:
-    """Check every window of `current` against `reference`; drift if any decided window drifted.
+           model: Any = None, force: bool = False, version: str | None = None,
+           estimator: Any = None) -> Outcome:
+    """Check every window of `current` against the reference; drift if any decided window drifted.
 
     Every window newer than the training window is re-checked on each run (stateless, so a rerun
     reaches the same answer). `force` turns the outcome into a retrain whatever the windows say.
     `version`: the deployed model's id; windows logged by another model are re-predicted.
+    `reference`: a frame, or a function of the window's start giving (frame, policy info)
+    (monitor/policy.py). A window whose labels have not arrived is decided without them when an
+    `estimator` (drift/estimate.py) can estimate its error; otherwise it is not decided.
     """
-    mon = params.monitor
+    mon, target = params.monitor, params.features.target
     windows = []
     for start, end, part in split_windows(current, params.windows.train.end, mon.window_days):
-        if len(part) < mon.min_rows:
+        use, labeled = _decidable(part, target, mon.min_rows, estimator is not None)
+        if use is None:
             windows.append(WindowCheck(start, end, len(part), None,
-                                       [f"{len(part)} rows < monitor.min_rows {mon.min_rows}"]))
+                                       [f"{labeled}{'' if labeled == len(part) else ' labeled'} rows"
+                                        f" < monitor.min_rows {mon.min_rows}"],
+                                       labeled=labeled))
             continue
-        result = check(reference, own_predictions(part, version if model is not None else None),
-                       params, model=model)
+        ref, info = reference(start) if callable(reference) else (reference, None)
+        extra = {k: v for k, v in (("estimator", estimator), ("reference_info", info)) if v is not None}
+        result = check(ref, own_predictions(use, version if model is not None else None),
+                       params, model=model, **extra)
         verdict = judge(result, params)
         windows.append(WindowCheck(start, end, len(part), bool(verdict.drift),
-                                   list(verdict.reasons), result))
-    return conclude(windows, force, data_end_of(current), params)
+                                   list(verdict.reasons), result, labeled=labeled))
+    labeled_rows = current[current[target].notna()] if target in current else current
+    return conclude(windows, force, data_end_of(labeled_rows if len(labeled_rows) else current), params)
+
+
+def _decidable(part: pd.DataFrame, target: str, min_rows: int, estimate: bool
+               ) -> tuple[pd.DataFrame | None, int]:
+    """The rows a window is decided on: its labeled rows when enough labels arrived, else (with an
+    estimator) all its rows without actuals; None when neither is enough."""
+    known = part[target].notna() if target in part else pd.Series(True, index=part.index)
+    labeled = int(known.sum())
+    if labeled >= min_rows:
+        return part[known].reset_index(drop=True), labeled
+    if estimate and len(part) >= min_rows:
+        return part.drop(columns=[target], errors="ignore"), labeled
+    return None, labeled
 
 
 def conclude(windows: list[WindowCheck], force: bool, data_end: datetime, params: Params) -> Outcome:

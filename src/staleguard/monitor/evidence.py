@@ -35,7 +35,7 @@ class Evidence:
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        """The block of reports/monitor.json (the same keys as reports/pr/gate.json)."""
+        """The block of reports/monitor/monitor.json (the same keys as reports/pr/gate.json)."""
         return {**self.verdict.to_dict(), "basis": METHOD, "champion_is": "the deployed model",
                 "challenger_is": "the retraining recipe, refitted before each week",
                 "weeks": [[w.start.isoformat(), w.end.isoformat()] for w in self.weeks],

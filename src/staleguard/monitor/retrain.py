@@ -216,7 +216,8 @@ def update_pr_body(number: str, body_file: Path) -> None:
        "-F", f"body=@{body_file}", "--silent", env={"GH_TOKEN": token} if token else None)
 
 
-def run(params: Params, params_file: Path, plan_path: Path = paths.REPORTS / "monitor.json") -> str:
+def run(params: Params, params_file: Path,
+        plan_path: Path = paths.MONITOR_REPORTS / "monitor.json") -> str:
     """Carry out the plan in a scratch clone; returns the PR URL. Data and model reach the DVC
     remote only after `dvc repro` succeeded, and before git; the checkout is never written."""
     plan = load_plan(plan_path)

@@ -6,25 +6,22 @@ builds the training reference, loads the deployed model, writes reports/ and the
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from staleguard import gha
-from staleguard.contract import TIMESTAMP, read_raw
-from staleguard.data.windows import slice_window
+from staleguard.contract import TIMESTAMP
 from staleguard.errors import DataError
 from staleguard.io import write_json, write_text
-from staleguard.monitor import check, evidence, store, summary
+from staleguard.monitor import check, evidence, policy, store, summary
 from staleguard.params import Params
 from staleguard.stages import paths
-from staleguard.stages.prepare import history, read_batches
 
 LOCK = Path("dvc.lock")
-PLAN = paths.REPORTS / "monitor.json"
-SUMMARY = paths.REPORTS / "monitor.md"
+PLAN = paths.MONITOR_REPORTS / "monitor.json"
+SUMMARY = paths.MONITOR_REPORTS / "monitor.md"
 
 
 def deployed_version(lock: Path = LOCK) -> str:
@@ -55,30 +52,52 @@ def read_new_batches(url: str, params: Params) -> tuple[list[store.BatchRef], li
 
 def reference(params: Params) -> pd.DataFrame:
     """The deployed model's training window, built as `prepare` builds it (raw + batches)."""
-    cols = [*params.features.columns, params.features.target]
-    frame = history(read_raw(params.data.raw, params), read_batches(params.data.batches, cols), cols)
-    return slice_window(frame, params.windows.train, "train")
+    return policy.training_frame(params)
 
 
-def drift_checker() -> Any:
-    """`drift.check` that measures the reference's out-of-sample quality once, not per window."""
+def drift_checker(baseline_of: pd.DataFrame | None = None, quality: dict[str, float] | None = None) -> Any:
+    """`drift.check` that measures the reference's out-of-sample quality once, not per window.
+
+    `baseline_of`: the frame that quality is measured on (the training window) when the
+    reference policy compares weeks with other rows (monitor.reference); default: the first
+    reference it is given. `quality`: that measurement, when already made (train, the replay).
+    """
     from staleguard import drift
+    from staleguard.drift import quality as q
 
     baseline: dict[str, Any] = {}
+    if quality is not None:
+        baseline.update(quality=quality, source="time-blocked cross-validation on the training window")
 
-    def run(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model: Any = None) -> Any:
-        result = drift.check(reference, current, params, model, baseline=baseline.get("quality"))
+    def run(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model: Any = None,
+            **extra: Any) -> Any:
+        if "quality" not in baseline and baseline_of is not None and model is not None:
+            baseline.update(quality=q.reference_quality(model, baseline_of, params, None),
+                            source=q.source(model, params))
+        result = drift.check(reference, current, params, model, baseline=baseline.get("quality"),
+                             baseline_source=baseline.get("source", "given"), **extra)
         if result.quality is None or not result.quality.reference:
             return result
         if "quality" not in baseline:
             baseline.update(quality=result.quality.reference, source=result.quality.reference_source)
-            return result
-        return replace(result, quality=replace(result.quality, reference_source=baseline["source"]))
+        return result
 
     return run
 
 
-def write_drift_reports(outcome: check.Outcome, ref: pd.DataFrame, current: pd.DataFrame,
+def references(history: pd.DataFrame, params: Params) -> check.Reference:
+    """The reference per window start, as monitor.reference chooses it (monitor/policy.py)."""
+    return lambda start: policy.reference_rows(history, params, start)
+
+
+def load_estimator() -> Any:
+    """The label-free error estimator `train` saved beside the model, or None (older pipelines)."""
+    from staleguard.model import load_model
+
+    return load_model(paths.ESTIMATOR) if paths.ESTIMATOR.exists() else None
+
+
+def write_drift_reports(outcome: check.Outcome, reference_of: check.Reference, current: pd.DataFrame,
                         params: Params, model: Any, version: str, out: Path) -> str:
     """The drift writer's outputs (json, md, html, PNGs) for the published window; its Markdown."""
     from staleguard import drift
@@ -87,6 +106,7 @@ def write_drift_reports(outcome: check.Outcome, ref: pd.DataFrame, current: pd.D
     window = outcome.report_window
     if window is None:
         return ""
+    ref = reference_of(window.start)[0]
     ts = current[TIMESTAMP]
     inside = (ts >= pd.Timestamp(window.start)) & (ts < pd.Timestamp(window.end))
     part = check.own_predictions(current[inside], version)
@@ -101,10 +121,12 @@ def write_drift_reports(outcome: check.Outcome, ref: pd.DataFrame, current: pd.D
 
 
 def monitor(params: Params, store_url: str | None = None, force: bool = False,
-            out: Path = paths.REPORTS) -> dict[str, Any]:
-    """Decide on the store's new batches; write reports/, the job summary and step outputs.
+            out: Path = paths.MONITOR_REPORTS) -> dict[str, Any]:
+    """Decide on the store's new batches; write reports/monitor/, the job summary and step outputs.
 
-    Returns the plan (also written to reports/monitor.json) for `retrain.run`.
+    Only under `out` (reports/monitor/): the drift stage's DVC outputs in reports/ are never
+    touched, so a monitor run leaves `git status` and `dvc status` clean. Returns the plan (also
+    written to reports/monitor/monitor.json) for `retrain.run`.
     """
     from staleguard.model import load_model
 
@@ -116,22 +138,24 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
         return at_scale(params, url, version, force, out)
     refs, frames = read_new_batches(url, params)
     target = params.features.target
-    current = check.new_rows(frames, params.windows.train.end, target)
-    if current.empty:
+    current = check.observed_rows(frames, params.windows.train.end, target, params.monitor.label_delay_days)
+    if current.empty or not current[target].notna().any():
         raise DataError(f"store {url}: no labeled production rows at or after "
                         f"{params.windows.train.end:%Y-%m-%d %H:%M} (the training window's end); "
                         "is serving logging predictions and actuals?")
     from staleguard import drift
 
-    ref, model = reference(params), load_model(paths.MODEL)
-    outcome = check.decide(ref, current, params, drift_checker(), drift.decide,
-                           model=model, force=force, version=version)
-    drift_md = write_drift_reports(outcome, ref, current, params, model, version, out)
+    history, model = policy.history_frame(params), load_model(paths.MODEL)
+    ref = policy.training_frame(params, history)
+    reference_of = references(history, params)
+    outcome = check.decide(reference_of, current, params, drift_checker(ref), drift.decide,
+                           model=model, force=force, version=version, estimator=load_estimator())
+    drift_md = write_drift_reports(outcome, reference_of, current, params, model, version, out)
     batches = [{"url": r.url, "name": r.name} for r in refs]
     plan = summary.plan(outcome, params, version, url, batches)
     proof = ""
     if outcome.drift:  # only a retraining PR needs it: one fit per week since the training window
-        found = evidence.gather(params, current, model)
+        found = evidence.gather(params, current[current[target].notna()], model)  # labeled rows only
         plan["evidence"] = found.to_dict()
         proof = evidence.markdown(found, version, params)
     text = summary.markdown(outcome, params, version, url, len(current), drift_md, proof)

@@ -29,7 +29,7 @@ def title(outcome: Outcome) -> str:
 
 def plan(outcome: Outcome, params: Params, model_version: str, store: str,
          batches: list[dict[str, Any]]) -> dict[str, Any]:
-    """reports/monitor.json: the decision and everything `staleguard retrain` needs to act on it."""
+    """reports/monitor/monitor.json: the decision and everything `staleguard retrain` needs to act on it."""
     return {
         "schema_version": 1,
         "drift": outcome.drift,
@@ -39,8 +39,10 @@ def plan(outcome: Outcome, params: Params, model_version: str, store: str,
         "store": store,
         "batches": batches,
         "windows": [{"start": w.start.isoformat(), "end": w.end.isoformat(), "rows": w.rows,
-                     "drift": w.drift, "reasons": w.reasons, "quality": _quality(w)}
+                     "labeled": w.labeled, "drift": w.drift, "reasons": w.reasons, "quality": _quality(w),
+                     "estimate": _estimate(w), "reference": getattr(w.result, "reference", None) or None}
                     for w in outcome.windows],
+        "label_delay_days": params.monitor.label_delay_days,
         "trigger": outcome.trigger.label if outcome.trigger else None,
         "retrain": {
             "branch": f"retrain/{model_version}",
@@ -60,6 +62,24 @@ def _quality(window: WindowCheck) -> dict[str, float] | None:
     return dict(quality.current) if quality is not None and quality.current else None
 
 
+def _estimate(window: WindowCheck) -> dict[str, Any] | None:
+    """The label-free MAE estimate of the window (with the measured MAE once labels arrived)."""
+    est = getattr(window.result, "estimate", None)
+    return None if est is None else {"estimated": est.estimated, "actual": est.actual,
+                                     "reference": est.reference}
+
+
+def _mae(window: WindowCheck) -> str:
+    """'24.5 (est. 22.0)', 'est. 31.2' before the labels, '–' when not measured."""
+    est = getattr(window.result, "estimate", None)
+    quality = _quality(window)
+    measured = f"{quality['mae']:.1f}" if quality and "mae" in quality else ""
+    guess = f"est. {est.estimated:.1f}" if est is not None else ""
+    if measured and guess:
+        return f"{measured} ({guess})"
+    return measured or guess or "–"
+
+
 def _verdict(drift: bool | None) -> str:
     return {True: "**drift**", False: "no drift", None: "not decided"}[drift]
 
@@ -71,11 +91,14 @@ def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
             else "## No drift: the deployed model stays, no retraining PR")
     lines = [head, "",
              f"Deployed model `{model_version}`, trained on {params.windows.train.label()}. "
-             f"Production store `{store}`: {rows} labeled rows newer than the training window.",
-             "", "| week of | rows | decision | reasons |", "|---|---:|---|---|"]
+             f"Production store `{store}`: {rows} labeled rows newer than the training window."
+             + _context(outcome, params),
+             "", "| week of | rows | decision | reasons | MAE |", "|---|---:|---|---|---:|"]
     for w in outcome.windows:
         reasons = "; ".join(w.reasons) or "–"
-        lines.append(f"| {w.label} | {w.rows} | {_verdict(w.drift)} | {reasons.replace('|', '/')} |")
+        count = f"{w.rows}" if w.labeled in (None, w.rows) else f"{w.rows} ({w.labeled} labeled)"
+        lines.append(f"| {w.label} | {count} | {_verdict(w.drift)} | {reasons.replace('|', '/')} "
+                     f"| {_mae(w)} |")
     if outcome.forced:
         lines += ["", "Retraining was **forced** (`force` input / `--force`)."]
     if outcome.drift:
@@ -90,6 +113,19 @@ def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
                   LOCAL_IMAGE.sub("", drift_md).strip(),
                   "", f"_Plots and the full Evidently report: the workflow run's `{ARTIFACT}` artifact._"]
     return clip("\n".join(lines) + "\n")
+
+
+def _context(outcome: Outcome, params: Params) -> str:
+    """Which reference the weeks were compared with, and the label delay, in one sentence."""
+    from staleguard.drift.summary import reference_label
+
+    ref = params.monitor.reference
+    info = next((w.result.reference for w in outcome.windows if getattr(w.result, "reference", None)),
+                None) or {"policy": ref.policy, "weeks": ref.weeks}
+    delay = params.monitor.label_delay_days
+    late = (f" Labels arrive {delay} day(s) late (`monitor.label_delay_days`): weeks without them are "
+            "decided on the label-free MAE estimate (est.)." if delay else "")
+    return f" Drift {reference_label(info)} (`monitor.reference`).{late}"
 
 
 def clip(text: str, limit: int = BODY_LIMIT) -> str:

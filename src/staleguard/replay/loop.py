@@ -9,38 +9,25 @@ monitor.check.next_windows, then prepare → train → evaluate as `dvc repro` r
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from staleguard.contract import TIMESTAMP
-from staleguard.monitor import check, retrain, run
+from staleguard.monitor import check, policy, retrain, run
+from staleguard.monitor import store as store_mod
 from staleguard.params import Params, Window, Windows
 from staleguard.registry import ResolvedModel
 from staleguard.replay.service import Service
+from staleguard.replay.trainer import Deployment, Trainer
 from staleguard.serve.loader import wrap
-from staleguard.stages import evaluate, prepare, train
+from staleguard.stages import evaluate, prepare
 
 POLICIES = ("never", "weekly", "monitor")
-
-
-@dataclass(frozen=True)
-class Deployment:
-    """A model as the retraining PR would merge it: its params (windows), metrics and reference."""
-
-    version: str                # in-process counter per policy: v1 is the model of windows.train
-    model_id: str               # 8 hex: md5 of the training run (data, windows, train params)
-    params: Params              # params.yaml as the PR leaves it
-    estimator: Any
-    reference: pd.DataFrame     # its training window: the monitor's reference
-    eval: dict[str, float]      # its metrics on its evaluation window (the PR's metrics.json)
 
 
 @dataclass(frozen=True)
@@ -63,7 +50,7 @@ class Retrained:
 class Week:
     """What one policy did in one week."""
 
-    policy: str
+    policy: str                 # the run's name: variant, and @<d>w with labels d weeks late
     start: datetime
     end: datetime
     rows: int
@@ -73,41 +60,27 @@ class Week:
     drift: bool | None = None   # the monitor's decision (monitor policy), None when not decided
     reasons: list[str] = field(default_factory=list)
     retrained: Retrained | None = None   # deployed for the next week
+    estimate: float | None = None        # the monitor's label-free MAE estimate of this week
+    previous_mae: float | None = None    # the replaced model's MAE on this week (≤ 2 weeks after a retrain)
 
 
-def run_id(train_frame: pd.DataFrame, eval_frame: pd.DataFrame, params: Params) -> str:
-    """md5 of everything a training run depends on: same inputs, same (seeded) model."""
-    digest = hashlib.md5(usedforsecurity=False)
-    for frame in (train_frame, eval_frame):
-        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    digest.update(json.dumps({"windows": params.windows.model_dump(mode="json"),
-                              "features": params.features.model_dump(mode="json"),
-                              "train": params.train.model_dump(mode="json")}, sort_keys=True).encode())
-    return digest.hexdigest()
+@dataclass(frozen=True)
+class Spec:
+    """One replayed policy: its name, what it does, its params (windows), its label delay."""
 
+    name: str
+    kind: str                   # never | weekly | monitor
+    params: Params
+    delay_weeks: int = 0
+    variant: str = ""           # the policy/variant name without the delay
 
-class Trainer:
-    """What `dvc repro` does for a retraining PR (prepare → train → evaluate), in memory.
-
-    Two policies retraining on the same week train on the same rows with the same seeded
-    params: the second fit would be bit-identical, so the last few runs are kept and reused.
-    """
-
-    def __init__(self, keep: int = 4) -> None:
-        self.runs: OrderedDict[str, tuple[Any, dict[str, float]]] = OrderedDict()
-        self.keep, self.fits = keep, 0
-
-    def build(self, history: pd.DataFrame, params: Params, version: str) -> Deployment:
-        train_frame, eval_frame = prepare.split(history, params)
-        key = run_id(train_frame, eval_frame, params)
-        if key not in self.runs:
-            estimator = train.train(train_frame, params)
-            self.runs[key] = (estimator, evaluate.score(estimator, eval_frame, params))
-            self.fits += 1
-            while len(self.runs) > self.keep:
-                self.runs.popitem(last=False)
-        estimator, metrics = self.runs[key]
-        return Deployment(version, key[:8], params, estimator, train_frame, metrics)
+    def describe(self) -> dict[str, Any]:
+        mon = self.params.monitor
+        return {"variant": self.variant or self.name, "policy": self.kind,
+                "label_delay_weeks": self.delay_weeks,
+                "window": None if self.kind == "never" else mon.retrain.policy,
+                "train_weeks": None if self.kind == "never" else mon.retrain.train_weeks,
+                "reference": mon.reference.policy if self.kind == "monitor" else None}
 
 
 def memo(checker: Callable[..., Any]) -> Callable[..., Any]:
@@ -115,10 +88,13 @@ def memo(checker: Callable[..., Any]) -> Callable[..., Any]:
     for one deployment and an append-only store the answer per window never changes: keep it."""
     seen: dict[tuple[Any, ...], Any] = {}
 
-    def run_check(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model: Any = None) -> Any:
-        key = (current[TIMESTAMP].iloc[0], current[TIMESTAMP].iloc[-1], len(current))
+    def run_check(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model: Any = None,
+                  **extra: Any) -> Any:
+        target = params.features.target
+        labeled = int(current[target].notna().sum()) if target in current else 0
+        key = (current[TIMESTAMP].iloc[0], current[TIMESTAMP].iloc[-1], len(current), labeled)
         if key not in seen:
-            seen[key] = checker(reference, current, params, model=model)
+            seen[key] = checker(reference, current, params, model=model, **extra)
         return seen[key]
 
     return run_check
@@ -127,57 +103,113 @@ def memo(checker: Callable[..., Any]) -> Callable[..., Any]:
 class Policy:
     """One simulated production: its own store, deployment and accepted batches."""
 
-    def __init__(self, name: str, base: pd.DataFrame, first: Deployment, store: str,
+    def __init__(self, spec: Spec, base: pd.DataFrame, history: pd.DataFrame, store: str,
                  tolerance: float, trainer: Trainer) -> None:
-        self.name, self.base, self.store, self.tolerance = name, base, store, tolerance
-        self.trainer = trainer
+        self.spec, self.name, self.base, self.store = spec, spec.name, base, store
+        self.tolerance, self.trainer = tolerance, trainer
         self.batches: dict[str, pd.DataFrame] = {}
+        self.frames: dict[str, pd.DataFrame] = {}   # parsed batches by file (the store only grows)
         self.count = 0
+        self.previous: tuple[Any, int] | None = None
+        self.deployed: Deployment
+        first = trainer.build(history, spec.params, "v1")
         self.service = Service(first.params, store, self.served(first))
         self.deploy(first)
 
     def served(self, dep: Deployment) -> Any:
         source = ResolvedModel(Path(f"replay/{self.name}/{dep.version}"), dep.model_id, dep.version)
-        return wrap(dep.estimator, source, {}, dep.params, single_thread=False)
+        return wrap(dep.estimator, source, {}, dep.params, single_thread=True)
 
     def deploy(self, dep: Deployment) -> None:
         """'Merge and deploy': serving switches to the new model; a fresh monitor checks it."""
+        if self.count:
+            self.previous = (self.deployed.estimator, 2)  # scored beside it for two weeks
         self.deployed, self.count = dep, self.count + 1
-        self.checker = memo(run.drift_checker())
+        self.estimator = None
+        if self.spec.kind == "monitor":
+            self.estimator, quality = self.trainer.assess(dep)
+            self.checker = memo(run.drift_checker(quality=quality))
         self.service.deploy(self.served(dep))
 
     def week(self, frame: pd.DataFrame, start: datetime, end: datetime) -> Week:
         """Serve the week, record its actuals, decide, and retrain + deploy when the policy says so."""
-        from staleguard import drift
-
         dep = self.deployed
+        target = dep.params.features.target
         pred = self.service.week(frame)
-        mae = evaluate.regression_metrics(frame[dep.params.features.target].to_numpy(), pred)["mae"]
-        week = Week(self.name, start, end, len(frame), mae, dep.version, self.bar(dep))
-        if self.name == "never":
+        mae = evaluate.regression_metrics(frame[target].to_numpy(), pred)["mae"]
+        week = Week(self.name, start, end, len(frame), mae, dep.version, self.bar(dep),
+                    previous_mae=self.shadow(frame))
+        if self.spec.kind == "never":
             return week
-        refs, frames = run.read_new_batches(self.store, dep.params)
-        current = check.new_rows(frames, dep.params.windows.train.end, dep.params.features.target)
-        if self.name == "monitor":
-            outcome = check.decide(dep.reference, current, dep.params, self.checker, drift.decide,
-                                   model=dep.estimator, version=dep.model_id)
-            week = replace(week, drift=outcome.drift, reasons=outcome.reasons)
-            if not outcome.drift:
+        refs, frames = self.read(dep.params)
+        delay = timedelta(weeks=self.spec.delay_weeks)
+        current = check.observed_rows(frames, dep.params.windows.train.end, target,
+                                      delay.days, now=end)
+        if not current[target].notna().any():
+            return week  # no label has arrived yet: nothing to retrain on
+        if self.spec.kind == "monitor":
+            week = self.decide(week, dep, current, frames, end - delay)
+            if not week.drift:
                 return week
-        new = self.retrain(refs, frames, current)
+        new = self.retrain(refs, frames, current, end - delay)
+        if new.model_id == dep.model_id:
+            return week  # no new labels since the last fit: the same training run, not a retrain
         self.deploy(new)
         return replace(week, retrained=Retrained.of(new))
 
-    def retrain(self, refs: list[Any], frames: list[pd.DataFrame], current: pd.DataFrame) -> Deployment:
+    def decide(self, week: Week, dep: Deployment, current: pd.DataFrame, frames: list[pd.DataFrame],
+               arrived: datetime) -> Week:
+        """The monitor's decision on everything since the training window, as `staleguard monitor`."""
+        from staleguard import drift
+
+        seasonal = dep.params.monitor.reference.policy == "last_year"
+        history = self.history(frames, arrived, dep.params) if seasonal else dep.reference
+        outcome = check.decide(lambda s: policy.reference_rows(history, dep.params, s), current, dep.params,
+                               self.checker, drift.decide, model=dep.estimator, version=dep.model_id,
+                               estimator=self.estimator)
+        mine = next((w for w in outcome.windows if w.start == week.start and w.result is not None), None)
+        guess = getattr(mine.result, "estimate", None) if mine is not None else None
+        return replace(week, drift=outcome.drift, reasons=outcome.reasons,
+                       estimate=None if guess is None else guess.estimated)
+
+    def read(self, params: Params) -> tuple[list[Any], list[pd.DataFrame]]:
+        """The store's batches since the training window, each file validated once (they never
+        change once written; `monitor.run.read_new_batches` does the same for every file)."""
+        end = params.windows.train.end
+        refs = [r for r in store_mod.list_batches(self.store) if r.last >= end]
+        for ref in refs:
+            if ref.url not in self.frames:
+                self.frames[ref.url] = store_mod.read_batch(ref, params)
+        return refs, [self.frames[r.url] for r in refs]
+
+    def history(self, frames: list[pd.DataFrame], arrived: datetime, params: Params) -> pd.DataFrame:
+        """The raw history, the accepted batches and every production label arrived by `arrived`."""
+        columns = [*params.features.columns, params.features.target]
+        rows = [*self.batches.values(), *(_arrived(f, params, arrived) for f in frames)]
+        return prepare.history(self.base, pd.concat(rows, ignore_index=True) if rows else None, columns)
+
+    def retrain(self, refs: list[Any], frames: list[pd.DataFrame], current: pd.DataFrame,
+                arrived: datetime) -> Deployment:
         """The retraining PR: accepted batches into the data, windows moved, prepare/train/evaluate."""
         params = self.deployed.params
         for ref, frame in zip(refs, frames, strict=True):
-            self.batches[ref.name] = retrain.labeled(frame, params)
+            self.batches[ref.name] = retrain.labeled(_arrived(frame, params, arrived), params)
         columns = [*params.features.columns, params.features.target]
         history = prepare.history(self.base, pd.concat(self.batches.values(), ignore_index=True), columns)
-        train_window, eval_window = check.next_windows(check.data_end_of(current), params)
+        labeled = current[current[params.features.target].notna()]
+        train_window, eval_window = check.next_windows(check.data_end_of(labeled), params)
         moved = params.model_copy(update={"windows": Windows(train=train_window, eval=eval_window)})
         return self.trainer.build(history, moved, f"v{self.count + 1}")
+
+    def shadow(self, frame: pd.DataFrame) -> float | None:
+        """The replaced model's MAE on this week, for two weeks after a retrain (false alarms)."""
+        if self.previous is None:
+            return None
+        model, left = self.previous
+        self.previous = (model, left - 1) if left > 1 else None
+        params = self.deployed.params
+        pred = model.predict(frame[params.features.columns])
+        return evaluate.regression_metrics(frame[params.features.target].to_numpy(), pred)["mae"]
 
     def bar(self, dep: Deployment) -> float:
         """The MAE above which a week counts against the policy (replay.summary explains)."""
@@ -185,3 +217,10 @@ class Policy:
 
     def close(self) -> None:
         self.service.close()
+
+
+def _arrived(frame: pd.DataFrame, params: Params, arrived: datetime) -> pd.DataFrame:
+    """The batch's rows whose label has arrived: timestamp + 1 h <= `arrived` (= now - delay)."""
+    target = params.features.target
+    return frame[(frame[TIMESTAMP] + check.HOUR <= pd.Timestamp(arrived))
+                 & frame[target].notna()]

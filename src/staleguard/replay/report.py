@@ -12,10 +12,28 @@ from typing import Any
 from staleguard.io import write_json, write_text
 from staleguard.params import Params
 from staleguard.replay.loop import Week
-from staleguard.replay.summary import PolicySummary, ratio
+from staleguard.replay.summary import HORIZON, PolicySummary, ratio
 
 NAMES = {"never": "never retrain (stale)", "weekly": "retrain every week",
          "monitor": "retrain on the monitor's drift"}
+WINDOWS = {"sliding": "last {n} weeks", "all": "all history", "weighted": "all history, recency-weighted"}
+
+
+def title(s: PolicySummary) -> str:
+    """'retrain every week, all history' for a variant; the plain policy names for the defaults."""
+    run = s.run
+    if not run or run.get("variant") in NAMES:
+        return NAMES.get(run.get("variant", s.policy), s.policy)
+    parts = [NAMES[run["policy"]]]
+    if run.get("window"):
+        parts.append(WINDOWS[run["window"]].format(n=run.get("train_weeks")))
+    if run.get("reference"):
+        parts.append(f"reference {run['reference']}")
+    return ", ".join(parts)
+
+
+def on_time(summaries: dict[str, PolicySummary]) -> dict[str, PolicySummary]:
+    return {n: s for n, s in summaries.items() if not s.run.get("label_delay_weeks")}
 
 
 def _day(value: Any) -> str:
@@ -36,6 +54,10 @@ def _cell(week: Week) -> dict[str, Any]:
     out: dict[str, Any] = {"mae": week.mae, "version": week.version, "above_tolerance": week.mae > week.bar}
     if week.drift is not None:
         out.update(drift=week.drift, reasons=week.reasons)
+    if week.estimate is not None:
+        out["estimate"] = week.estimate
+    if week.previous_mae is not None:
+        out["previous_mae"] = week.previous_mae
     out["retrained"] = _retrain(week)
     return out
 
@@ -57,11 +79,18 @@ def ratios(summaries: dict[str, PolicySummary]) -> dict[str, float | None]:
 def to_json(weeks: list[Week], summaries: dict[str, PolicySummary], params: Params) -> dict[str, Any]:
     groups = by_week(weeks)
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "window": {"start": _day(groups[0][0].start), "end": _day(groups[-1][0].end)},
         "week_days": params.monitor.window_days,
+        "label_delays_weeks": params.replay.label_delays_weeks,
         "tolerance": {"metric": "mae", "relative": params.drift.quality.tolerance,
                       "of": "the serving model's MAE on its own evaluation window"},
+        "detector": {"horizon_weeks": HORIZON,
+                     "detection_delay": "weeks from a breach onset to the first retraining decision",
+                     "missed": f"breach onsets without a retrain within {HORIZON} weeks",
+                     "false_alarm": "a retrain whose model was not better than the replaced one on "
+                                    "the (at most 2) weeks it served",
+                     "estimate_error": "mean |estimated - actual| / actual weekly MAE"},
         "policies": {name: s.to_dict() for name, s in summaries.items()},
         "ratios": ratios(summaries),
         "weeks": [{"start": _day(g[0].start), "end": _day(g[0].end), "rows": g[0].rows,
@@ -78,34 +107,75 @@ def _decision(week: Week) -> str:
     return "**drift** (" + ", ".join(kinds) + ")"
 
 
+def _num(value: float | None, fmt: str = ".1f") -> str:
+    return "–" if value is None else format(value, fmt)
+
+
+def _headline(summaries: dict[str, PolicySummary], tol: float) -> list[str]:
+    lines = ["| policy | mean weekly MAE | worst weekly MAE (week of) | retrains | "
+             f"weeks above tolerance (+{tol:.0%}) | detection delay (weeks) | missed breaches | "
+             "false alarms / 52 weeks |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for s in on_time(summaries).values():
+        lines.append(f"| {title(s)} | {s.mean_mae:.1f} | {s.worst_mae:.1f} ({s.worst_week}) | "
+                     f"{s.retrains} | "
+                     f"{s.weeks_above} | {_num(s.detection_delay, '.2f')} | {s.missed} of {s.onsets} | "
+                     f"{s.false_alarms_per_52:.1f} |")
+    return lines
+
+
+def _delays(summaries: dict[str, PolicySummary]) -> list[str]:
+    """Each retraining run per label delay, next to its on-time run."""
+    late = [s for s in summaries.values() if s.run.get("label_delay_weeks")]
+    if not late:
+        return []
+    lines = ["", "### Labels arriving late", "",
+             "| policy | labels late (weeks) | mean weekly MAE | vs on time | retrains | detection delay | "
+             "missed breaches | false alarms / 52 weeks | estimate error (bias) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    runs = sorted(summaries.values(),
+                  key=lambda s: (s.run.get("variant", ""), s.run.get("label_delay_weeks", 0)))
+    for s in runs:
+        if s.run.get("policy") == "never":
+            continue
+        base = summaries.get(s.run.get("variant", ""))
+        vs = f"{s.mean_mae / base.mean_mae:.3f}×" if base and base.mean_mae else "–"
+        est = "–" if s.estimate_error is None else f"{s.estimate_error:.0%} ({s.estimate_bias:+.0%})"
+        lines.append(f"| {title(s)} | {s.run.get('label_delay_weeks', 0)} | {s.mean_mae:.1f} | {vs} | "
+                     f"{s.retrains} | {_num(s.detection_delay, '.2f')} | {s.missed} of {s.onsets} | "
+                     f"{s.false_alarms_per_52:.1f} | {est} |")
+    return lines
+
+
 def markdown(weeks: list[Week], summaries: dict[str, PolicySummary], params: Params) -> str:
     groups = by_week(weeks)
     tol = params.drift.quality.tolerance
     last = groups[-1][0].end - timedelta(days=1)
+    shown = on_time(summaries)
     lines = [f"# Freshness: {len(groups)} weeks replayed, {_day(groups[0][0].start)} to {_day(last)}", "",
-             "| policy | mean weekly MAE | worst weekly MAE (week of) | retrains | "
-             f"weeks above tolerance (+{tol:.0%}) |", "|---|---:|---:|---:|---:|"]
-    for name, s in summaries.items():
-        lines.append(f"| {NAMES[name]} | {s.mean_mae:.1f} | {s.worst_mae:.1f} ({s.worst_week}) | "
-                     f"{s.retrains} | {s.weeks_above} |")
+             *_headline(summaries, tol)]
     r = ratios(summaries)
     if r["monitor/never"] is not None:
         lines += ["", f"Mean weekly MAE, guarded / stale (monitor / never): **{r['monitor/never']:.2f}**."]
     if r["monitor/weekly"] is not None:
         lines.append(f"Monitor / every week: {r['monitor/weekly']:.2f}, with "
                      f"{summaries['monitor'].retrains} of {summaries['weekly'].retrains} retrains.")
-    lines += ["", f"A week is above tolerance when its MAE is more than {tol:.0%} "
+    lines += _delays(summaries)
+    lines += ["", f"A week is above tolerance (a breach) when its MAE is more than {tol:.0%} "
               "(`drift.quality.tolerance`) above the serving model's MAE on its own evaluation "
-              "window. The monitor policy retrains after the week it flags; the new model serves "
-              "from the next week. Details: docs/replay.md.", "", "![weekly MAE per policy](freshness.png)",
-              "", "| week of | rows | " + " | ".join(f"{n} MAE" for n in summaries)
-              + (" | monitor decision | serving → deployed |" if "monitor" in summaries else " |"),
-              "|---|---:|" + "---:|" * len(summaries) + ("---|---|" if "monitor" in summaries else "")]
+              "window. Detection delay: weeks from a breach onset to the retraining decision (0: right "
+              f"after the breach week); missed: no retrain within {HORIZON} weeks; false alarm: a retrain "
+              "whose model did not beat the replaced one on the weeks it served. Estimate error: the "
+              "monitor's label-free weekly MAE estimate vs the real weekly MAE. The monitor policy "
+              "retrains after the week it flags; the new model serves from the next week. "
+              "Details: docs/replay.md.", "", "![weekly MAE per policy](freshness.png)",
+              "", "| week of | rows | " + " | ".join(f"{n} MAE" for n in shown)
+              + (" | monitor decision | serving → deployed |" if "monitor" in shown else " |"),
+              "|---|---:|" + "---:|" * len(shown) + ("---|---|" if "monitor" in shown else "")]
     for g in groups:
         cells = {w.policy: w for w in g}
         row = [_day(g[0].start), str(g[0].rows)] + [
-            f"{cells[n].mae:.1f}" + (" ⚠" if cells[n].mae > cells[n].bar else "") for n in summaries]
-        if "monitor" in cells:
+            f"{cells[n].mae:.1f}" + (" ⚠" if cells[n].mae > cells[n].bar else "") for n in shown]
+        if "monitor" in shown:
             m = cells["monitor"]
             row += [_decision(m), m.version + (f" → {m.retrained.version}" if m.retrained else "")]
         lines.append("| " + " | ".join(row) + " |")

@@ -19,6 +19,7 @@ from staleguard.contract import TIMESTAMP, read_raw
 from staleguard.errors import ConfigError, DataError
 from staleguard.monitor import check
 from staleguard.params import Params
+from staleguard.params import ReplayVariant as ParamsVariant
 from staleguard.replay import loop, report
 from staleguard.replay.summary import PolicySummary, summarize
 from staleguard.stages import prepare
@@ -30,6 +31,7 @@ class Result:
     summaries: dict[str, PolicySummary]
     outputs: list[Path]
     fits: int          # distinct training runs (a run two policies share is fitted once)
+    assessments: int = 0  # distinct monitored deployments' out-of-fold fits (estimator + quality)
 
 
 def history(params: Params) -> pd.DataFrame:
@@ -59,6 +61,31 @@ def weeks_of(frame: pd.DataFrame, params: Params) -> list[tuple[datetime, dateti
     return check.split_windows(part, start, params.monitor.window_days)
 
 
+def specs(params: Params) -> list[loop.Spec]:
+    """Every replayed run: each policy and variant, a retraining one once per label delay
+    (`never` once: it reads no labels). A variant's window settings override `monitor:`."""
+    named: list[tuple[str, ParamsVariant]] = [(n, ParamsVariant(policy=n)) for n in params.replay.policies]
+    named += list(params.replay.variants.items())
+    out = []
+    for name, variant in named:
+        for delay in ([0] if variant.policy == "never" else params.replay.label_delays_weeks):
+            out.append(loop.Spec(name if not delay else f"{name}@{delay}w", variant.policy,
+                                 variant_params(params, variant, delay), delay, name))
+    return out
+
+
+def variant_params(params: Params, variant: ParamsVariant, delay_weeks: int) -> Params:
+    """params.yaml as this run's deployments carry it: its window policy and label delay."""
+    mon = params.monitor
+    retrain = mon.retrain.model_copy(update={k: v for k, v in (("policy", variant.window),
+                                                               ("train_weeks", variant.train_weeks))
+                                             if v is not None})
+    reference = mon.reference.model_copy(update={"policy": variant.reference} if variant.reference else {})
+    mon = mon.model_copy(update={"retrain": retrain, "reference": reference,
+                                 "label_delay_days": 7 * delay_weeks})
+    return params.model_copy(update={"monitor": mon})
+
+
 def replay(params: Params, out: Path | None = None, progress: bool | None = None) -> Result:
     """Run every policy over every week, then write freshness.{json,md,png} to `out`."""
     from tqdm import tqdm
@@ -66,14 +93,13 @@ def replay(params: Params, out: Path | None = None, progress: bool | None = None
     span(params)
     frame = history(params)
     weeks = weeks_of(frame, params)
-    trainer = loop.Trainer()
-    first = trainer.build(frame, params, "v1")
+    runs = specs(params)
+    trainer = loop.Trainer(keep=4 * len(runs))  # a delayed run refits what an on-time one fitted weeks ago
     base = frame[frame[TIMESTAMP] < pd.Timestamp(params.windows.train.end)]
     tolerance = params.drift.quality.tolerance
     results: list[loop.Week] = []
     with tempfile.TemporaryDirectory(prefix="staleguard-replay-") as tmp:
-        policies = [loop.Policy(name, base, first, f"{tmp}/{name}", tolerance, trainer)
-                    for name in params.replay.policies]
+        policies = [loop.Policy(spec, base, frame, f"{tmp}/{spec.name}", tolerance, trainer) for spec in runs]
         bar = tqdm(weeks, unit="week", desc="replay", file=sys.stderr,
                    disable=not (sys.stderr.isatty() if progress is None else progress))
         try:
@@ -83,7 +109,7 @@ def replay(params: Params, out: Path | None = None, progress: bool | None = None
         finally:
             for p in policies:
                 p.close()
-    summaries: dict[str, PolicySummary] = {name: summarize(name, results)
-                                           for name in params.replay.policies}
+    summaries: dict[str, PolicySummary] = {spec.name: summarize(spec.name, results, spec.describe())
+                                           for spec in runs}
     outputs = report.write(out or params.replay.out, results, summaries, params)
-    return Result(results, summaries, outputs, trainer.fits)
+    return Result(results, summaries, outputs, trainer.fits, trainer.assessments)

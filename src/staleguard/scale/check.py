@@ -21,6 +21,7 @@ from staleguard.scale.plots import Dist
 from staleguard.scale.summary import PREDICTION, Summary, freeze, summarise
 
 QUALITY_KEY = "reference_quality"
+REFERENCE_KEY = "reference_policy"
 
 
 def kinds(params: Params) -> dict[str, str]:
@@ -32,9 +33,12 @@ def kinds(params: Params) -> dict[str, str]:
     return out
 
 
-def reference_summary(frame: pd.DataFrame, params: Params, model: Any = None) -> Summary:
-    """Freeze the layout on `frame` (the training window) and summarise it; with `model`, its
-    predictions and its out-of-sample quality (drift/quality.py) are included."""
+def reference_summary(frame: pd.DataFrame, params: Params, model: Any = None,
+                      quality: dict[str, float] | None = None, training: pd.DataFrame | None = None,
+                      info: dict[str, Any] | None = None) -> Summary:
+    """Freeze the layout on `frame` (the reference rows) and summarise it; with `model`, its
+    predictions and its out-of-sample quality (drift/quality.py, `quality` when already measured,
+    else measured on `training`, default `frame`) are included. `info`: the reference policy."""
     f = params.features
     cols = kinds(params)
     if model is not None and PREDICTION not in frame:
@@ -46,8 +50,11 @@ def reference_summary(frame: pd.DataFrame, params: Params, model: Any = None) ->
     layout = freeze(frame, cols, f.target)
     summary = summarise(frame, layout)
     if model is not None and f.target in frame:
-        summary.meta[QUALITY_KEY] = {"metrics": q.reference_quality(model, frame, params, None),
-                                     "source": q.source(model, params)}
+        measured = quality or q.reference_quality(model, frame if training is None else training,
+                                                  params, None)
+        summary.meta[QUALITY_KEY] = {"metrics": measured, "source": q.source(model, params)}
+    if info:
+        summary.meta[REFERENCE_KEY] = info
     return summary
 
 
@@ -100,7 +107,8 @@ def check_summaries(ref: Summary, cur: Summary, params: Params, *, baseline: dic
         target=target_drift, prediction=prediction_drift, quality=quality,
         rows={"reference": ref.rows, "current": cur.rows},
         windows={"reference": _window(ref), "current": _window(cur)},
-        engine=engine, data={side: _dists(s) for side, s in (("reference", ref), ("current", cur))})
+        engine=engine, data={side: _dists(s) for side, s in (("reference", ref), ("current", cur))},
+        reference=ref.meta.get(REFERENCE_KEY) or {})
 
 
 def _dists(s: Summary) -> dict[str, Dist]:

@@ -96,7 +96,7 @@ def small_window_html(params: Params, window: check.WindowCheck, refs: list[stor
     scores with the summary's ({} for a larger window: people get the PNGs and drift.md)."""
     from staleguard.drift.evidently_adapter import save_html
     from staleguard.model import load_model
-    from staleguard.monitor.run import reference
+    from staleguard.monitor.policy import reference_rows, training_frame
     from staleguard.scale.run import crosscheck
     from staleguard.stages import paths
 
@@ -108,13 +108,13 @@ def small_window_html(params: Params, window: check.WindowCheck, refs: list[stor
     part = rows[(ts >= pd.Timestamp(window.start)) & (ts < pd.Timestamp(window.end)) & rows[target].notna()]
     if MODEL_VERSION in part and (part[MODEL_VERSION] != version).any():
         part = part.drop(columns=[store.PREDICTION])  # re-predicted, as the summary was
-    scores = save_html(reference(params), part.reset_index(drop=True), params, load_model(paths.MODEL),
-                       out / "drift.html")
+    ref = reference_rows(training_frame(params), params)[0]  # the rows train summarised
+    scores = save_html(ref, part.reset_index(drop=True), params, load_model(paths.MODEL), out / "drift.html")
     return {"crosscheck": crosscheck(window.result, scores)}
 
 
 def monitor(params: Params, url: str, version: str, force: bool, out: Path) -> dict[str, Any]:
-    """The monitor's outputs (reports/monitor.{json,md}, drift.*, step outputs) on a summary engine."""
+    """The monitor's outputs (reports/monitor/: monitor.{json,md}, drift.*) on a summary engine."""
     from staleguard.drift import decide as judge
     from staleguard.drift import write_outputs
     from staleguard.io import write_json, write_text

@@ -39,15 +39,20 @@ def trained_baseline() -> tuple[dict[str, float] | None, str]:
 
 def run(params: Params, current: Path | None = None, out: Path = paths.REPORTS) -> Decision:
     """Check, decide, write. `current`: a .parquet/.csv file or a folder of batches."""
+    from staleguard.monitor.policy import reference_rows
+
     model = load_model(paths.MODEL)
-    reference = pd.read_parquet(paths.TRAIN_SET)
+    training = pd.read_parquet(paths.TRAIN_SET)
+    reference, info = reference_rows(training, params)  # monitor.reference, as the monitor uses it
+    estimator = load_model(paths.ESTIMATOR) if paths.ESTIMATOR.exists() else None
     if current is None:
         window = pd.read_parquet(paths.EVAL_SET)
         check_size(window, paths.EVAL_SET, params)
     else:
         window = read_window(Path(current), params)
     baseline, source = trained_baseline()
-    result = check(reference, window, params, model, baseline=baseline, baseline_source=source)
+    result = check(reference, window, params, model, baseline=baseline, baseline_source=source,
+                   estimator=estimator, reference_info=info)
     decision = decide(result, params)
     write_outputs(Path(out), result, decision, params,
                   html=lambda path: save_html(reference, window, params, model, path),

@@ -13,10 +13,21 @@ from staleguard.stages import paths
 
 
 def train(frame: pd.DataFrame, params: Params) -> Any:
-    """Fit on the feature columns only; leak columns never reach here (params validation)."""
+    """Fit on the feature columns only; leak columns never reach here (params validation).
+    `monitor.retrain.policy: weighted` weighs recent hours more (monitor/policy.py)."""
+    from staleguard.monitor.policy import sample_weight
+
     model = build_estimator(params.train, params.features)
-    model.fit(frame[params.features.columns], frame[params.features.target])
+    weight = sample_weight(frame, params)
+    extra = {} if weight is None else {_weight_arg(model): weight}
+    model.fit(frame[params.features.columns], frame[params.features.target], **extra)
     return model
+
+
+def _weight_arg(model: Any) -> str:
+    """`sample_weight`, routed to the last step when the estimator is a pipeline (ridge)."""
+    steps = getattr(model, "steps", None)
+    return f"{steps[-1][0]}__sample_weight" if steps else "sample_weight"
 
 
 def model_meta(params: Params, frame: pd.DataFrame) -> dict[str, Any]:
@@ -40,18 +51,29 @@ def check_rows(frame: pd.DataFrame, params: Params) -> None:
 
 
 def main(params: Params) -> None:
+    from staleguard.drift.estimate import fit_from_model
+
     frame = pd.read_parquet(paths.TRAIN_SET)
     check_rows(frame, params)
     model = train(frame, params)
     save_model(model, paths.MODEL, model_meta(params, frame))
-    write_reference_summary(frame, params, model)
-    print(f"train: {params.train.estimator} on {len(frame)} rows → {paths.MODEL}, {paths.REFERENCE_SUMMARY}")
+    estimator, quality = fit_from_model(model, frame, params)  # one set of out-of-fold fits for both
+    save_model(estimator, paths.ESTIMATOR, {"of": str(paths.MODEL), "reference_quality": quality,
+                                            "method": "direct loss estimation (drift/estimate.py)"})
+    write_reference_summary(frame, params, model, quality)
+    print(f"train: {params.train.estimator} on {len(frame)} rows → {paths.MODEL}, {paths.ESTIMATOR}, "
+          f"{paths.REFERENCE_SUMMARY}")
 
 
-def write_reference_summary(frame: pd.DataFrame, params: Params, model: Any) -> None:
+def write_reference_summary(frame: pd.DataFrame, params: Params, model: Any,
+                            quality: dict[str, float] | None = None) -> None:
     """The reference summary (frozen bins, counts, the model's predictions and out-of-sample
-    quality) that windows of any size are compared with; tracked with the model."""
+    quality) that windows of any size are compared with; tracked with the model. It summarises
+    the rows `monitor.reference` selects; the quality is the whole training window's."""
+    from staleguard.monitor.policy import reference_rows
     from staleguard.scale import io
     from staleguard.scale.check import reference_summary
 
-    io.write(paths.REFERENCE_SUMMARY, reference_summary(frame, params, model), reference=True)
+    rows, info = reference_rows(frame, params)
+    io.write(paths.REFERENCE_SUMMARY, reference_summary(rows, params, model, quality, frame, info),
+             reference=True)

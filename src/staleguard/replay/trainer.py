@@ -1,0 +1,78 @@
+"""The in-memory `dvc repro` of a retraining PR (prepare → train → evaluate), fitted once per
+distinct training run, and each monitored model's out-of-fold assessment, made once per model."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from staleguard.params import Params
+from staleguard.stages import evaluate, prepare, train
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A model as the retraining PR would merge it: its params (windows), metrics and reference."""
+
+    version: str                # in-process counter per policy: v1 is the model of windows.train
+    model_id: str               # 8 hex: md5 of the training run (data, windows, train params)
+    params: Params              # params.yaml as the PR leaves it
+    estimator: Any
+    reference: pd.DataFrame     # its training window: the monitor's reference
+    eval: dict[str, float]      # its metrics on its evaluation window (the PR's metrics.json)
+
+
+def run_id(train_frame: pd.DataFrame, eval_frame: pd.DataFrame, params: Params) -> str:
+    """md5 of everything a training run depends on: same inputs, same (seeded) model."""
+    digest = hashlib.md5(usedforsecurity=False)
+    for frame in (train_frame, eval_frame):
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    retrain = params.monitor.retrain
+    weights = retrain.model_dump(mode="json") if retrain.policy == "weighted" else None
+    digest.update(json.dumps({"windows": params.windows.model_dump(mode="json"),
+                              "features": params.features.model_dump(mode="json"),
+                              "train": params.train.model_dump(mode="json"), "weights": weights},
+                             sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+class Trainer:
+    """What `dvc repro` does for a retraining PR (prepare → train → evaluate), in memory.
+
+    Two policies retraining on the same week train on the same rows with the same seeded
+    params: the second fit would be bit-identical, so the last few runs are kept and reused.
+    """
+
+    def __init__(self, keep: int = 4) -> None:
+        self.runs: OrderedDict[str, tuple[Any, dict[str, float]]] = OrderedDict()
+        self.assessed: OrderedDict[str, tuple[Any, dict[str, float]]] = OrderedDict()
+        self.keep, self.fits, self.assessments = keep, 0, 0
+
+    def assess(self, dep: Deployment) -> tuple[Any, dict[str, float]]:
+        """The deployment's label-free estimator and out-of-sample reference quality, from one set
+        of out-of-fold fits (what `train` saves beside the model), shared like the fits."""
+        from staleguard.drift.estimate import fit_from_model
+
+        if dep.model_id not in self.assessed:
+            self.assessed[dep.model_id] = fit_from_model(dep.estimator, dep.reference, dep.params)
+            self.assessments += 1
+            while len(self.assessed) > self.keep:
+                self.assessed.popitem(last=False)
+        return self.assessed[dep.model_id]
+
+    def build(self, history: pd.DataFrame, params: Params, version: str) -> Deployment:
+        train_frame, eval_frame = prepare.split(history, params)
+        key = run_id(train_frame, eval_frame, params)
+        if key not in self.runs:
+            estimator = train.train(train_frame, params)
+            self.runs[key] = (estimator, evaluate.score(estimator, eval_frame, params))
+            self.fits += 1
+            while len(self.runs) > self.keep:
+                self.runs.popitem(last=False)
+        estimator, metrics = self.runs[key]
+        return Deployment(version, key[:8], params, estimator, train_frame, metrics)
