@@ -11,6 +11,7 @@ from staleguard.errors import DataError
 from staleguard.model import build_estimator, save_model
 from staleguard.monitor import check as monitor_check
 from staleguard.monitor import store
+from staleguard.monitor.policy import reference_rows
 from staleguard.scale import io
 from staleguard.scale import monitor as scale_monitor
 from staleguard.scale.run import crosscheck, run
@@ -48,7 +49,9 @@ def test_run_duckdb_decides_as_pandas_and_evidently_agrees(project, hour, tmp_pa
     import json
 
     out = json.loads((tmp_path / "out" / "drift.json").read_text())
-    expected = drift.check(ref, cur, p, model)
+    # monitor.reference's rows, judged against the whole training window's out-of-sample quality
+    baseline = drift.check(ref, cur, p, model).quality.reference
+    expected = drift.check(reference_rows(ref, p)[0], cur, p, model, baseline=baseline)
     assert decision == drift.decide(expected, p)
     for name, col in expected.features.items():
         assert out["features"][name]["score"] == pytest.approx(col.score, abs=1e-6), name

@@ -71,6 +71,7 @@ def run(params: Params, current: str | Path | None, out: Path, engine: str,
     from staleguard.drift import decide, write_outputs
     from staleguard.drift.evidently_adapter import save_html
     from staleguard.model import load_model
+    from staleguard.monitor.policy import reference_rows
     from staleguard.stages import paths
     from staleguard.stages.drift import announce, model_version
 
@@ -87,7 +88,8 @@ def run(params: Params, current: str | Path | None, out: Path, engine: str,
     extra: dict[str, Any] = {}
     if cur.rows <= params.drift.sample_rows:  # small enough for people: Evidently's HTML + cross-check
         window = _read_window(source)
-        scores = save_html(pd.read_parquet(paths.TRAIN_SET), window, params, model, out / "drift.html")
+        reference, _ = reference_rows(pd.read_parquet(paths.TRAIN_SET), params)  # what `ref` summarises
+        scores = save_html(reference, window, params, model, out / "drift.html")
         extra["crosscheck"] = crosscheck(result, scores)
         if not extra["crosscheck"]["agree"]:
             print(f"warning: Evidently's scores differ from the summary's: {extra['crosscheck']['columns']}")
