@@ -37,10 +37,11 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -m "not slow and not workflows" -n 2
 
-lint: $(STAMP)
+lint: $(STAMP)   # the same checks as .pre-commit-config.yaml
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/actionlint -oneline
-	$(BIN)/zizmor --offline -q .
+	$(BIN)/zizmor --offline -q --persona=pedantic .
 	$(BIN)/hadolint Dockerfile
 	$(BIN)/shellcheck docker/entrypoint.sh
 

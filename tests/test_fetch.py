@@ -84,6 +84,12 @@ def test_resolve_url_prefers_the_environment(monkeypatch):
     assert resolve_url("https://example.org/a.zip") == "https://example.org/a.zip"
 
 
+def test_fetch_refuses_other_url_schemes_before_any_request(dest):
+    with pytest.raises(FetchError, match=r"ftp://example\.com/x\.zip: cannot download \(only https"):
+        fetch("ftp://example.com/x.zip", "0" * 64, dest)
+    assert untouched(dest)
+
+
 def test_fetch_without_member_takes_the_download_as_the_data_file(dest, tmp_path):
     source = tmp_path / "weather.csv"
     source.write_text("time,ghi\n2020-01-01 00:00,0\n")

@@ -168,7 +168,7 @@ def cmd_predict(args: argparse.Namespace) -> None:
     print(f"predict: {rows} rows → {args.output}")
 
 
-def _add_registry_and_serving(sub: argparse._SubParsersAction) -> None:
+def _add_registry_and_serving(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     reg = sub.add_parser("registry", help="model versions and stages (GTO git tags + DVC)").add_subparsers(
         dest="registry_command", required=True, metavar="action")
     reg.add_parser("pull", help="dvc pull the model, its metrics and their upstream, by dvc.lock hashes"
@@ -251,7 +251,7 @@ def cmd_rollback(args: argparse.Namespace) -> None:
     rollback.run(_params(args), args.store, dry_run=args.dry_run)
 
 
-def _add_monitor(sub: argparse._SubParsersAction) -> None:
+def _add_monitor(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from datetime import date
 
     p = sub.add_parser("simulate", help="write the raw data's held-back weeks into the production store")
@@ -319,7 +319,25 @@ def cmd_report_gate(args: argparse.Namespace) -> None:
     print(f"gate passes: verdict {verdict!r}")
 
 
-def _add_report(sub: argparse._SubParsersAction) -> None:
+def cmd_report_images(args: argparse.Namespace) -> None:
+    import os
+
+    from staleguard.report import images
+
+    ctx = images.github_context()
+    mode = images.resolve_mode(args.mode or _params(args).report.images, ctx["event"])
+    if mode == "cml":
+        gha.set_outputs(mode=mode, publish="--publish")
+        print(f"report images: cml mode: `cml comment` uploads the plots of {args.markdown}")
+        return
+    urls = images.host_on_branch(args.markdown, ctx["repo"], ctx["server"], ctx["folder"],
+                                 args.branch, os.environ.get("PUSH_TOKEN"))
+    gha.set_outputs(mode=mode, publish="--no-publish")
+    print(f"report images: {len(urls)} plot(s) → branch {args.branch}/{ctx['folder']}; "
+          f"{args.markdown} links to them (nothing leaves GitHub)")
+
+
+def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rep = sub.add_parser("report", help="reports for people (the PR comment)").add_subparsers(
         dest="report_command", required=True, metavar="action")
     p = rep.add_parser("pr", help="the PR comment: params/metrics diff vs --base, champion vs "
@@ -330,6 +348,16 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--github-summary", action="store_true",
                    help="append the image-less copy to $GITHUB_STEP_SUMMARY when set")
     p.set_defaults(handler=cmd_report_pr)
+    p = rep.add_parser("images", help="host the comment's plots: on a branch of this repository "
+                       "(github-branch) or leave them to `cml comment` (cml); sets the step "
+                       "output `publish` to the cml flag to use")
+    p.add_argument("markdown", type=Path, help="the comment's Markdown (rewritten in place)")
+    p.add_argument("--mode", choices=("auto", "github-branch", "cml"),
+                   help="default: report.images in params.yaml (auto: github-branch for "
+                   "private repositories)")
+    p.add_argument("--branch", default="staleguard-assets",
+                   help="the assets branch (default: %(default)s)")
+    p.set_defaults(handler=cmd_report_images)
     p = rep.add_parser("gate", help="exit 1 when the PR's verdict fails the gate (gate.json)")
     p.add_argument("--file", type=Path, default=Path("reports/pr/gate.json"),
                    help="the verdict `report pr` wrote (default: %(default)s)")
@@ -349,7 +377,7 @@ def cmd_drift(args: argparse.Namespace) -> None:
         run(params, args.current, args.out, engine)
 
 
-def _add_drift(sub: argparse._SubParsersAction) -> None:
+def _add_drift(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("drift", help="pipeline stage: drift and quality of a window vs the training "
                        "window; exit 0 whatever the decision (see reports/drift.json)")
     p.add_argument("--current", metavar="PATH",
@@ -382,7 +410,7 @@ def cmd_replay(args: argparse.Namespace) -> None:
           f"{result.assessments} monitored deployments assessed")
 
 
-def _add_replay(sub: argparse._SubParsersAction) -> None:
+def _add_replay(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from datetime import datetime
 
     p = sub.add_parser("replay", help="replay the held-back weeks: stale model vs retrain every week "

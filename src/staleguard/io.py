@@ -35,7 +35,7 @@ def write_json(target: Path | str, obj: Any) -> None:
     write_text(target, json.dumps(obj, indent=2, sort_keys=False) + "\n")
 
 
-def write_with(target: Path | str, writer: Callable[[Path], None]) -> None:
+def write_with(target: Path | str, writer: Callable[[Path], object]) -> None:
     """Atomically write `target` with a function that writes to a given path (e.g. savefig)."""
     with atomic_path(target) as tmp:
         writer(tmp)

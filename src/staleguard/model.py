@@ -140,7 +140,8 @@ def load_model(path: Path) -> Any:
 def load_meta(path: Path) -> dict[str, Any]:
     meta = meta_path(Path(path))
     try:
-        return json.loads(meta.read_text())
+        doc: dict[str, Any] = json.loads(meta.read_text())
+        return doc
     except FileNotFoundError as err:
         raise ModelError(f"{meta}: model metadata not found beside the model") from err
     except json.JSONDecodeError as err:

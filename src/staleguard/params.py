@@ -251,6 +251,7 @@ class ReportParams(_Strict):
     undecided: Literal["pass", "fail"] = "pass"  # gate on `no clear difference` / `not enough data`
     backtest: Backtest = Backtest()
     max_rows: int = Field(30, ge=1)        # longer params/metrics tables are cut with a note
+    images: Literal["auto", "github-branch", "cml"] = "auto"   # where the comment's plots live
 
 
 class ReplayVariant(_Strict):

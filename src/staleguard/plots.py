@@ -12,6 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.figure import Figure
 
 from staleguard.io import write_with
 
@@ -19,7 +20,7 @@ SIZE = (6.4, 4.0)
 DPI = 100
 
 
-def save(fig: plt.Figure, path: Path) -> None:
+def save(fig: Figure, path: Path) -> None:
     fig.tight_layout()
     write_with(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
     plt.close(fig)

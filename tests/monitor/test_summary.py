@@ -43,6 +43,7 @@ def test_summary_markdown_drift_embeds_drift_report_without_local_images(params)
     assert "### Drift report, week of 2011-02-01" in text and "| column | method |" in text
     assert "plots/drift_scores.png" not in text
     assert "Retraining moves `windows.train`" in text
+    assert f"`{summary.ARTIFACT}` artifact" in text and "`reports` artifact" not in text
 
 
 def test_summary_plan_names_branch_after_model_and_never_skips_ci(params):

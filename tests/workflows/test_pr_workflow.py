@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -54,12 +55,21 @@ def metric_rows(body: str) -> dict[str, tuple[float, float]]:
     return rows
 
 
-def test_pr_workflow_comments_once_and_pushes_results_then_updates(seeded, tmp_path):
+def results_commits(origin: Path) -> list[str]:
+    log = git(origin, "--git-dir", str(origin), "log", "--format=%s", HEAD).splitlines()
+    return [s for s in log if s.startswith("Results of the PR pipeline run")]
+
+
+def test_pr_workflow_comments_once_pushes_results_survives_a_rerun_then_updates(seeded, tmp_path):
+    """One PR, three runs: the first (comment + results commit), GitHub's "Re-run jobs" on the
+    same event (the branch already holds its results), and a newer push from a private
+    repository (plots on the staleguard-assets branch, nothing uploaded to CML's server)."""
     repo = clone_seed(seeded, tmp_path / "repo")
     origin = open_pr(repo, tmp_path, n_est=50)
     env = workflow_env(tmp_path / "home")
+    event = pr_event(repo, 7, HEAD)
 
-    first = run_act(repo, tmp_path, "pull_request", "pr.yml", pr_event(repo, 7, HEAD), env=env)
+    first = run_act(repo, tmp_path, "pull_request", "pr.yml", event, env=env)
     assert (first.code, first.jobs) == (0, {"report": "success"}), first
     calls = cml_calls(tmp_path)
     assert [c["command"] for c in calls] == ["comment update"], calls
@@ -75,30 +85,57 @@ def test_pr_workflow_comments_once_and_pushes_results_then_updates(seeded, tmp_p
     refs = re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", body)
     assert {"base_predicted_vs_actual.png", "pr_predicted_vs_actual.png",
             "base_residuals.png", "pr_residuals.png"} <= set(refs)
+    # a public repository (auto mode): CML uploads the plots, as before
+    assert "--publish" in call["argv"] and "report images: cml mode" in first.output
     assert sorted(i["ref"] for i in call["images"]) == sorted(refs)
     assert all(i["png"] for i in call["images"]) and not call["missing_files"]
     assert re.search(r"\*\*(🟢 better|🔴 worse|⚪ no clear difference)\*\*: mae [+−]", body), body
     assert body.count("| metric |") == 1 and "not persisted" not in body
     assert "Success - Main Gate on the verdict" in first.output, first
-    assert "Results of the PR pipeline run" in git(repo, "--git-dir", str(origin), "log", "-1",
-                                                   "--format=%s", HEAD)
+    assert results_commits(origin) == ["Results of the PR pipeline run (dvc.lock, metrics)"]
     lock = yaml.safe_load(remote_file(origin, HEAD, "dvc.lock"))
     assert lock["stages"]["train"]["params"]["params.yaml"]["train"]["n_est"] == 50
     assert "drift" in json.loads(remote_file(origin, HEAD, "reports/drift.json"))  # cache: false
+    tip = git(repo, "--git-dir", str(origin), "rev-parse", HEAD)
 
-    # A second push (docs only): nothing to recompute or commit, and the stand-in finds the
-    # watermark and edits the same comment instead of adding one.
+    # "Re-run jobs": the same event, whose head is now behind the results commit. Green, the
+    # same comment edited, no second results commit.
+    rerun = run_act(repo, tmp_path, "pull_request", "pr.yml", event, env=env)
+    assert (rerun.code, rerun.jobs) == (0, {"report": "success"}), rerun
+    assert f"results already on {HEAD}" in rerun.output and "rejected" not in rerun.output, rerun
+    assert git(repo, "--git-dir", str(origin), "rev-parse", HEAD) == tip
+    calls = cml_calls(tmp_path)
+    assert [(c["action"], c["comment_id"]) for c in calls] == [("created", 1), ("updated", 1)]
+
+    # A newer push (docs only), now from a private repository: nothing to recompute or commit;
+    # the plots go to the staleguard-assets branch, the comment links there, CML uploads none.
     git(repo, "pull", "-q", "origin", HEAD)
     (repo / "NOTES.md").write_text("why more trees\n")
     commit_all(repo, "notes", ["NOTES.md"])
     git(repo, "push", "-q", "origin", HEAD)
-    second = run_act(repo, tmp_path, "pull_request", "pr.yml", pr_event(repo, 7, HEAD), env=env)
+    private = pr_event(repo, 7, HEAD)
+    private["repository"]["private"] = True
+    second = run_act(repo, tmp_path, "pull_request", "pr.yml", private, env=env)
     assert (second.code, second.jobs) == (0, {"report": "success"}), second
     assert "results unchanged: nothing to commit" in second.output, second
     assert "Running stage" not in second.output, second
     calls = cml_calls(tmp_path)
-    assert [(c["action"], c["comment_id"]) for c in calls] == [("created", 1), ("updated", 1)]
-    assert metric_rows(calls[1]["markdown"]) == metric_rows(body)
+    assert [(c["action"], c["comment_id"]) for c in calls] == [("created", 1), ("updated", 1),
+                                                               ("updated", 1)]
+    assert metric_rows(calls[2]["markdown"]) == metric_rows(body)
+    assert "--no-publish" in calls[2]["argv"] and calls[2]["images"] == []  # no upload at all
+    sha8 = private["pull_request"]["head"]["sha"][:8]
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", calls[2]["body"])
+    plots = [u for u in links if "watermark" not in u]
+    assert len(plots) == len(refs), plots
+    for url in plots:
+        m = re.fullmatch(rf"https://github\.com/[^/]+/[^/]+/blob/staleguard-assets/"
+                         rf"(pr-7/{sha8}/[\w.-]+\.png)\?raw=true", url)
+        assert m, url
+        blob = subprocess.run(["git", "--git-dir", str(origin), "show",
+                               f"staleguard-assets:{m[1]}"], capture_output=True, check=True)
+        assert blob.stdout[:8] == b"\x89PNG\r\n\x1a\n"  # the plot itself, in the repository
+    assert results_commits(origin) == ["Results of the PR pipeline run (dvc.lock, metrics)"]
 
 
 @pytest.mark.parametrize("remote", ["empty", "unreachable"])
@@ -146,5 +183,5 @@ def test_pr_workflow_without_a_remote_bootstraps_and_says_nothing_is_persisted(t
     (call,) = cml_calls(tmp_path)
     assert "results are **not persisted**" in call["markdown"]
     assert "| `train.n_est` | 100 | 10 |" in call["markdown"]
-    assert "The `main` model is not available" in call["markdown"]
+    assert "the `main` model could not be scored here" in call["markdown"]
     assert git(repo, "--git-dir", str(origin), "rev-parse", HEAD) == head  # nothing pushed back

@@ -6,6 +6,7 @@ parametrised over .github/workflows/*, so a new workflow is covered as soon as i
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -26,7 +27,8 @@ TRIGGERS = {
 MAX_PERMISSIONS = {
     "pr.yml": {"contents": "write", "pull-requests": "write"},
     "test.yml": {"contents": "read"},
-    "monitor.yml": {"contents": "write", "pull-requests": "write", "issues": "write"},  # + rollback issue
+    "monitor.yml": {"contents": "write", "pull-requests": "write", "actions": "write",
+                    "issues": "write"},
     "deploy.yml": {"contents": "write", "packages": "write"},  # packages: the image job only
 }
 LEVEL = {"none": 0, "read": 1, "write": 2}
@@ -124,6 +126,31 @@ def test_workflow_remote_actions_are_all_stubbed(path):
         assert uses.split(" ")[0] in STUBS, f"{path.name}: {uses} has no stub in harness.STUBS"
 
 
+PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<name>[\w.-]+/[\w./-]+)@(?P<ref>\S+)(?P<rest>.*)$")
+
+
+def test_every_action_is_pinned_by_commit_sha_with_its_version():
+    """Supply chain: a tag can be moved, a commit cannot; the comment says which release it is,
+    and every workflow uses the same pin for an action (Dependabot bumps them together)."""
+    pins: dict[str, set[tuple[str, str]]] = {}
+    for path in FILES:
+        for line in path.read_text().splitlines():
+            m = PINNED.match(line)
+            if not m or m["name"].startswith("./"):
+                continue
+            assert re.fullmatch(r"[0-9a-f]{40}", m["ref"]), f"{path.name}: {line.strip()}"
+            version = re.fullmatch(r"\s+# (v\d+(?:\.\d+){0,2})", m["rest"])
+            assert version, f"{path.name}: {line.strip()}: add `# vX.Y.Z` after the SHA"
+            pins.setdefault(m["name"], set()).add((m["ref"], version[1]))
+    assert {"actions/checkout", "iterative/setup-cml"} <= set(pins)
+    assert all(len(v) == 1 for v in pins.values()), pins
+
+
+def test_stub_map_follows_the_pins():
+    remote = {ref for ref in STUBS if not ref.startswith(CHECKOUT)}
+    assert remote and all(re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", r) for r in remote), remote
+
+
 @pytest.mark.parametrize("stub", sorted(set(STUBS.values())))
 def test_stub_actions_exist(stub):
     doc = yaml.safe_load((STUB_DIR / stub / "action.yml").read_text())
@@ -136,3 +163,56 @@ def test_workflow_guards_host_mutating_steps_under_act(path):
         run = step.get("run", "")
         if any(w in run for w in ("pip install", "apt-get", "sudo ", "make venv")):
             assert "!env.ACT" in str(step.get("if", "")), f"{path.name}: {step.get('name')}"
+
+
+# ---------------------------------------------------------------- schemas (check-jsonschema, vendored)
+def check_schema(schema: str, *files: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["check-jsonschema", "--builtin-schema", schema, *map(str, files)],
+                          cwd=ROOT, capture_output=True, text=True)
+
+
+def test_gitlab_ci_example_in_the_docs_is_valid_gitlab_ci(tmp_path):
+    text = (ROOT / "docs" / "gitlab.md").read_text()
+    (block,) = re.findall(r"```yaml\n(# \.gitlab-ci\.yml.*?)```", text, re.S)
+    example = tmp_path / ".gitlab-ci.yml"
+    example.write_text(block)
+    proc = check_schema("vendor.gitlab-ci", example)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    doc = yaml.safe_load(block)
+    assert {"model-report", "monitor"} <= set(doc)
+    assert "REPO_TOKEN" in block and "CI_JOB_TOKEN" not in block   # CML never reads the job token
+    # the checker is not a no-op: a typo in a keyword fails it
+    example.write_text(block.replace("  rules:", "  rule:", 1))
+    assert check_schema("vendor.gitlab-ci", example).returncode != 0
+
+
+def test_dependabot_config_is_valid_and_covers_actions_and_pip():
+    path = ROOT / ".github" / "dependabot.yml"
+    proc = check_schema("vendor.dependabot", path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    ecosystems = {u["package-ecosystem"] for u in yaml.safe_load(path.read_text())["updates"]}
+    assert ecosystems == {"github-actions", "pip"}
+
+
+def test_pre_commit_runs_the_same_checks_as_make_lint():
+    """One list of checks: `make lint` (CI) and the pre-commit hooks (each commit)."""
+    make = (ROOT / "Makefile").read_text().split("\nlint:", 1)[1].split("\n\n", 1)[0]
+    lint = [ln.strip().replace("$(BIN)/", ".venv/bin/") for ln in make.splitlines()[1:]]
+    hooks = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
+    assert [h["entry"] for h in hooks] == lint
+    assert all(h["language"] == "unsupported" and h["pass_filenames"] is False for h in hooks)
+    assert any("--persona=pedantic" in h["entry"] for h in hooks)
+
+
+def test_zizmor_is_clean_also_for_the_pedantic_persona():
+    proc = subprocess.run(["zizmor", "--offline", "-q", "--persona=pedantic", "."], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_github_test_workflow_audits_the_lockfile():
+    """pip-audit needs the network (PyPI/OSV advisories): it runs on GitHub, not under act."""
+    (audit,) = [s for s in steps(load(WORKFLOWS / "test.yml")) if "pip_audit" in s.get("run", "")]
+    assert "-r requirements.lock" in audit["run"] and "--strict" in audit["run"]
+    assert re.search(r"pip-audit==\d+\.\d+\.\d+", audit["run"])  # a pinned auditor
+    assert audit["if"] == "${{ !env.ACT }}"

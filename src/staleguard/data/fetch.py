@@ -43,8 +43,10 @@ def download(url: str, dest: Path, *, progress: bool = True) -> None:
     """Stream `url` to `dest` with a progress bar; any network or file error is a FetchError."""
     if "://" not in url:
         url = Path(url).resolve().as_uri()
-    try:
-        with urllib.request.urlopen(url, timeout=60) as resp, dest.open("wb") as out:
+    if url.split("://", 1)[0].lower() not in ("https", "http", "file"):
+        raise FetchError(f"{url}: cannot download (only https://, http:// and file:// URLs)")
+    try:  # the scheme is checked above; the content by its sha256 afterwards
+        with urllib.request.urlopen(url, timeout=60) as resp, dest.open("wb") as out:  # noqa: S310
             total = int(resp.headers.get("Content-Length") or 0) or None
             with tqdm(total=total, unit="B", unit_scale=True, desc="download",
                       disable=not progress, leave=False) as bar:

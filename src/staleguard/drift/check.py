@@ -111,7 +111,8 @@ def check(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model:
     if baseline is None and (estimator is not None or (labeled is not None and labeled.sum() >= 2)):
         baseline = q.reference_quality(model, reference, params, ref_pred)
         baseline_source = q.source(model, params)
-    if labeled is not None and labeled.sum() >= 2:  # actuals may still be missing for recent hours
+    # actuals may still be missing for recent hours
+    if labeled is not None and cur_pred is not None and labeled.sum() >= 2:
         quality = Quality(
             metric=params.drift.quality.metric, reference=baseline,
             current=q.regression_metrics(cur_rows[target].to_numpy(dtype=float)[labeled], cur_pred[labeled]),

@@ -35,6 +35,8 @@ def _quality_finding(result: DriftResult, tolerance: float) -> str | None:
     change = qual.change if qual else None
     if qual is None or change is None or change <= tolerance:
         return None
+    if qual.current is None or qual.reference is None:  # change needs both: not reached
+        return None
     name = qual.metric.upper()
     return (f"quality drop: {name} {qual.current[qual.metric]:.1f} vs {qual.reference[qual.metric]:.1f} "
             f"on the reference ({change:+.0%} > +{tolerance:.0%})")

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 
 from staleguard.drift.decide import SHORT
 from staleguard.drift.result import ColumnDrift, DriftResult
@@ -51,7 +52,7 @@ def scores_chart(result: DriftResult, path: Path) -> None:
     save(fig, path)
 
 
-def _panel(ax: plt.Axes, name: str, ref: Any, cur: Any, score: ColumnDrift) -> None:
+def _panel(ax: Axes, name: str, ref: Any, cur: Any, score: ColumnDrift) -> None:
     if isinstance(ref, pd.Series):
         _rows_panel(ax, ref, cur)
     else:  # summaries (staleguard.scale): drawn from counts, no raw rows
@@ -63,7 +64,7 @@ def _panel(ax: plt.Axes, name: str, ref: Any, cur: Any, score: ColumnDrift) -> N
                  color="tab:red" if score.drifted else "black")
 
 
-def _rows_panel(ax: plt.Axes, ref: pd.Series, cur: pd.Series) -> None:
+def _rows_panel(ax: Axes, ref: pd.Series, cur: pd.Series) -> None:
     ref, cur = ref.dropna(), cur.dropna()
     values = np.union1d(ref.unique(), cur.unique())
     if len(values) <= DISCRETE and np.all(np.mod(values, 1) == 0):
@@ -76,7 +77,8 @@ def _rows_panel(ax: plt.Axes, ref: pd.Series, cur: pd.Series) -> None:
     else:
         bins = np.histogram_bin_edges(np.concatenate([ref, cur]), bins=30)
         for label, s in (("reference", ref), ("current", cur)):
-            ax.hist(s, bins=bins, density=True, alpha=0.55, color=COLORS[label], label=label)
+            ax.hist(s, bins=bins, density=True, alpha=0.55, color=COLORS[label],  # type: ignore[arg-type]
+                    label=label)  # (matplotlib takes an edges array; its stubs say Sequence)
         ax.tick_params(labelsize=7)
     ax.set_yticks([])
 

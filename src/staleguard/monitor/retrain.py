@@ -6,8 +6,8 @@ params.yaml, `dvc repro`, and only when the pipeline succeeded `dvc push`, commi
 branch from there. A failure anywhere leaves the checkout, its index and the DVC remote as they
 were, and says which stage failed and why (its own first error line, not DVC's wrapper). The
 branch is `retrain/<deployed model version>`: one branch (and one PR) per retraining cycle. If it
-already exists on origin, the run pushes a new commit onto it and updates the PR's monitor
-comment instead of opening a second PR.
+already exists on origin, the run pushes a new commit onto it, rewrites the PR's description
+(CML never edits a PR body) and updates its monitor comment instead of opening a second PR.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 from functools import partial
 from pathlib import Path
@@ -34,7 +35,7 @@ from staleguard.stages import paths
 PATHS = ["data.dvc", "params.yaml", "dvc.lock", "reports/**"]
 BOT = ("staleguard[bot]", "staleguard-bot@users.noreply.github.com")
 WATERMARK = "staleguard monitor"
-TOKEN_NOTE = (
+FALLBACK_NOTE = (   # GITHUB_TOKEN was used: say what that means
     "> **Note:** `REPO_TOKEN` is not set, so this run used `GITHUB_TOKEN`. GitHub starts no "
     "workflows for pushes and PRs made with `GITHUB_TOKEN`: `pr.yml` will not run on the "
     "retraining PR until someone pushes to it or closes and reopens it. Add a `REPO_TOKEN` "
@@ -204,6 +205,17 @@ def _inside(path: Path, root: Path) -> Path:
         raise StaleguardError(f"{path}: the params file must be inside the repository {root}") from err
 
 
+def update_pr_body(number: str, body_file: Path) -> None:
+    """`PATCH /repos/{owner}/{repo}/pulls/{n}` with `{"body": <file>}` through gh, so the PR's
+    description matches the branch (windows, batches, metrics) instead of the first run's."""
+    if shutil.which("gh") is None:
+        raise StaleguardError("gh (GitHub CLI) not found on PATH: it updates the retraining PR's "
+                              "description (preinstalled on GitHub's runners)")
+    token = os.environ.get("REPO_TOKEN") or os.environ.get("GITHUB_TOKEN")
+    sh("gh", "api", "--method", "PATCH", f"repos/{{owner}}/{{repo}}/pulls/{number}",
+       "-F", f"body=@{body_file}", "--silent", env={"GH_TOKEN": token} if token else None)
+
+
 def run(params: Params, params_file: Path,
         plan_path: Path = paths.MONITOR_REPORTS / "monitor.json") -> str:
     """Carry out the plan in a scratch clone; returns the PR URL. Data and model reach the DVC
@@ -231,9 +243,11 @@ def run(params: Params, params_file: Path,
             sha = commit_onto(branch, plan["retrain"]["message"], cwd=wt)
             url = cml_pr(plan, text, cwd=wt)  # branch exists: CML pushes nothing, returns the open PR
             number = url.rstrip("/").rsplit("/", 1)[-1]
+            update_pr_body(number, body_file.resolve())  # in the checkout: origin is GitHub
             sh("cml", "comment", "update", "--target", f"pr/{number}", "--watermark-title", WATERMARK,
                "--no-publish", str(body_file.resolve()), cwd=wt)
-            note = (f"Updated branch `{branch}` ({sha[:8]}) and the monitor comment on {url}"
+            note = (f"Updated branch `{branch}` ({sha[:8]}), the description and the monitor "
+                    f"comment of {url}"
                     if sha else f"Branch `{branch}` already holds this retraining; commented on {url}")
         else:
             url = cml_pr(plan, text, cwd=wt)
@@ -242,7 +256,7 @@ def run(params: Params, params_file: Path,
                                       "the retraining produced nothing new")
             note = f"Opened retraining PR {url} from branch `{branch}`"
     fallback = os.environ.get("GITHUB_ACTIONS") and not os.environ.get("REPO_TOKEN")
-    gha.add_summary(note + ("\n\n" + TOKEN_NOTE if fallback else ""))
+    gha.add_summary(note + ("\n\n" + FALLBACK_NOTE if fallback else ""))
     gha.set_outputs(pr_url=url)
     print(f"retrain: {note}")
     return url

@@ -8,6 +8,7 @@ real target. Names are deterministic, so running it again rewrites the same batc
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pandas as pd
 
@@ -22,7 +23,7 @@ from staleguard.stages import paths
 SOURCE = "simulate"
 
 
-def labeled_batches(raw: pd.DataFrame, model: object, version: str, params: Params,
+def labeled_batches(raw: pd.DataFrame, model: Any, version: str, params: Params,
                     through: date) -> list[pd.DataFrame]:
     """Weekly frames in the store format for [train end, through + 1 day)."""
     start = params.windows.train.end

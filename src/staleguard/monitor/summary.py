@@ -10,6 +10,8 @@ from staleguard.monitor.check import Outcome, WindowCheck
 from staleguard.params import Params, Window
 
 BODY_LIMIT = 60_000  # GitHub rejects PR bodies and comments over 65,536 characters
+# The name monitor.yml uploads reports/ under (tests/workflows/test_monitor.py holds them equal).
+ARTIFACT = "monitor-reports"
 LOCAL_IMAGE = re.compile(r"!\[[^\]]*\]\((?!https?://)[^)]*\)")
 
 
@@ -109,7 +111,7 @@ def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
     if drift_md and (window := outcome.report_window) is not None:
         lines += ["", f"### Drift report, week of {window.label}", "",
                   LOCAL_IMAGE.sub("", drift_md).strip(),
-                  "", "_Plots and the full Evidently report: the workflow's `reports` artifact._"]
+                  "", f"_Plots and the full Evidently report: the workflow run's `{ARTIFACT}` artifact._"]
     return clip("\n".join(lines) + "\n")
 
 

@@ -10,6 +10,7 @@ import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -38,7 +39,7 @@ class Outcome:
     created: bool
 
 
-def stale_stages(status: dict) -> list[str]:
+def stale_stages(status: dict[str, Any]) -> list[str]:
     """One `stage: what changed` line per entry of `dvc status --json` (an empty dict means current)."""
     lines = []
     for stage, changes in sorted(status.items()):

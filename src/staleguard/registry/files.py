@@ -57,7 +57,7 @@ class ResolvedModel:
 
 
 def file_md5(path: Path) -> str:
-    digest = hashlib.md5()
+    digest = hashlib.md5(usedforsecurity=False)  # DVC's content id, not a security check
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)

@@ -111,6 +111,7 @@ class Policy:
         self.frames: dict[str, pd.DataFrame] = {}   # parsed batches by file (the store only grows)
         self.count = 0
         self.previous: tuple[Any, int] | None = None
+        self.deployed: Deployment
         first = trainer.build(history, spec.params, "v1")
         self.service = Service(first.params, store, self.served(first))
         self.deploy(first)

@@ -41,7 +41,7 @@ def shown(summaries: dict[str, PolicySummary]) -> list[str]:
 def freshness(weeks: list[Week], summaries: dict[str, PolicySummary], params: Params, path: Path) -> None:
     fig, (top, strip) = plt.subplots(2, 1, figsize=(7.0, 4.8), sharex=True,
                                      gridspec_kw={"height_ratios": [4, 1.3]})
-    names, extra = shown(summaries), {}
+    names, extra = shown(summaries), dict[str, str]()
     for row, name in enumerate(names):
         mine = [w for w in weeks if w.policy == name]
         s = summaries[name]

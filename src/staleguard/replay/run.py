@@ -109,6 +109,7 @@ def replay(params: Params, out: Path | None = None, progress: bool | None = None
         finally:
             for p in policies:
                 p.close()
-    summaries = {spec.name: summarize(spec.name, results, spec.describe()) for spec in runs}
+    summaries: dict[str, PolicySummary] = {spec.name: summarize(spec.name, results, spec.describe())
+                                           for spec in runs}
     outputs = report.write(out or params.replay.out, results, summaries, params)
     return Result(results, summaries, outputs, trainer.fits, trainer.assessments)

@@ -8,7 +8,7 @@ version does, without paying for a restart every week).
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -43,7 +43,7 @@ class Service:
 
     def deploy(self, model: LoadedModel) -> None:
         """Serve the next requests with `model` (the app reads it from its state per request)."""
-        self.model = self.client.app.state.model = model
+        self.model = cast(Any, self.client.app).state.model = model
 
     def week(self, frame: pd.DataFrame) -> np.ndarray:
         """Predict the rows, then report their actuals; returns the served predictions."""

@@ -62,8 +62,9 @@ def champion_vs_challenger(sha: str, params: Params) -> tuple[Duel, str, pd.Data
     cfg = params.report
     same = sources.model_md5(sources.yaml_at(sha, "dvc.lock")) == current_md5()
     with tempfile.TemporaryDirectory(prefix="staleguard-base-") as tmp:
-        champion: Path | None = Path(tmp) / "model.skops"
-        reason = None if same else sources.fetch_model(sha, champion)
+        fetched = Path(tmp) / "model.skops"
+        champion: Path | None = fetched
+        reason = None if same else sources.fetch_model(sha, fetched)
         if same:
             champion = paths.MODEL
         elif reason:

@@ -66,7 +66,8 @@ def predictions_at(rev: str) -> pd.DataFrame | None:
 def json_at_path(path: Path) -> dict[str, Any]:
     """The workspace's own JSON output; missing means the pipeline has not run."""
     try:
-        return json.loads(path.read_text())
+        doc: dict[str, Any] = json.loads(path.read_text())
+        return doc
     except FileNotFoundError as err:
         raise ConfigError(f"{path}: not found; run `dvc repro` before `staleguard report pr`") \
             from err
@@ -79,7 +80,7 @@ def model_md5(lock: dict[str, Any] | None) -> str | None:
     for stage in (lock or {}).get("stages", {}).values():
         for out in stage.get("outs", []):
             if out.get("path") == paths.MODEL.as_posix():
-                return out.get("md5")
+                return str(out["md5"]) if out.get("md5") else None
     return None
 
 

@@ -32,8 +32,8 @@ def _column(col: Column, spec: ColumnLayout, with_layout: bool) -> dict[str, Any
         out["edges"] = spec.edges.tolist()
     out.update(n=col.n, mean=col.mean, m2=col.m2, min=_finite(col.min), max=_finite(col.max),
                n_null=col.n_null)
-    out["values"] = None if col.values is None else [[float(v), int(c)] for v, c in zip(col.values, col.freq,
-                                                                                        strict=True)]
+    out["values"] = (None if col.values is None or col.freq is None
+                     else [[float(v), int(c)] for v, c in zip(col.values, col.freq, strict=True)])
     b = col.bins
     out["bins"] = None if b is None else {"counts": b.counts.tolist(), "below_n": b.below_n,
                                           "below_sum": b.below_sum, "above_n": b.above_n,

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.axes import Axes
 
-from staleguard.plots import plt
+from staleguard.plots import plt  # noqa: F401 (pyplot after the Agg backend is set)
 from staleguard.scale.scores import _cdf_at_edges
 from staleguard.scale.summary import Column, ColumnLayout
 
@@ -49,7 +50,7 @@ def mass(d: Dist, edges: np.ndarray) -> np.ndarray:
     return np.diff(np.interp(edges, xs, fs, left=0.0, right=1.0))
 
 
-def draw(ax: plt.Axes, ref: Dist, cur: Dist) -> None:
+def draw(ax: Axes, ref: Dist, cur: Dist) -> None:
     """Bars of shares for few integer values, else densities on 30 shared display bins."""
     r, c = ref.column, cur.column
     if r.exact and c.exact:
@@ -59,6 +60,7 @@ def draw(ax: plt.Axes, ref: Dist, cur: Dist) -> None:
             x = np.arange(len(values))
             for shift, (label, d) in zip((-0.2, 0.2), (("reference", r), ("current", c)), strict=True):
                 share = np.zeros(len(values))
+                assert d.values is not None and d.freq is not None
                 share[np.searchsorted(values, d.values)] = d.freq / max(d.n, 1)
                 ax.bar(x + shift, share, width=0.4, color=COLORS[label], label=label)
             step = max(1, len(values) // 8)
@@ -70,7 +72,7 @@ def draw(ax: plt.Axes, ref: Dist, cur: Dist) -> None:
         lo, hi = (0.0, 1.0) if not np.isfinite(lo) else (lo - 0.5, hi + 0.5)
     edges = np.linspace(lo, hi, DISPLAY_BINS + 1)
     width = np.diff(edges)
-    for label, d in (("reference", ref), ("current", cur)):
-        ax.stairs(mass(d, edges) / width, edges, fill=True, alpha=0.55, color=COLORS[label], label=label)
+    for label, dist in (("reference", ref), ("current", cur)):
+        ax.stairs(mass(dist, edges) / width, edges, fill=True, alpha=0.55, color=COLORS[label], label=label)
     ax.tick_params(labelsize=7)
     ax.set_yticks([])

@@ -333,4 +333,4 @@ def merge(a: Summary | None, b: Summary) -> Summary:
 def merge_all(parts: list[Summary]) -> Summary:
     if not parts:
         raise DataError("no summaries to merge (the window holds no rows)")
-    return reduce(merge, parts)  # type: ignore[arg-type]
+    return reduce(merge, parts)

@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
@@ -52,7 +52,7 @@ async def get_shadow(request: Request) -> ShadowScorer | None:
     return getattr(request.app.state, "shadow", None)
 
 
-def predict_rows(items: list, model: LoadedModel, log: PredictionLog,
+def predict_rows(items: list[Any], model: LoadedModel, log: PredictionLog,
                  shadow: ShadowScorer | None = None) -> Prediction:
     records = [r.model_dump() for r in items]
     x = np.array([[rec[c] for c in model.columns] for rec in records], dtype=float)
@@ -183,7 +183,7 @@ def create_app(params: Params, model_spec: str, store_url: str, loaded: LoadedMo
     app = FastAPI(title="staleguard", version=__version__, lifespan=lifespan,
                   description=f"Predictions of {params.features.target}; every prediction feeds "
                               "the monitor.")
-    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(DataError, data_error)
     app.include_router(router(params))
     return app

@@ -96,7 +96,7 @@ class PredictionLog:
     def __init__(self, store_url: str, params: Params, flush_rows: int, flush_seconds: float) -> None:
         self.store_url, self.params = store_url, params
         self.flush_rows, self.flush_seconds = flush_rows, flush_seconds
-        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.pending: list[Item] = []
         self.shadow: list[Item] = []
         self.pending_rows = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +42,6 @@ def main(params: Params) -> None:
     frame = history(read_raw(params.data.raw, params), read_batches(params.data.batches, columns), columns)
     train, evaluation = split(frame, params)
     for df, out in ((train, paths.TRAIN_SET), (evaluation, paths.EVAL_SET)):
-        write_with(out, lambda tmp, df=df: df.to_parquet(tmp, index=False))
+        write_with(out, partial(df.to_parquet, index=False))
     print(f"prepare: {len(train)} train rows {params.windows.train.label()}, "
           f"{len(evaluation)} eval rows {params.windows.eval.label()}")

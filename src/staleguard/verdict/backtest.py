@@ -142,5 +142,5 @@ def walk_forward(fitter: Fitter, weeks: Sequence[Window], champion: Recipe | Any
     if not parts:
         empty = np.empty(0)
         return Paired(empty, empty, empty, np.empty(0, dtype="datetime64[ns]"), [])
-    cols = [np.concatenate(c) for c in zip(*parts, strict=True)]
-    return Paired(*cols, weeks=kept)
+    actual, champ, chal, stamps = (np.concatenate(c) for c in zip(*parts, strict=True))
+    return Paired(actual, champ, chal, stamps, weeks=kept)
