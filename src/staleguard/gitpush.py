@@ -31,12 +31,12 @@ def out(*args: str, env: dict[str, str] | None = None) -> str:
     return git(*args, env=env).stdout.decode().strip()
 
 
-def auth_env(token: str | None = None) -> dict[str, str]:
+def auth_env(token: str | None = None, cwd: Path | None = None) -> dict[str, str]:
     """Credentials for `git push`/`fetch` over https when checkout ran with
     persist-credentials: false: an extraheader passed as GIT_CONFIG_* environment variables, so
     the token never appears in argv or .git/config. Empty for a local origin or no token."""
     token = token or os.environ.get("REPO_TOKEN") or os.environ.get("GITHUB_TOKEN")
-    url = out("remote", "get-url", "origin")
+    url = out(*(("-C", str(cwd)) if cwd else ()), "remote", "get-url", "origin")
     m = re.match(r"^(https?://[^/@]+)/", url)
     if not token or not m:
         return {}

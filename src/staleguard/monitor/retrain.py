@@ -12,11 +12,9 @@ already exists on origin, the run pushes a new commit onto it, rewrites the PR's
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import os
-import re
 import shutil
 import subprocess
 from functools import partial
@@ -27,6 +25,7 @@ import pandas as pd
 
 from staleguard import dvc_ops, gha
 from staleguard.errors import StaleguardError
+from staleguard.gitpush import auth_env
 from staleguard.io import write_text, write_with
 from staleguard.monitor import store, summary, workspace
 from staleguard.params import Params
@@ -112,19 +111,6 @@ def move_windows(params_file: Path, train: dict[str, str], evaluation: dict[str,
     write_text(params_file, buf.getvalue())
 
 
-def auth_env(cwd: Path | None = None) -> dict[str, str]:
-    """Credentials for our own `git push` over https (checkout ran with persist-credentials:
-    false), passed as GIT_CONFIG_* env so the token never appears in argv or .git/config."""
-    token = os.environ.get("REPO_TOKEN") or os.environ.get("GITHUB_TOKEN")
-    url = git("remote", "get-url", "origin", cwd=cwd)
-    m = re.match(r"^(https?://[^/@]+)/", url)
-    if not token or not m:
-        return {}
-    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-    return {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": f"http.{m[1]}/.extraheader",
-            "GIT_CONFIG_VALUE_0": f"AUTHORIZATION: basic {basic}"}
-
-
 def branch_exists(branch: str) -> bool:
     proc = subprocess.run(["git", "ls-remote", "--exit-code", "--heads", "origin", branch],
                           capture_output=True, text=True, env={**os.environ, **auth_env()})
@@ -164,7 +150,7 @@ def _num(value: float | None) -> str:
 def commit_onto(branch: str, message: str, cwd: Path | None = None) -> str | None:
     """Commit the work tree's changes as a child of origin/<branch> (and of HEAD when the base
     moved on), push it fast-forward; None when the branch already holds exactly this tree."""
-    env = auth_env(cwd)
+    env = auth_env(cwd=cwd)
     git("fetch", "-q", "origin", f"+refs/heads/{branch}:refs/remotes/origin/{branch}", env=env, cwd=cwd)
     git("add", "--", *[p.replace("/**", "") for p in PATHS], cwd=cwd)
     tree = git("write-tree", cwd=cwd)
