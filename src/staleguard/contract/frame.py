@@ -40,7 +40,8 @@ def layout(params: Params, role: Role) -> tuple[list[str], list[str]]:
     else:
         required = list(f.columns)
     system = [TIMESTAMP, f.target, PREDICTION, MODEL_VERSION]
-    return required, [c for c in [*system, *params.contract.columns] if c not in required]
+    optional = dict.fromkeys(c for c in [*system, *params.contract.columns] if c not in required)
+    return required, list(optional)  # dict: the target is both a system and a contract column
 
 
 def _nullable(name: str, spec: ColumnSpec, params: Params, role: Role) -> bool:
