@@ -45,6 +45,20 @@ def sh(repo: Path, *cmd: str) -> str:
     return run(list(cmd), repo).stdout.strip()
 
 
+def init_repo(repo: Path, remote: Path) -> Path:
+    """A git + DVC repository on `main` whose default DVC remote is the local folder `remote`."""
+    from dvc.repo import Repo
+
+    repo.mkdir()
+    sh(repo, "git", "init", "-q", "-b", "main")
+    sh(repo, "git", "config", "user.name", "t")
+    sh(repo, "git", "config", "user.email", "t@t")
+    Repo.init(str(repo)).close()
+    (repo / ".dvc" / "config").write_text("[core]\n    remote = local\n    analytics = false\n"
+                                          f"['remote \"local\"']\n    url = {remote}\n")
+    return repo
+
+
 def commit_seed(repo: Path, seed: int) -> str:
     """Reproduce and push in-process (DVC's Python API: no CLI start-up per call), then commit."""
     from dvc.repo import Repo
@@ -62,16 +76,7 @@ def commit_seed(repo: Path, seed: int) -> str:
 def two_versions(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Commits A (seed 1) and B (seed 2, HEAD), outputs pushed to a local DVC remote."""
     root = tmp_path_factory.mktemp("registry")
-    repo = root / "repo"
-    repo.mkdir()
-    sh(repo, "git", "init", "-q", "-b", "main")
-    sh(repo, "git", "config", "user.name", "t")
-    sh(repo, "git", "config", "user.email", "t@t")
-    from dvc.repo import Repo
-
-    Repo.init(str(repo)).close()
-    config = "[core]\n    remote = local\n    analytics = false\n"
-    (repo / ".dvc" / "config").write_text(config + f"['remote \"local\"']\n    url = {root / 'remote'}\n")
+    repo = init_repo(root / "repo", root / "remote")
     (repo / "make.py").write_text(MAKE)
     (repo / "dvc.yaml").write_text(DVC_YAML)
     commit_seed(repo, 1)

@@ -26,7 +26,7 @@ from staleguard.model import build_estimator, save_model
 from staleguard.params import Features, TrainParams
 from staleguard.serve.app import create_app
 from staleguard.serve.follow import followed_stage, seconds
-from tests.registry.conftest import sh
+from tests.registry.conftest import init_repo, sh
 from tests.serve.conftest import ROOT
 
 pytestmark = pytest.mark.xdist_group("registry")
@@ -82,17 +82,8 @@ def commit_model(repo: Path, seed: int, features: dict) -> None:
 @pytest.fixture(scope="module")
 def four_versions(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """dev/ with v0.0.1 good, v0.0.2 corrupt, v0.0.3 on other features, v0.0.4 good; origin.git."""
-    from dvc.repo import Repo
-
     root = tmp_path_factory.mktemp("follow")
-    dev = root / "dev"
-    dev.mkdir()
-    sh(dev, "git", "init", "-q", "-b", "main")
-    sh(dev, "git", "config", "user.name", "t")
-    sh(dev, "git", "config", "user.email", "t@t")
-    Repo.init(str(dev)).close()
-    (dev / ".dvc" / "config").write_text(f"[core]\n    remote = local\n    analytics = false\n"
-                                         f"['remote \"local\"']\n    url = {root / 'remote'}\n")
+    dev = init_repo(root / "dev", root / "remote")
     (dev / "dvc.yaml").write_text(DVC_YAML)
     features = yaml.safe_load((ROOT / "params.yaml").read_text())["features"]
     for seed in KINDS:
