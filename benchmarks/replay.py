@@ -85,8 +85,9 @@ def decision_seconds(params: object, frame: object) -> None:
 
 def main() -> None:
     os.chdir(ROOT)
+    from staleguard.data.history import history_frame as history
     from staleguard.params import load_params
-    from staleguard.replay.run import history, replay
+    from staleguard.replay.run import replay
 
     params = load_params()
     if "--decision-only" in sys.argv:

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
+from staleguard.data import windows
 from staleguard.monitor import check
 
 
@@ -39,13 +40,13 @@ def test_check_new_rows_keeps_labeled_rows_after_training_end_once(make_batch):
 
 def test_check_split_windows_anchors_weeks_at_start(make_batch):
     rows = make_batch("2011-02-01", "2011-02-20")
-    parts = check.split_windows(rows, datetime(2011, 2, 1), 7)
+    parts = windows.split_windows(rows, datetime(2011, 2, 1), 7)
     assert [(s.day, e.day) for s, e, _ in parts] == [(1, 8), (8, 15), (15, 22)]
     assert sum(len(p) for _, _, p in parts) == len(rows)
 
 
 def test_check_next_windows_train_then_eval_up_to_newest_day(params):
-    train, evaluation = check.next_windows(datetime(2011, 3, 1), params)
+    train, evaluation = windows.next_windows(datetime(2011, 3, 1), params)
     weeks = params.monitor.retrain
     assert evaluation.end == datetime(2011, 3, 1)
     assert (evaluation.end - evaluation.start).days == 7 * weeks.eval_weeks
@@ -53,7 +54,7 @@ def test_check_next_windows_train_then_eval_up_to_newest_day(params):
 
 
 def test_check_final_windows_train_up_to_the_newest_hour_eval_the_week_before(params):
-    train, evaluation = check.final_windows(datetime(2011, 6, 1), params)
+    train, evaluation = windows.final_windows(datetime(2011, 6, 1), params)
     weeks = params.monitor.retrain
     assert train.end == datetime(2011, 6, 1)
     assert (train.end - train.start).days == 7 * weeks.train_weeks

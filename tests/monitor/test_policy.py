@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from staleguard.monitor import check, policy, run
+from staleguard.data import windows as policy
+from staleguard.monitor import run
 from staleguard.params import Params, Window, Windows
+from staleguard.recipe import Recipe
 from staleguard.stages import paths
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,9 +66,9 @@ def test_policy_reference_last_year_without_history_falls_back_to_recent(hourly,
 
 
 def test_policy_retrain_window_sliding_moves_all_keeps_its_start(params):
-    sliding = check.next_windows(datetime(2011, 6, 1), _with(params, retrain__policy="sliding",
+    sliding = policy.next_windows(datetime(2011, 6, 1), _with(params, retrain__policy="sliding",
                                                              retrain__train_weeks=4))[0]
-    grown = check.next_windows(datetime(2011, 6, 1), _with(params, retrain__policy="all"))[0]
+    grown = policy.next_windows(datetime(2011, 6, 1), _with(params, retrain__policy="all"))[0]
     assert sliding.start == datetime(2011, 4, 27) and sliding.end == grown.end == datetime(2011, 5, 25)
     assert grown.start == datetime(2011, 1, 1)
 
@@ -74,8 +76,9 @@ def test_policy_retrain_window_sliding_moves_all_keeps_its_start(params):
 def test_policy_sample_weight_halves_every_half_life(params):
     p = _with(params, ("2011-01-01", "2011-03-01"), retrain__policy="weighted", retrain__half_life_weeks=2.0)
     frame = pd.DataFrame({"timestamp": pd.to_datetime(["2011-03-01", "2011-02-15", "2011-02-01"])})
-    assert np.allclose(policy.sample_weight(frame, p), [1.0, 0.5, 0.25])
-    assert policy.sample_weight(frame, _with(params, retrain__policy="all")) is None
+    end = p.windows.train.end
+    assert np.allclose(Recipe.shipped(p).weights(frame, end), [1.0, 0.5, 0.25])
+    assert Recipe.shipped(_with(params, retrain__policy="all")).weights(frame, end) is None
 
 
 def test_monitor_writes_only_its_own_folder_never_a_dvc_stage_output():
@@ -95,10 +98,10 @@ def test_monitor_writes_only_its_own_folder_never_a_dvc_stage_output():
 def test_policy_final_windows_never_hold_out_a_week_before_the_data(params):
     """The retraining PR's eval week lies before its training window; early on (12 weeks back is
     before January 2011) the window starts one week after the earliest data params name."""
-    train, evaluation = check.final_windows(datetime(2011, 3, 1), params)
+    train, evaluation = policy.final_windows(datetime(2011, 3, 1), params)
     assert evaluation == Window(start=datetime(2011, 1, 1), end=datetime(2011, 1, 8))
     assert train == Window(start=datetime(2011, 1, 8), end=datetime(2011, 3, 1))
     grown = _with(params, ("2011-01-08", "2011-03-01"), retrain__policy="all")
     grown = grown.model_copy(update={"windows": Windows(train=grown.windows.train, eval=evaluation)})
-    again = check.final_windows(datetime(2011, 9, 1), grown)
+    again = policy.final_windows(datetime(2011, 9, 1), grown)
     assert again[0].start == datetime(2011, 1, 8) and again[1] == evaluation  # all: no creeping start

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from staleguard import gha
+from staleguard.data import windows as grid
 from staleguard.monitor import check, summary
 
 
@@ -13,7 +14,7 @@ def outcome(drifts: list[bool | None], force: bool = False, params=None) -> chec
                                  ["cnt: Wasserstein 0.59 ≥ 0.30"] if d else [])
                for i, d in enumerate(drifts)]
     trigger = next((w for w in windows if w.drift), None) or (windows[-1] if force else None)
-    train, ev = check.next_windows(datetime(2011, 2, 22), params)
+    train, ev = grid.next_windows(datetime(2011, 2, 22), params)
     return check.Outcome(any(d for d in drifts) or force, force, windows, trigger,
                          datetime(2011, 2, 22), train, ev)
 
@@ -82,7 +83,7 @@ def test_summary_markdown_names_the_reference_and_shows_estimates_before_labels(
     late = check.WindowCheck(datetime(2011, 2, 1), datetime(2011, 2, 8), 168, True,
                              ["estimated quality drop (no labels yet): MAE ≈ 31.2"], result, labeled=0)
     out = check.Outcome(True, False, [late], late, datetime(2011, 2, 8),
-                        *check.next_windows(datetime(2011, 2, 8), params))
+                        *grid.next_windows(datetime(2011, 2, 8), params))
     delayed = params.monitor.model_copy(update={"label_delay_days": 14})
     late_params = params.model_copy(update={"monitor": delayed})
     text = summary.markdown(out, late_params, "abcd1234", "prod", 0)

@@ -7,8 +7,8 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
+from staleguard.data.history import history_frame as history
 from staleguard.params import TrainParams, Window, Windows
-from staleguard.replay.run import history
 from staleguard.replay.trainer import Trainer
 from tests.replay.conftest import with_replay
 

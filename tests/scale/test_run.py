@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 
 from staleguard import drift
+from staleguard.data.windows import reference_rows
 from staleguard.errors import DataError
 from staleguard.model import build_estimator, save_model
 from staleguard.monitor import check as monitor_check
 from staleguard.monitor import store
-from staleguard.monitor.policy import reference_rows
 from staleguard.scale import io
 from staleguard.scale import monitor as scale_monitor
 from staleguard.scale.run import crosscheck, run
@@ -115,7 +115,7 @@ def logged_batches(project, hour, url: str, weeks: list[tuple[str, str]]) -> tup
 def _monitor_parity(p, ref, model, url, frames, engine, windows=3):
     p = p.model_copy(update={"monitor": p.monitor.model_copy(update={"engine": engine})})
     refs = store.list_batches(url)
-    from staleguard.monitor.policy import reference_rows
+    from staleguard.data.windows import reference_rows
 
     rows = reference_rows(ref, p)[0]  # the rows monitor.reference selects, as train summarised them
     baseline = drift.check(ref, ref.iloc[:200], p, model).quality.reference  # the training window's

@@ -240,7 +240,7 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     pulled = sorted(p.name for p in (clone / "data" / "batches").glob("*.parquet"))
     assert pulled == sorted(p.name for p in site.store.glob("*.parquet"))
     # the model it ships has seen the newest labeled week (data through 2011-02-28); 12 weeks
-    # back is before the data, so it starts a held-out week after 2011-01-01 (check.final_windows)
+    # back is before the data, so it starts a held-out week after 2011-01-01 (data.windows.final_windows)
     assert 'train: {start: "2011-01-08", end: "2011-03-01"}' in remote_file(site.origin, branch,
                                                                            "params.yaml")
     lock = yaml.safe_load(remote_file(site.origin, branch, "dvc.lock"))

@@ -1,25 +1,145 @@
-"""Half-open time windows [start, end) over the hourly timestamp."""
+"""The window policy, in one place: half-open windows [start, end), the grid of weeks, the
+training window a retrain uses, the drift reference, and the recency weights.
+
+The *reference* is what a week's drift is measured against (`monitor.reference`); the *training
+window* is what a retrain fits on (`monitor.retrain`). Tied together, a long training window made
+every week look drifted against a year of data (issue 14): they are separate questions, answered
+here side by side so that the train stage, the monitor, the evidence, the PR backtest and the
+replay all read the same rule.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from staleguard.contract import TIMESTAMP
 from staleguard.errors import DataError
-from staleguard.params import Window
+from staleguard.params import Params, Window
+
+YEAR = timedelta(weeks=52)  # 364 days: the same weekday a year earlier
+Part = tuple[datetime, datetime, pd.DataFrame]
 
 
 def in_window(df: pd.DataFrame, window: Window) -> pd.Series:
+    return between(df, window.start, window.end)
+
+
+def between(df: pd.DataFrame, lo: datetime, hi: datetime) -> pd.Series:
+    """Rows with lo <= timestamp < hi: the one half-open test every slice uses."""
     ts = df[TIMESTAMP]
-    return (ts >= pd.Timestamp(window.start)) & (ts < pd.Timestamp(window.end))
+    return (ts >= pd.Timestamp(lo)) & (ts < pd.Timestamp(hi))
+
+
+def rows_in(df: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """The rows of `df` inside `window` (may be empty)."""
+    return df.loc[in_window(df, window)]
 
 
 def slice_window(df: pd.DataFrame, window: Window, name: str) -> pd.DataFrame:
     """Rows of `df` inside `window`; an empty window is an error, never a silent zero-row fit."""
-    part = df.loc[in_window(df, window)].reset_index(drop=True)
+    part = rows_in(df, window).reset_index(drop=True)
     if part.empty:
         first, last = df[TIMESTAMP].min(), df[TIMESTAMP].max()
         raise DataError(
             f"windows.{name} {window.label()} holds no rows; the data covers {first} .. {last}"
         )
     return part
+
+
+def split_windows(frame: pd.DataFrame, start: datetime, days: int) -> list[Part]:
+    """Consecutive [start + k·days, start + (k+1)·days) windows holding at least one row."""
+    if frame.empty:
+        return []
+    step = pd.Timedelta(days=days)
+    index = ((frame[TIMESTAMP] - pd.Timestamp(start)) // step).astype(int)
+    out = []
+    for k, part in frame.groupby(index, sort=True):
+        lo = pd.Timestamp(start) + k * step
+        out.append((lo.to_pydatetime(), (lo + step).to_pydatetime(), part.reset_index(drop=True)))
+    return out
+
+
+def data_end_of(frame: pd.DataFrame) -> datetime:
+    """Midnight after the newest row: windows end on day boundaries."""
+    end: datetime = (pd.Timestamp(frame[TIMESTAMP].max()).normalize() + pd.Timedelta(days=1)).to_pydatetime()
+    return end
+
+
+def training_frame(params: Params, frame: pd.DataFrame) -> pd.DataFrame:
+    """The deployed model's training window of `frame` (the history)."""
+    return slice_window(frame, params.windows.train, "train")
+
+
+def reference_rows(frame: pd.DataFrame, params: Params, start: datetime | None = None
+                   ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The reference for the week starting at `start`, and what chose it (drift.json `reference`).
+
+    training: the whole training window. recent: its last `weeks`. last_year: the `weeks` centred
+    on the same week 52 weeks earlier, from the history (seasonal); where the history does not
+    reach back that far (or `start` is None), the recent weeks stand in, and the info says so.
+    `frame` holds the history (or at least the training window, for training/recent).
+    """
+    ref, train = params.monitor.reference, params.windows.train
+    info: dict[str, Any] = {"policy": ref.policy, "weeks": ref.weeks}
+    if ref.policy == "last_year":
+        if start is not None:
+            lo = pd.Timestamp(start) - YEAR - timedelta(weeks=ref.weeks // 2)
+            part = frame.loc[between(frame, lo, lo + timedelta(weeks=ref.weeks))]
+            if len(part) >= params.drift.min_rows:
+                return part, {**info, "used": "last_year", **_span(part)}
+        info["note"] = "no history a year earlier: the recent weeks stand in"
+    lo = train.start if ref.policy == "training" else max(train.start, train.end - timedelta(weeks=ref.weeks))
+    part = frame.loc[between(frame, lo, train.end)]
+    return part, {**info, "used": "training" if ref.policy == "training" else "recent", **_span(part)}
+
+
+def _span(part: pd.DataFrame) -> dict[str, Any]:
+    ts = part[TIMESTAMP]
+    return {"start": f"{ts.min():%Y-%m-%dT%H:%M}" if len(part) else None,
+            "end": f"{ts.max():%Y-%m-%dT%H:%M}" if len(part) else None, "rows": len(part)}
+
+
+def train_start(eval_start: datetime, params: Params) -> datetime:
+    """Where a retrain's training window starts: `train_weeks` before the eval window (sliding),
+    or where the current training window starts (all, weighted: it only grows)."""
+    retrain = params.monitor.retrain
+    since = None if retrain.policy == "sliding" else params.windows.train.start
+    return start_of(eval_start, timedelta(weeks=retrain.train_weeks), since)
+
+
+def start_of(end: datetime, span: timedelta, since: datetime | None) -> datetime:
+    """A training window's start: `span` before `end`, or `since` when that is earlier (a
+    window that only grows from `since`: all, weighted)."""
+    return end - span if since is None else min(since, end - span)
+
+
+def next_windows(data_end: datetime, params: Params) -> tuple[Window, Window]:
+    """The replay's window policy: eval = the last `eval_weeks` up to the newest data, train =
+    the training weeks before it (`monitor.retrain.policy`; the retraining PR uses
+    `final_windows`, which trains up to the newest hour). They never overlap."""
+    eval_start = data_end - timedelta(weeks=params.monitor.retrain.eval_weeks)
+    return (Window(start=train_start(eval_start, params), end=eval_start),
+            Window(start=eval_start, end=data_end))
+
+
+def final_windows(data_end: datetime, params: Params) -> tuple[Window, Window]:
+    """The retraining PR's windows: the model that ships trains on the last `train_weeks` up to
+    the newest labeled hour (it has seen the newest week); `windows.eval` is the `eval_weeks`
+    just before that, which it never fitted. Half-open, never overlapping. Whether retraining
+    helps is judged by the walk-forward evidence (monitor.evidence), not by this one week."""
+    held_out = timedelta(weeks=params.monitor.retrain.eval_weeks)
+    known = min(params.windows.train.start, params.windows.eval.start)  # the earliest data params name
+    # all/weighted: the window only grows from its start; never so far back that `eval` has no data
+    start = max(train_start(data_end, params), known + held_out)
+    return (Window(start=start, end=data_end), Window(start=start - held_out, end=start))
+
+
+def recency_weights(timestamps: pd.Series, end: datetime, half_life_weeks: float) -> np.ndarray:
+    """An hour `half_life_weeks` older than the window's `end` counts half (`weighted`)."""
+    age = (pd.Timestamp(end) - timestamps) / pd.Timedelta(weeks=1)
+    weights: np.ndarray = np.power(0.5, age.to_numpy(dtype=float) / half_life_weeks)
+    return weights

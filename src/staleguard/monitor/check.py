@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
 from staleguard.contract import TIMESTAMP
+from staleguard.data.windows import data_end_of, final_windows, split_windows
 from staleguard.params import Params, Window
 
 HOUR = pd.Timedelta(hours=1)  # an hour's actual exists once the hour is over
@@ -80,52 +81,6 @@ def observed_rows(frames: list[pd.DataFrame], train_end: datetime, target: str, 
     return frame
 
 
-Part = tuple[datetime, datetime, pd.DataFrame]
-
-
-def split_windows(frame: pd.DataFrame, start: datetime, days: int) -> list[Part]:
-    """Consecutive [start + k·days, start + (k+1)·days) windows holding at least one row."""
-    if frame.empty:
-        return []
-    step = pd.Timedelta(days=days)
-    index = ((frame[TIMESTAMP] - pd.Timestamp(start)) // step).astype(int)
-    out = []
-    for k, part in frame.groupby(index, sort=True):
-        lo = pd.Timestamp(start) + k * step
-        out.append((lo.to_pydatetime(), (lo + step).to_pydatetime(), part.reset_index(drop=True)))
-    return out
-
-
-def next_windows(data_end: datetime, params: Params) -> tuple[Window, Window]:
-    """The replay's window policy: eval = the last `eval_weeks` up to the newest data, train =
-    the training weeks before it (`monitor.retrain.policy`, monitor/policy.py; the retraining PR
-    uses `final_windows`, which trains up to the newest hour). They never overlap."""
-    from staleguard.monitor.policy import train_start
-
-    eval_start = data_end - timedelta(weeks=params.monitor.retrain.eval_weeks)
-    return (Window(start=train_start(eval_start, params), end=eval_start),
-            Window(start=eval_start, end=data_end))
-
-
-def final_windows(data_end: datetime, params: Params) -> tuple[Window, Window]:
-    """The retraining PR's windows: the model that ships trains on the last `train_weeks` up to
-    the newest labeled hour (it has seen the newest week); `windows.eval` is the `eval_weeks`
-    just before that, which it never fitted. Half-open, never overlapping. Whether retraining
-    helps is judged by the walk-forward evidence (monitor.evidence), not by this one week."""
-    from staleguard.monitor.policy import train_start as start_of
-
-    held_out = timedelta(weeks=params.monitor.retrain.eval_weeks)
-    known = min(params.windows.train.start, params.windows.eval.start)  # the earliest data params name
-    # all/weighted: the window only grows from its start; never so far back that `eval` has no data
-    train_start = max(start_of(data_end, params), known + held_out)
-    return (Window(start=train_start, end=data_end), Window(start=train_start - held_out, end=train_start))
-
-
-def data_end_of(frame: pd.DataFrame) -> datetime:
-    """Midnight after the newest row: windows end on day boundaries."""
-    return (frame[TIMESTAMP].max().normalize() + pd.Timedelta(days=1)).to_pydatetime()
-
-
 def own_predictions(part: pd.DataFrame, version: str | None) -> pd.DataFrame:
     """The window as the deployed model answers it: rows logged by another model (the one before
     a retrain, whose eval week the next run re-checks) lose their `prediction`, so the check
@@ -150,7 +105,7 @@ def decide(reference: pd.DataFrame | Reference, current: pd.DataFrame, params: P
     reaches the same answer). `force` turns the outcome into a retrain whatever the windows say.
     `version`: the deployed model's id; windows logged by another model are re-predicted.
     `reference`: a frame, or a function of the window's start giving (frame, policy info)
-    (monitor/policy.py). A window whose labels have not arrived is decided without them when an
+    (data/windows.py). A window whose labels have not arrived is decided without them when an
     `estimator` (drift/estimate.py) can estimate its error; otherwise it is not decided.
     """
     mon, target = params.monitor, params.features.target

@@ -16,12 +16,12 @@ from typing import Any
 
 import pandas as pd
 
-from staleguard.contract import TIMESTAMP, read_raw
-from staleguard.monitor.check import split_windows
+from staleguard.data.history import history_frame, with_rows
+from staleguard.data.windows import split_windows
 from staleguard.params import Params, Window
-from staleguard.stages.prepare import history, read_batches
+from staleguard.recipe import Recipe
 from staleguard.verdict import Verdict
-from staleguard.verdict.backtest import Fitter, Recipe, walk_forward
+from staleguard.verdict.backtest import Fitter, walk_forward
 from staleguard.verdict.text import verdict_line
 
 METHOD = "walk-forward: deployed model vs the retraining recipe refitted before each week"
@@ -45,9 +45,7 @@ class Evidence:
 def training_history(params: Params, current: pd.DataFrame) -> pd.DataFrame:
     """Every labeled row a fold may train on: raw + accepted batches + the new production rows
     (a production row replaces the row it repeats)."""
-    cols = [*params.features.columns, params.features.target]
-    past = history(read_raw(params.data.raw, params), read_batches(params.data.batches, cols), cols)
-    return history(past, current[[TIMESTAMP, *cols]], cols)
+    return with_rows(history_frame(params), current, params)
 
 
 def retrain_recipe(params: Params) -> Recipe:

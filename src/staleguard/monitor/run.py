@@ -12,10 +12,11 @@ from typing import Any
 import pandas as pd
 
 from staleguard import gha
-from staleguard.contract import TIMESTAMP
+from staleguard.data import history as hist
+from staleguard.data import windows
 from staleguard.errors import DataError
 from staleguard.io import write_json, write_text
-from staleguard.monitor import check, evidence, policy, shadow, store, summary
+from staleguard.monitor import check, evidence, shadow, store, summary
 from staleguard.params import Params
 from staleguard.stages import paths
 
@@ -52,7 +53,7 @@ def read_new_batches(url: str, params: Params) -> tuple[list[store.BatchRef], li
 
 def reference(params: Params) -> pd.DataFrame:
     """The deployed model's training window, built as `prepare` builds it (raw + batches)."""
-    return policy.training_frame(params)
+    return windows.training_frame(params, hist.history_frame(params))
 
 
 def drift_checker(baseline_of: pd.DataFrame | None = None, quality: dict[str, float] | None = None) -> Any:
@@ -86,8 +87,8 @@ def drift_checker(baseline_of: pd.DataFrame | None = None, quality: dict[str, fl
 
 
 def references(history: pd.DataFrame, params: Params) -> check.Reference:
-    """The reference per window start, as monitor.reference chooses it (monitor/policy.py)."""
-    return lambda start: policy.reference_rows(history, params, start)
+    """The reference per window start, as monitor.reference chooses it (data/windows.py)."""
+    return lambda start: windows.reference_rows(history, params, start)
 
 
 def load_estimator() -> Any:
@@ -107,9 +108,7 @@ def write_drift_reports(outcome: check.Outcome, reference_of: check.Reference, c
     if window is None:
         return ""
     ref = reference_of(window.start)[0]
-    ts = current[TIMESTAMP]
-    inside = (ts >= pd.Timestamp(window.start)) & (ts < pd.Timestamp(window.end))
-    part = check.own_predictions(current[inside], version)
+    part = check.own_predictions(current[windows.between(current, window.start, window.end)], version)
     drift.write_outputs(out, window.result, drift.decide(window.result, params), params,
                         html=(lambda path: save_html(ref, part, params, model, path))
                         if params.monitor.html else None,
@@ -145,8 +144,8 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
                         "is serving logging predictions and actuals?")
     from staleguard import drift
 
-    history, model = policy.history_frame(params), load_model(paths.MODEL)
-    ref = policy.training_frame(params, history)
+    history, model = hist.history_frame(params), load_model(paths.MODEL)
+    ref = windows.training_frame(params, history)
     reference_of = references(history, params)
     outcome = check.decide(reference_of, current, params, drift_checker(ref), drift.decide,
                            model=model, force=force, version=version, estimator=load_estimator())

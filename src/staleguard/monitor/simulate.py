@@ -13,9 +13,10 @@ from typing import Any
 import pandas as pd
 
 from staleguard.contract import TIMESTAMP, read_raw
+from staleguard.data.windows import between, split_windows
 from staleguard.errors import ConfigError
 from staleguard.model import load_model
-from staleguard.monitor import check, store
+from staleguard.monitor import store
 from staleguard.monitor.run import deployed_version
 from staleguard.params import Params
 from staleguard.stages import paths
@@ -31,9 +32,9 @@ def labeled_batches(raw: pd.DataFrame, model: Any, version: str, params: Params,
     if end <= start:
         raise ConfigError(f"--through {through} is before the training window's end "
                           f"{start:%Y-%m-%d}; pick a later date")
-    rows = raw[(raw[TIMESTAMP] >= pd.Timestamp(start)) & (raw[TIMESTAMP] < pd.Timestamp(end))]
+    rows = raw[between(raw, start, end)]
     out = []
-    for _, _, part in check.split_windows(rows, start, params.monitor.window_days):
+    for _, _, part in split_windows(rows, start, params.monitor.window_days):
         frame = part[[TIMESTAMP, *params.features.columns, params.features.target]].copy()
         frame.insert(len(frame.columns) - 1, store.PREDICTION,
                      model.predict(frame[params.features.columns]))

@@ -4,7 +4,7 @@ Every step is the real code path, called in-process: predictions and actuals thr
 app (replay/service.py) into a production store; the decision by the monitor (monitor.run's batch
 reading and drift checker, monitor.check.decide with drift.check/drift.decide); the retrain as the
 retraining PR does it (monitor.retrain.labeled batches appended to the history, the window policy
-monitor.check.next_windows, then prepare → train → evaluate as `dvc repro` runs them).
+data.windows.next_windows, then prepare → train → evaluate as `dvc repro` runs them).
 """
 
 from __future__ import annotations
@@ -18,14 +18,16 @@ from typing import Any
 import pandas as pd
 
 from staleguard.contract import TIMESTAMP
-from staleguard.monitor import check, policy, retrain, run
+from staleguard.data import windows
+from staleguard.data.history import with_rows
+from staleguard.monitor import check, retrain, run
 from staleguard.monitor import store as store_mod
 from staleguard.params import Params, Window, Windows
 from staleguard.registry import ResolvedModel
 from staleguard.replay.service import Service
 from staleguard.replay.trainer import Deployment, Trainer
 from staleguard.serve.loader import wrap
-from staleguard.stages import evaluate, prepare
+from staleguard.stages import evaluate
 
 POLICIES = ("never", "weekly", "monitor")
 
@@ -164,7 +166,7 @@ class Policy:
 
         seasonal = dep.params.monitor.reference.policy == "last_year"
         history = self.history(frames, arrived, dep.params) if seasonal else dep.reference
-        outcome = check.decide(lambda s: policy.reference_rows(history, dep.params, s), current, dep.params,
+        outcome = check.decide(lambda s: windows.reference_rows(history, dep.params, s), current, dep.params,
                                self.checker, drift.decide, model=dep.estimator, version=dep.model_id,
                                estimator=self.estimator)
         mine = next((w for w in outcome.windows if w.start == week.start and w.result is not None), None)
@@ -184,9 +186,8 @@ class Policy:
 
     def history(self, frames: list[pd.DataFrame], arrived: datetime, params: Params) -> pd.DataFrame:
         """The raw history, the accepted batches and every production label arrived by `arrived`."""
-        columns = [*params.features.columns, params.features.target]
         rows = [*self.batches.values(), *(_arrived(f, params, arrived) for f in frames)]
-        return prepare.history(self.base, pd.concat(rows, ignore_index=True) if rows else None, columns)
+        return with_rows(self.base, pd.concat(rows, ignore_index=True) if rows else None, params)
 
     def retrain(self, refs: list[Any], frames: list[pd.DataFrame], current: pd.DataFrame,
                 arrived: datetime) -> Deployment:
@@ -194,10 +195,9 @@ class Policy:
         params = self.deployed.params
         for ref, frame in zip(refs, frames, strict=True):
             self.batches[ref.name] = retrain.labeled(_arrived(frame, params, arrived), params)
-        columns = [*params.features.columns, params.features.target]
-        history = prepare.history(self.base, pd.concat(self.batches.values(), ignore_index=True), columns)
+        history = with_rows(self.base, pd.concat(self.batches.values(), ignore_index=True), params)
         labeled = current[current[params.features.target].notna()]
-        train_window, eval_window = check.next_windows(check.data_end_of(labeled), params)
+        train_window, eval_window = windows.next_windows(windows.data_end_of(labeled), params)
         moved = params.model_copy(update={"windows": Windows(train=train_window, eval=eval_window)})
         return self.trainer.build(history, moved, f"v{self.count + 1}")
 

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from staleguard.contract import TIMESTAMP, read_raw
+from staleguard.contract import TIMESTAMP
+from staleguard.data.history import history_frame
+from staleguard.data.windows import between, split_windows
 from staleguard.errors import ConfigError, DataError
-from staleguard.monitor import check
 from staleguard.params import Params
 from staleguard.params import ReplayVariant as ParamsVariant
 from staleguard.replay import loop, report
 from staleguard.replay.summary import PolicySummary, summarize
-from staleguard.stages import prepare
 
 
 @dataclass(frozen=True)
@@ -32,13 +32,6 @@ class Result:
     outputs: list[Path]
     fits: int          # distinct training runs (a run two policies share is fitted once)
     assessments: int = 0  # distinct monitored deployments' out-of-fold fits (estimator + quality)
-
-
-def history(params: Params) -> pd.DataFrame:
-    """Every labeled hour, as `prepare` builds it (raw data + accepted batches)."""
-    columns = [*params.features.columns, params.features.target]
-    return prepare.history(read_raw(params.data.raw, params),
-                           prepare.read_batches(params.data.batches, columns), columns)
 
 
 def span(params: Params) -> tuple[datetime, datetime]:
@@ -53,12 +46,12 @@ def span(params: Params) -> tuple[datetime, datetime]:
 def weeks_of(frame: pd.DataFrame, params: Params) -> list[tuple[datetime, datetime, pd.DataFrame]]:
     """The replayed weeks: [train end + k·window_days, …) up to replay.end, those holding rows."""
     start, end = span(params)
-    ts = frame[TIMESTAMP]
-    part = frame[(ts >= pd.Timestamp(start)) & (ts < pd.Timestamp(end))]
+    part = frame[between(frame, start, end)]
     if part.empty:
+        ts = frame[TIMESTAMP]
         raise DataError(f"replay: no rows in [{start:%Y-%m-%d}, {end:%Y-%m-%d}); the data covers "
                         f"{ts.min():%Y-%m-%d} .. {ts.max():%Y-%m-%d}")
-    return check.split_windows(part, start, params.monitor.window_days)
+    return split_windows(part, start, params.monitor.window_days)
 
 
 def specs(params: Params) -> list[loop.Spec]:
@@ -91,7 +84,7 @@ def replay(params: Params, out: Path | None = None, progress: bool | None = None
     from tqdm import tqdm
 
     span(params)
-    frame = history(params)
+    frame = history_frame(params)
     weeks = weeks_of(frame, params)
     runs = specs(params)
     trainer = loop.Trainer(keep=4 * len(runs))  # a delayed run refits what an on-time one fitted weeks ago

@@ -15,12 +15,13 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from staleguard.contract import TIMESTAMP, read_raw
+from staleguard.contract import TIMESTAMP
+from staleguard.data.history import history_frame
 from staleguard.params import Params, Window
+from staleguard.recipe import Recipe
 from staleguard.report.champion import Duel
-from staleguard.stages.prepare import history, read_batches
 from staleguard.verdict import Verdict, paired_verdict, passes
-from staleguard.verdict.backtest import Fitter, Recipe, walk_forward, weekly_folds
+from staleguard.verdict.backtest import Fitter, walk_forward, weekly_folds
 
 WALK_FORWARD = "walk-forward"
 SINGLE = "single window"
@@ -67,9 +68,7 @@ def base_params(tree: dict[str, Any] | None) -> tuple[Params | None, str]:
 
 def labeled_history(params: Params, base: Params) -> pd.DataFrame:
     """The PR's labeled data (raw + accepted batches) up to its newest window's end."""
-    columns = list(dict.fromkeys([*params.features.columns, *base.features.columns,
-                                  params.features.target]))
-    frame = history(read_raw(params.data.raw, params), read_batches(params.data.batches, columns), columns)
+    frame = history_frame(params, base)
     return frame[frame[TIMESTAMP] < pd.Timestamp(newest_end(params))].reset_index(drop=True)
 
 

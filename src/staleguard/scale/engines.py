@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from staleguard.data.windows import between
 from staleguard.errors import ConfigError, DataError
 from staleguard.scale.summary import PREDICTION, TIMESTAMP, Layout, Summary, merge, summarise
 
@@ -74,8 +75,7 @@ def _open(path: str) -> Any:
 
 def _filter(frame: pd.DataFrame, window: Window, target: str | None) -> pd.DataFrame:
     if window is not None:
-        ts = frame[TIMESTAMP]
-        frame = frame[(ts >= pd.Timestamp(window[0])) & (ts < pd.Timestamp(window[1]))]
+        frame = frame[between(frame, window[0], window[1])]
     if target is not None:
         frame = frame[frame[target].notna()]
     return frame

@@ -94,9 +94,10 @@ def small_window_html(params: Params, window: check.WindowCheck, refs: list[stor
                       version: str, out: Path) -> dict[str, Any]:
     """Evidently's HTML for a window of at most drift.sample_rows rows, and the cross-check of its
     scores with the summary's ({} for a larger window: people get the PNGs and drift.md)."""
+    from staleguard.data.history import history_frame
+    from staleguard.data.windows import between, reference_rows, training_frame
     from staleguard.drift.evidently_adapter import save_html
     from staleguard.model import load_model
-    from staleguard.monitor.policy import reference_rows, training_frame
     from staleguard.scale.run import crosscheck
     from staleguard.stages import paths
 
@@ -104,11 +105,11 @@ def small_window_html(params: Params, window: check.WindowCheck, refs: list[stor
         return {}
     urls = [r.url for r in refs if r.first < window.end and r.last >= window.start]
     rows = pd.concat([pd.read_parquet(u) for u in urls], ignore_index=True)
-    ts, target = rows["timestamp"], params.features.target
-    part = rows[(ts >= pd.Timestamp(window.start)) & (ts < pd.Timestamp(window.end)) & rows[target].notna()]
+    target = params.features.target
+    part = rows[between(rows, window.start, window.end) & rows[target].notna()]
     if MODEL_VERSION in part and (part[MODEL_VERSION] != version).any():
         part = part.drop(columns=[store.PREDICTION])  # re-predicted, as the summary was
-    ref = reference_rows(training_frame(params), params)[0]  # the rows train summarised
+    ref = reference_rows(training_frame(params, history_frame(params)), params)[0]  # what train summarised
     scores = save_html(ref, part.reset_index(drop=True), params, load_model(paths.MODEL), out / "drift.html")
     return {"crosscheck": crosscheck(window.result, scores)}
 

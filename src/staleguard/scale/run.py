@@ -68,10 +68,10 @@ def _read_window(source: str | Path) -> pd.DataFrame:
 def run(params: Params, current: str | Path | None, out: Path, engine: str,
         reference_path: Path | None = None) -> Decision:
     """Summarise `current` (default: the eval window) on `engine`, decide, write `out`/."""
+    from staleguard.data.windows import reference_rows
     from staleguard.drift import decide, write_outputs
     from staleguard.drift.evidently_adapter import save_html
     from staleguard.model import load_model
-    from staleguard.monitor.policy import reference_rows
     from staleguard.stages import paths
     from staleguard.stages.drift import announce, model_version
 

@@ -39,7 +39,7 @@ def trained_baseline() -> tuple[dict[str, float] | None, str]:
 
 def run(params: Params, current: Path | None = None, out: Path = paths.REPORTS) -> Decision:
     """Check, decide, write. `current`: a .parquet/.csv file or a folder of batches."""
-    from staleguard.monitor.policy import reference_rows
+    from staleguard.data.windows import reference_rows
 
     model = load_model(paths.MODEL)
     training = pd.read_parquet(paths.TRAIN_SET)

@@ -7,27 +7,16 @@ from typing import Any
 import pandas as pd
 
 from staleguard.errors import DataError
-from staleguard.model import build_estimator, save_model
+from staleguard.model import save_model
 from staleguard.params import Params
+from staleguard.recipe import Recipe
 from staleguard.stages import paths
 
 
 def train(frame: pd.DataFrame, params: Params) -> Any:
-    """Fit on the feature columns only; leak columns never reach here (params validation).
-    `monitor.retrain.policy: weighted` weighs recent hours more (monitor/policy.py)."""
-    from staleguard.monitor.policy import sample_weight
-
-    model = build_estimator(params.train, params.features)
-    weight = sample_weight(frame, params)
-    extra = {} if weight is None else {_weight_arg(model): weight}
-    model.fit(frame[params.features.columns], frame[params.features.target], **extra)
-    return model
-
-
-def _weight_arg(model: Any) -> str:
-    """`sample_weight`, routed to the last step when the estimator is a pipeline (ridge)."""
-    steps = getattr(model, "steps", None)
-    return f"{steps[-1][0]}__sample_weight" if steps else "sample_weight"
+    """The shipped recipe fitted on the training window (`monitor.retrain.policy: weighted`
+    weighs recent hours more): the one fit every retrain, replay and evidence shares."""
+    return Recipe.shipped(params).fit(frame, params.windows.train.end)
 
 
 def model_meta(params: Params, frame: pd.DataFrame) -> dict[str, Any]:
@@ -70,7 +59,7 @@ def write_reference_summary(frame: pd.DataFrame, params: Params, model: Any,
     """The reference summary (frozen bins, counts, the model's predictions and out-of-sample
     quality) that windows of any size are compared with; tracked with the model. It summarises
     the rows `monitor.reference` selects; the quality is the whole training window's."""
-    from staleguard.monitor.policy import reference_rows
+    from staleguard.data.windows import reference_rows
     from staleguard.scale import io
     from staleguard.scale.check import reference_summary
 

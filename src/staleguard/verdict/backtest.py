@@ -8,7 +8,6 @@ is kept as it is ("keep the deployed model"), scored on the same weeks.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,31 +17,12 @@ import numpy as np
 import pandas as pd
 
 from staleguard.contract import TIMESTAMP
-from staleguard.model import build_estimator
-from staleguard.params import Features, TrainParams, Window
+from staleguard.data.windows import rows_in
+from staleguard.params import Features, Window
+from staleguard.recipe import Recipe
 from staleguard.verdict.paired import Settings, Verdict, paired_verdict
 
 WEEK = timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """How a model is trained, apart from the data: estimator params, features, window length.
-
-    `span` None means expanding: all labeled history before the origin.
-    """
-
-    train: TrainParams
-    features: Features
-    span: timedelta | None
-
-    def window(self, origin: datetime, first: datetime) -> Window:
-        start = first if self.span is None else origin - self.span
-        return Window(start=start, end=origin)
-
-    def key(self) -> str:
-        text = f"{self.train.model_dump_json()}|{self.features.model_dump_json()}"
-        return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass
@@ -94,22 +74,15 @@ class Fitter:
         self.fits = 0
 
     def rows(self, window: Window) -> pd.DataFrame:
-        return between(self.history, window)
+        return rows_in(self.history, window)
 
     def model(self, recipe: Recipe, window: Window) -> Any:
         frame = self.rows(window)
         key = (recipe.key(), window.start, window.end, len(frame))
         if key not in self.cache:
-            model = build_estimator(recipe.train, recipe.features)
-            model.fit(frame[recipe.features.columns], frame[recipe.features.target])
-            self.cache[key] = model
+            self.cache[key] = recipe.fit(frame, window.end)
             self.fits += 1
         return self.cache[key]
-
-
-def between(frame: pd.DataFrame, window: Window) -> pd.DataFrame:
-    ts = frame[TIMESTAMP]
-    return frame[(ts >= pd.Timestamp(window.start)) & (ts < pd.Timestamp(window.end))]
 
 
 def predict(model: Any, frame: pd.DataFrame, features: Features) -> np.ndarray:
@@ -126,7 +99,7 @@ def walk_forward(fitter: Fitter, weeks: Sequence[Window], champion: Recipe | Any
     parts: list[tuple[np.ndarray, ...]] = []
     kept = []
     for week in weeks:
-        rows = fitter.rows(week) if scored is None else between(scored, week)
+        rows = fitter.rows(week) if scored is None else rows_in(scored, week)
         if rows.empty:
             continue
         if isinstance(champion, Recipe):

@@ -1,0 +1,77 @@
+"""The one way to fit a model: a `Recipe` is the estimator, the features, the window rule and
+the sample weights, apart from the rows it is fitted on.
+
+The train stage (and so `staleguard retrain` and the replay's retrain, which run it), the PR
+backtest and the retraining evidence all fit through `Recipe.fit`: what is measured is what ships.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from staleguard.contract import TIMESTAMP
+from staleguard.data.windows import recency_weights, start_of
+from staleguard.model import build_estimator
+from staleguard.params import Features, Params, TrainParams, Window
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a model is trained, apart from the data.
+
+    `span`: the training window's length before its end; None means expanding (all labeled
+    history since the first row). `since`: the window only grows from here (retrain policies
+    all, weighted). `half_life_weeks`: recency weights (weighted); None: every row counts the same.
+    """
+
+    train: TrainParams
+    features: Features
+    span: timedelta | None = None
+    since: datetime | None = None
+    half_life_weeks: float | None = None
+
+    @classmethod
+    def shipped(cls, params: Params) -> Recipe:
+        """What a retraining PR ships (`monitor.retrain`): the deployed params on the last
+        `train_weeks` (sliding) or everything since `windows.train.start` (all, weighted)."""
+        retrain = params.monitor.retrain
+        return cls(params.train, params.features, timedelta(weeks=retrain.train_weeks),
+                   None if retrain.policy == "sliding" else params.windows.train.start,
+                   retrain.half_life_weeks if retrain.policy == "weighted" else None)
+
+    def window(self, end: datetime, first: datetime) -> Window:
+        """The training window ending at `end` (`first`: the history's first row)."""
+        start = first if self.span is None else start_of(end, self.span, self.since)
+        return Window(start=start, end=end)
+
+    def weights(self, frame: pd.DataFrame, end: datetime) -> np.ndarray | None:
+        if self.half_life_weeks is None or TIMESTAMP not in frame:
+            return None
+        return recency_weights(frame[TIMESTAMP], end, self.half_life_weeks)
+
+    def fit(self, frame: pd.DataFrame, end: datetime) -> Any:
+        """The estimator fitted on `frame` (a training window ending at `end`), weighted as the
+        recipe says; leak columns never reach here (params validation)."""
+        model = build_estimator(self.train, self.features)
+        weight = self.weights(frame, end)
+        extra = {} if weight is None else {_weight_arg(model): weight}
+        model.fit(frame[self.features.columns], frame[self.features.target], **extra)
+        return model
+
+    def key(self) -> str:
+        """What a fit on given rows depends on (the window rule does not: it picks the rows)."""
+        text = (f"{self.train.model_dump_json()}|{self.features.model_dump_json()}"
+                f"|{self.half_life_weeks}")
+        return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _weight_arg(model: Any) -> str:
+    """`sample_weight`, routed to the last step when the estimator is a pipeline (ridge)."""
+    steps = getattr(model, "steps", None)
+    return f"{steps[-1][0]}__sample_weight" if steps else "sample_weight"
