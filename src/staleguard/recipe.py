@@ -64,6 +64,18 @@ class Recipe:
         model.fit(frame[self.features.columns], frame[self.features.target], **extra)
         return model
 
+    def describe(self) -> str:
+        """'the 12 weeks before', 'all history since 2011-01-01 before', with the weights."""
+        if self.span is None:
+            where = "all labeled history before"
+        elif self.since is None:
+            where = f"the {self.span.days // 7} weeks before"
+        else:
+            where = f"everything since {self.since:%Y-%m-%d} (at least {self.span.days // 7} weeks) before"
+        if self.half_life_weeks is not None:
+            where = f"{where} (recent hours weighted, half-life {self.half_life_weeks:g} weeks)"
+        return where
+
     def key(self) -> str:
         """What a fit on given rows depends on (the window rule does not: it picks the rows)."""
         text = (f"{self.train.model_dump_json()}|{self.features.model_dump_json()}"

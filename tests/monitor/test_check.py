@@ -9,6 +9,7 @@ import pandas as pd
 
 from staleguard.data import windows
 from staleguard.monitor import check
+from staleguard.params import Window
 
 
 def fake_drift(drifted_weeks: set[str]):
@@ -45,12 +46,29 @@ def test_check_split_windows_anchors_weeks_at_start(make_batch):
     assert sum(len(p) for _, _, p in parts) == len(rows)
 
 
-def test_check_next_windows_train_then_eval_up_to_newest_day(params):
-    train, evaluation = windows.next_windows(datetime(2011, 3, 1), params)
-    weeks = params.monitor.retrain
-    assert evaluation.end == datetime(2011, 3, 1)
-    assert (evaluation.end - evaluation.start).days == 7 * weeks.eval_weeks
-    assert train.end == evaluation.start and (train.end - train.start).days == 7 * weeks.train_weeks
+def test_check_grid_end_is_the_end_of_the_monitor_week_holding_the_newest_hour(params):
+    """Weeks of monitor.window_days from windows.train.end (2011-02-01, a Tuesday)."""
+    assert windows.grid_end(datetime(2011, 2, 28, 23), params) == datetime(2011, 3, 1)
+    assert windows.grid_end(datetime(2011, 3, 1, 0), params) == datetime(2011, 3, 8)
+    assert windows.grid_end(datetime(2011, 3, 5, 14), params) == datetime(2011, 3, 8)
+    assert windows.day_after(datetime(2011, 3, 5, 14)) == datetime(2011, 3, 6)
+
+
+def test_check_retrain_windows_end_on_the_grid_whatever_day_the_data_ends(make_batch, params):
+    """Data through a Saturday: the retrain trains through the end of that monitor week, and
+    its eval week is one of the monitor's weeks (issue 19: it used to end at the next midnight)."""
+    current = make_batch("2011-02-01", "2011-03-06")
+    out = check.decide(make_batch("2011-01-01", "2011-02-01"), current, params,
+                       lambda *a, **k: None, lambda r, p: SimpleNamespace(drift=False, reasons=[]))
+    assert out.data_end == datetime(2011, 3, 6) and out.train.end == datetime(2011, 3, 8)
+    assert out.eval.end == out.train.start and (out.eval.end - out.eval.start).days == 7
+    assert (out.eval.start - datetime(2011, 2, 1)).days % params.monitor.window_days == 0
+    short = params.model_copy(update={"monitor": params.monitor.model_copy(update={
+        "retrain": params.monitor.retrain.model_copy(update={"train_weeks": 2})})})
+    out = check.decide(make_batch("2011-01-01", "2011-02-01"), current, short,
+                       lambda *a, **k: None, lambda r, p: SimpleNamespace(drift=False, reasons=[]))
+    assert (out.eval.start, out.eval.end) in {(w.start, w.end) for w in out.windows}
+    assert out.eval == Window(start=datetime(2011, 2, 15), end=datetime(2011, 2, 22))
 
 
 def test_check_final_windows_train_up_to_the_newest_hour_eval_the_week_before(params):
@@ -71,7 +89,7 @@ def test_check_decide_flags_first_drifted_week_and_plans_windows(make_batch, par
     assert [w.drift for w in out.windows] == [False, False, True, False]
     assert out.trigger.label == "2011-02-15" and out.report_window is out.trigger
     assert out.reasons == ["week of 2011-02-15: cnt: drifted"]
-    assert out.data_end == datetime(2011, 2, 28) and out.train.end == datetime(2011, 2, 28)
+    assert out.data_end == datetime(2011, 2, 28) and out.train.end == datetime(2011, 3, 1)  # grid
     assert out.eval.end == out.train.start  # the shipped model has seen the newest week
     assert calls[0] == (len(ref), out.windows[0].rows, "m") and len(calls) == 4
 

@@ -66,11 +66,14 @@ def test_policy_reference_last_year_without_history_falls_back_to_recent(hourly,
 
 
 def test_policy_retrain_window_sliding_moves_all_keeps_its_start(params):
-    sliding = policy.next_windows(datetime(2011, 6, 1), _with(params, retrain__policy="sliding",
-                                                             retrain__train_weeks=4))[0]
-    grown = policy.next_windows(datetime(2011, 6, 1), _with(params, retrain__policy="all"))[0]
-    assert sliding.start == datetime(2011, 4, 27) and sliding.end == grown.end == datetime(2011, 5, 25)
-    assert grown.start == datetime(2011, 1, 1)
+    sliding = policy.final_windows(datetime(2011, 5, 31), _with(params, retrain__policy="sliding",
+                                                               retrain__train_weeks=4))[0]
+    grown = _with(params, ("2011-01-11", "2011-02-01"), retrain__policy="all")
+    before = Window(start=datetime(2011, 1, 4), end=datetime(2011, 1, 11))
+    grown = grown.model_copy(update={"windows": Windows(train=grown.windows.train, eval=before)})
+    grown = policy.final_windows(datetime(2011, 5, 31), grown)[0]
+    assert sliding.start == datetime(2011, 5, 3) and sliding.end == grown.end == datetime(2011, 5, 31)
+    assert grown.start == datetime(2011, 1, 11)
 
 
 def test_policy_sample_weight_halves_every_half_life(params):
@@ -97,11 +100,12 @@ def test_monitor_writes_only_its_own_folder_never_a_dvc_stage_output():
 
 def test_policy_final_windows_never_hold_out_a_week_before_the_data(params):
     """The retraining PR's eval week lies before its training window; early on (12 weeks back is
-    before January 2011) the window starts one week after the earliest data params name."""
+    before January 2011) the window starts at the first week of the grid (weeks from
+    windows.train.end, 2011-02-01) that leaves a held-out week after the earliest data."""
     train, evaluation = policy.final_windows(datetime(2011, 3, 1), params)
-    assert evaluation == Window(start=datetime(2011, 1, 1), end=datetime(2011, 1, 8))
-    assert train == Window(start=datetime(2011, 1, 8), end=datetime(2011, 3, 1))
-    grown = _with(params, ("2011-01-08", "2011-03-01"), retrain__policy="all")
+    assert evaluation == Window(start=datetime(2011, 1, 4), end=datetime(2011, 1, 11))
+    assert train == Window(start=datetime(2011, 1, 11), end=datetime(2011, 3, 1))
+    grown = _with(params, ("2011-01-11", "2011-03-01"), retrain__policy="all")
     grown = grown.model_copy(update={"windows": Windows(train=grown.windows.train, eval=evaluation)})
-    again = policy.final_windows(datetime(2011, 9, 1), grown)
-    assert again[0].start == datetime(2011, 1, 8) and again[1] == evaluation  # all: no creeping start
+    again = policy.final_windows(datetime(2011, 8, 30), grown)
+    assert again[0].start == datetime(2011, 1, 11) and again[1] == evaluation  # all: no creeping start

@@ -14,7 +14,7 @@ def outcome(drifts: list[bool | None], force: bool = False, params=None) -> chec
                                  ["cnt: Wasserstein 0.59 ≥ 0.30"] if d else [])
                for i, d in enumerate(drifts)]
     trigger = next((w for w in windows if w.drift), None) or (windows[-1] if force else None)
-    train, ev = grid.next_windows(datetime(2011, 2, 22), params)
+    train, ev = grid.final_windows(datetime(2011, 2, 22), params)
     return check.Outcome(any(d for d in drifts) or force, force, windows, trigger,
                          datetime(2011, 2, 22), train, ev)
 
@@ -53,7 +53,8 @@ def test_summary_plan_names_branch_after_model_and_never_skips_ci(params):
     assert plan["retrain"]["branch"] == "retrain/abcd1234"
     assert plan["retrain"]["base"] == params.monitor.base_branch
     assert "[skip ci]" not in plan["retrain"]["message"]
-    assert plan["retrain"]["eval"]["end"] == "2011-02-22T00:00:00"
+    assert plan["retrain"]["train"]["end"] == "2011-02-22T00:00:00"
+    assert plan["retrain"]["eval"]["end"] == plan["retrain"]["train"]["start"]
     assert [w["drift"] for w in plan["windows"]] == [False, True]
 
 
@@ -83,7 +84,7 @@ def test_summary_markdown_names_the_reference_and_shows_estimates_before_labels(
     late = check.WindowCheck(datetime(2011, 2, 1), datetime(2011, 2, 8), 168, True,
                              ["estimated quality drop (no labels yet): MAE ≈ 31.2"], result, labeled=0)
     out = check.Outcome(True, False, [late], late, datetime(2011, 2, 8),
-                        *grid.next_windows(datetime(2011, 2, 8), params))
+                        *grid.final_windows(datetime(2011, 2, 8), params))
     delayed = params.monitor.model_copy(update={"label_delay_days": 14})
     late_params = params.model_copy(update={"monitor": delayed})
     text = summary.markdown(out, late_params, "abcd1234", "prod", 0)

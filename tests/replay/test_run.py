@@ -34,12 +34,15 @@ def test_replay_monitor_passes_two_weeks_then_flags_the_week_of_feb_15(february)
     assert [w.retrained is not None for w in monitor][:3] == [False, False, True]
 
 
-def test_replay_retrain_moves_windows_by_the_monitor_policy(february, params):
+def test_replay_retrain_moves_windows_as_the_retraining_pr_does(february, params):
+    """data.windows.final_windows, as `staleguard retrain` ships: train up to the newest labeled
+    hour (the end of the drifted week), eval the week before; 12 weeks back is before the data,
+    so the window starts at the first grid week leaving a held-out week after 2011-01-01."""
     new = _weeks(february, "monitor")[2].retrained
     weeks = params.monitor.retrain
-    assert new.version == "v2" and new.eval.end == datetime(2011, 2, 22)
+    assert new.version == "v2" and new.train.end == datetime(2011, 2, 22)
+    assert new.train.start == datetime(2011, 1, 11) and new.eval.end == new.train.start
     assert (new.eval.end - new.eval.start).days == 7 * weeks.eval_weeks
-    assert new.train.end == new.eval.start and (new.train.end - new.train.start).days == 7 * weeks.train_weeks
 
 
 def test_replay_retrained_model_beats_the_stale_one_the_week_after(february):
@@ -115,7 +118,7 @@ def test_replay_freshness_json_has_every_run_and_detector_metric(delayed):
 def test_replay_labels_two_weeks_late_retrain_on_arrived_labels_only(delayed):
     late = [w for w in delayed[0].weeks if w.policy == "weekly@2w"]
     assert [w.retrained is not None for w in late] == [False, False, True]
-    assert late[2].retrained.eval.end == datetime(2011, 2, 8)  # labels through week 1 only
+    assert late[2].retrained.train.end == datetime(2011, 2, 8)  # labels through week 1 only
     monitor = [w for w in delayed[0].weeks if w.policy == "monitor@2w"]
     assert monitor[2].estimate is not None  # decided on the estimate before the week's labels
 

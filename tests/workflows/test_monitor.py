@@ -240,8 +240,9 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     pulled = sorted(p.name for p in (clone / "data" / "batches").glob("*.parquet"))
     assert pulled == sorted(p.name for p in site.store.glob("*.parquet"))
     # the model it ships has seen the newest labeled week (data through 2011-02-28); 12 weeks
-    # back is before the data, so it starts a held-out week after 2011-01-01 (data.windows.final_windows)
-    assert 'train: {start: "2011-01-08", end: "2011-03-01"}' in remote_file(site.origin, branch,
+    # back is before the data, so it starts at the first grid week (weeks from 2011-02-01) that
+    # leaves a held-out week after 2011-01-01 (data.windows.final_windows)
+    assert 'train: {start: "2011-01-11", end: "2011-03-01"}' in remote_file(site.origin, branch,
                                                                            "params.yaml")
     lock = yaml.safe_load(remote_file(site.origin, branch, "dvc.lock"))
     assert lock["stages"]["prepare"]["params"]["params.yaml"]["windows"]["train"]["end"] == \
@@ -257,7 +258,7 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     assert site.branches() == [branch]
     new_head = git(site.origin, "rev-parse", branch)
     assert new_head != head and git(site.origin, "rev-parse", f"{new_head}^") == head
-    assert 'train: {start: "2011-01-08", end: "2011-03-08"}' in remote_file(site.origin, branch,
+    assert 'train: {start: "2011-01-11", end: "2011-03-08"}' in remote_file(site.origin, branch,
                                                                           "params.yaml")
     assert len(_state(site)["prs"]) == 1
     results = [c["result"] for c in cml_calls(site.tmp) if c["command"] == "pr create"]

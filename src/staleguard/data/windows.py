@@ -63,10 +63,34 @@ def split_windows(frame: pd.DataFrame, start: datetime, days: int) -> list[Part]
     return out
 
 
-def data_end_of(frame: pd.DataFrame) -> datetime:
-    """Midnight after the newest row: windows end on day boundaries."""
-    end: datetime = (pd.Timestamp(frame[TIMESTAMP].max()).normalize() + pd.Timedelta(days=1)).to_pydatetime()
+def day_after(newest: datetime) -> datetime:
+    """Midnight after the hour `newest`: "production data through <that day>"."""
+    end: datetime = (pd.Timestamp(newest).normalize() + pd.Timedelta(days=1)).to_pydatetime()
     return end
+
+
+def grid_end(newest: datetime, params: Params) -> datetime:
+    """The end of the grid week holding the hour `newest`.
+
+    The one grid: weeks of `monitor.window_days` from `windows.train.end`. The monitor checks
+    these weeks, the replay serves them, and a retrain's windows end on them, so the retraining
+    PR's evaluation week is one the monitor measured (and a retrained model's `windows.train.end`
+    is again on the grid). The training window reaches past the newest labeled hour.
+    """
+    anchor, step = _grid(params)
+    end: datetime = (anchor + ((pd.Timestamp(newest) - anchor) // step + 1) * step).to_pydatetime()
+    return end
+
+
+def grid_ceil(t: datetime, params: Params) -> datetime:
+    """The first grid boundary at or after `t` (the grid runs back before the anchor too)."""
+    anchor, step = _grid(params)
+    up: datetime = (anchor - ((anchor - pd.Timestamp(t)) // step) * step).to_pydatetime()
+    return up
+
+
+def _grid(params: Params) -> tuple[pd.Timestamp, pd.Timedelta]:
+    return pd.Timestamp(params.windows.train.end), pd.Timedelta(days=params.monitor.window_days)
 
 
 def training_frame(params: Params, frame: pd.DataFrame) -> pd.DataFrame:
@@ -117,24 +141,17 @@ def start_of(end: datetime, span: timedelta, since: datetime | None) -> datetime
     return end - span if since is None else min(since, end - span)
 
 
-def next_windows(data_end: datetime, params: Params) -> tuple[Window, Window]:
-    """The replay's window policy: eval = the last `eval_weeks` up to the newest data, train =
-    the training weeks before it (`monitor.retrain.policy`; the retraining PR uses
-    `final_windows`, which trains up to the newest hour). They never overlap."""
-    eval_start = data_end - timedelta(weeks=params.monitor.retrain.eval_weeks)
-    return (Window(start=train_start(eval_start, params), end=eval_start),
-            Window(start=eval_start, end=data_end))
-
-
 def final_windows(data_end: datetime, params: Params) -> tuple[Window, Window]:
-    """The retraining PR's windows: the model that ships trains on the last `train_weeks` up to
-    the newest labeled hour (it has seen the newest week); `windows.eval` is the `eval_weeks`
-    just before that, which it never fitted. Half-open, never overlapping. Whether retraining
-    helps is judged by the walk-forward evidence (monitor.evidence), not by this one week."""
+    """A retrain's windows (the retraining PR's and the replay's): the model that ships trains on
+    the last `train_weeks` up to `data_end` (`grid_end` of the newest labeled hour: it has seen
+    the newest week); `windows.eval` is the `eval_weeks` just before that, which it never fitted.
+    Half-open, never overlapping. Whether retraining helps is judged by the walk-forward
+    evidence (monitor.evidence), not by this one week."""
     held_out = timedelta(weeks=params.monitor.retrain.eval_weeks)
     known = min(params.windows.train.start, params.windows.eval.start)  # the earliest data params name
-    # all/weighted: the window only grows from its start; never so far back that `eval` has no data
-    start = max(train_start(data_end, params), known + held_out)
+    # all/weighted: the window only grows from its start; never so far back that `eval` has no
+    # data (the first grid week that leaves a held-out week after the earliest data)
+    start = max(train_start(data_end, params), grid_ceil(known + held_out, params))
     return (Window(start=start, end=data_end), Window(start=start - held_out, end=start))
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from staleguard.contract import TIMESTAMP
-from staleguard.data.windows import data_end_of, final_windows, split_windows
+from staleguard.data.windows import day_after, final_windows, grid_end, split_windows
 from staleguard.params import Params, Window
 
 HOUR = pd.Timedelta(hours=1)  # an hour's actual exists once the hour is over
@@ -45,7 +45,7 @@ class Outcome:
     forced: bool
     windows: list[WindowCheck]
     trigger: WindowCheck | None   # the first drifted window (forced: the last decided one)
-    data_end: datetime            # end of the newest production day (exclusive)
+    data_end: datetime            # end of the newest labeled production day (exclusive)
     train: Window                 # the windows a retrain would use
     eval: Window
     reasons: list[str] = field(default_factory=list)
@@ -126,7 +126,8 @@ def decide(reference: pd.DataFrame | Reference, current: pd.DataFrame, params: P
         windows.append(WindowCheck(start, end, len(part), bool(verdict.drift),
                                    list(verdict.reasons), result, labeled=labeled))
     labeled_rows = current[current[target].notna()] if target in current else current
-    return conclude(windows, force, data_end_of(labeled_rows if len(labeled_rows) else current), params)
+    newest = (labeled_rows if len(labeled_rows) else current)[TIMESTAMP].max().to_pydatetime()
+    return conclude(windows, force, newest, params)
 
 
 def _decidable(part: pd.DataFrame, target: str, min_rows: int, estimate: bool
@@ -142,17 +143,17 @@ def _decidable(part: pd.DataFrame, target: str, min_rows: int, estimate: bool
     return None, labeled
 
 
-def conclude(windows: list[WindowCheck], force: bool, data_end: datetime, params: Params) -> Outcome:
+def conclude(windows: list[WindowCheck], force: bool, newest: datetime, params: Params) -> Outcome:
     """The run's outcome from its checked windows, whatever engine checked them: the first
-    drifted week triggers (or the last decided one when forced) and the windows move to
-    `data_end`."""
+    drifted week triggers (or the last decided one when forced) and the windows move to the end
+    of the grid week holding `newest`, the newest labeled hour (data.windows.grid_end)."""
     trigger = next((w for w in windows if w.drift), None)
     decided = [w for w in windows if w.drift is not None]
     reasons = [f"week of {trigger.label}: {r}" for r in trigger.reasons] if trigger else []
     if force:
         reasons.insert(0, "retraining forced (--force)")
         trigger = trigger or (decided[-1] if decided else None)
-    train, evaluation = final_windows(data_end, params)
+    train, evaluation = final_windows(grid_end(newest, params), params)
     return Outcome(drift=bool(force or any(w.drift for w in windows)), forced=force,
-                   windows=windows, trigger=trigger, data_end=data_end, train=train,
+                   windows=windows, trigger=trigger, data_end=day_after(newest), train=train,
                    eval=evaluation, reasons=reasons)

@@ -1,17 +1,17 @@
 """The retraining PR's evidence: keep the deployed model, or retrain? Scored walk-forward.
 
 For every week since the deployed model's training window, the deployed model (as it is) and the
-retraining recipe (the deployed params, trained on the `monitor.retrain.train_weeks` before that
-week, never on the week itself) predict the same rows; the errors are paired and judged by
-`staleguard.verdict` with the `report:` settings. Data selection (which rows a fold may train
-on) is in `training_history` and `retrain_recipe`, apart from the scoring.
+retraining recipe (what `staleguard retrain` ships: the deployed params, the `monitor.retrain`
+window rule and weights, trained before that week, never on the week itself) predict the same
+rows; the errors are paired and judged by `staleguard.verdict` with the `report:` settings. Data
+selection (which rows a fold may train on) is in `training_history` and `retrain_recipe`, apart
+from the scoring.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import pandas as pd
@@ -49,9 +49,8 @@ def training_history(params: Params, current: pd.DataFrame) -> pd.DataFrame:
 
 
 def retrain_recipe(params: Params) -> Recipe:
-    """What `staleguard retrain` fits: the deployed params on the last `train_weeks`."""
-    return Recipe(params.train, params.features,
-                  timedelta(weeks=params.monitor.retrain.train_weeks))
+    """What `staleguard retrain` fits: the deployed params, window rule and sample weights."""
+    return Recipe.shipped(params)
 
 
 def weeks_since(params: Params, current: pd.DataFrame) -> list[Window]:
@@ -92,7 +91,7 @@ def markdown(ev: Evidence, version: str, params: Params) -> str:
         f"{verdict_line(v, f'keeping `{version}`')}", "",
         PLAIN[v.verdict], "",
         f"_Each of {v.folds} weeks ({weeks}) was scored by the deployed model and by the "
-        f"retraining recipe fitted on the {params.monitor.retrain.train_weeks} weeks before that "
-        f"week only; the {v.confidence:.0%} CI is a day-block bootstrap of the paired "
+        f"retraining recipe fitted on {retrain_recipe(params).describe()} that week only; the "
+        f"{v.confidence:.0%} CI is a day-block bootstrap of the paired "
         f"{v.metric} ratio ({v.note}). The model this PR ships is refitted on everything up to "
         "the newest labeled hour; it is not one of these fold models._"])

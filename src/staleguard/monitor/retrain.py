@@ -17,6 +17,8 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -202,6 +204,22 @@ def update_pr_body(number: str, body_file: Path) -> None:
        "-F", f"body=@{body_file}", "--silent", env={"GH_TOKEN": token} if token else None)
 
 
+@contextmanager
+def retrained(plan: dict[str, Any], params: Params, params_file: Path, root: Path) -> Iterator[Path]:
+    """The retrain's scratch clone of `root` after `dvc repro` on the plan's data and windows
+    (the model that ships is its artifacts/model.skops); removed on exit, `root` never written."""
+    data_dvc = f"{params.data.raw.parent}.dvc"
+    with workspace.scratch_clone(root, pull=(data_dvc,)) as wt:
+        try:
+            count = prepare_data(plan, params, params_file, wt)
+            print(f"retrain: {count} batch(es) → {params.data.batches}; windows moved; dvc repro "
+                  f"(in a scratch clone) …", flush=True)
+            dvc_ops.repro(cwd=wt)
+        except StaleguardError as err:
+            raise StaleguardError(f"retrain: {err}; nothing was pushed, the checkout is unchanged") from err
+        yield wt
+
+
 def run(params: Params, params_file: Path,
         plan_path: Path = paths.MONITOR_REPORTS / "monitor.json") -> str:
     """Carry out the plan in a scratch clone; returns the PR URL. Data and model reach the DVC
@@ -211,16 +229,7 @@ def run(params: Params, params_file: Path,
     branch = plan["retrain"]["branch"]
     exists = branch_exists(branch)
     root = Path.cwd()
-    rel_params = _inside(params_file, root)
-    data_dvc = f"{params.data.raw.parent}.dvc"
-    with workspace.scratch_clone(root, pull=(data_dvc,)) as wt:
-        try:
-            count = prepare_data(plan, params, rel_params, wt)
-            print(f"retrain: {count} batch(es) → {params.data.batches}; windows moved; dvc repro "
-                  f"(in a scratch clone) …", flush=True)
-            dvc_ops.repro(cwd=wt)
-        except StaleguardError as err:
-            raise StaleguardError(f"retrain: {err}; nothing was pushed, the checkout is unchanged") from err
+    with retrained(plan, params, _inside(params_file, root), root) as wt:
         dvc_ops.dvc("push", cwd=wt)
         text = body(plan, monitor_md, wt)
         body_file = plan_path.parent / "monitor.pr.md"

@@ -3,12 +3,14 @@
 Every step is the real code path, called in-process: predictions and actuals through the FastAPI
 app (replay/service.py) into a production store; the decision by the monitor (monitor.run's batch
 reading and drift checker, monitor.check.decide with drift.check/drift.decide); the retrain as the
-retraining PR does it (monitor.retrain.labeled batches appended to the history, the window policy
-data.windows.next_windows, then prepare → train → evaluate as `dvc repro` runs them).
+retraining PR does it (monitor.retrain.labeled batches appended to the history, the windows the PR
+ships, data.windows.final_windows on the week grid, then prepare → train → evaluate as `dvc repro`
+runs them, fitting through recipe.Recipe).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -114,18 +116,22 @@ class Policy:
         self.count = 0
         self.previous: tuple[Any, int] | None = None
         self.deployed: Deployment
+        self.live: Any = None          # the deployed model as served (single-threaded)
         first = trainer.build(history, spec.params, "v1")
         self.service = Service(first.params, store, self.served(first))
         self.deploy(first)
 
     def served(self, dep: Deployment) -> Any:
+        """The model as serving loads it: single-threaded, on a shallow copy, so the fitted model
+        the trainer keeps stays byte for byte what the retrain fitted (same model id)."""
         source = ResolvedModel(Path(f"replay/{self.name}/{dep.version}"), dep.model_id, dep.version)
-        return wrap(dep.estimator, source, {}, dep.params, single_thread=True)
+        self.live = copy.copy(dep.estimator)
+        return wrap(self.live, source, {}, dep.params, single_thread=True)
 
     def deploy(self, dep: Deployment) -> None:
         """'Merge and deploy': serving switches to the new model; a fresh monitor checks it."""
         if self.count:
-            self.previous = (self.deployed.estimator, 2)  # scored beside it for two weeks
+            self.previous = (self.live, 2)  # scored beside it for two weeks
         self.deployed, self.count = dep, self.count + 1
         self.estimator = None
         if self.spec.kind == "monitor":
@@ -167,7 +173,7 @@ class Policy:
         seasonal = dep.params.monitor.reference.policy == "last_year"
         history = self.history(frames, arrived, dep.params) if seasonal else dep.reference
         outcome = check.decide(lambda s: windows.reference_rows(history, dep.params, s), current, dep.params,
-                               self.checker, drift.decide, model=dep.estimator, version=dep.model_id,
+                               self.checker, drift.decide, model=self.live, version=dep.model_id,
                                estimator=self.estimator)
         mine = next((w for w in outcome.windows if w.start == week.start and w.result is not None), None)
         guess = getattr(mine.result, "estimate", None) if mine is not None else None
@@ -197,7 +203,8 @@ class Policy:
             self.batches[ref.name] = retrain.labeled(_arrived(frame, params, arrived), params)
         history = with_rows(self.base, pd.concat(self.batches.values(), ignore_index=True), params)
         labeled = current[current[params.features.target].notna()]
-        train_window, eval_window = windows.next_windows(windows.data_end_of(labeled), params)
+        newest = labeled[TIMESTAMP].max().to_pydatetime()
+        train_window, eval_window = windows.final_windows(windows.grid_end(newest, params), params)
         moved = params.model_copy(update={"windows": Windows(train=train_window, eval=eval_window)})
         return self.trainer.build(history, moved, f"v{self.count + 1}")
 

@@ -32,6 +32,7 @@ class Result:
     outputs: list[Path]
     fits: int          # distinct training runs (a run two policies share is fitted once)
     assessments: int = 0  # distinct monitored deployments' out-of-fold fits (estimator + quality)
+    trainer: loop.Trainer | None = None  # its recent fitted models, by training run (tests)
 
 
 def span(params: Params) -> tuple[datetime, datetime]:
@@ -105,4 +106,4 @@ def replay(params: Params, out: Path | None = None, progress: bool | None = None
     summaries: dict[str, PolicySummary] = {spec.name: summarize(spec.name, results, spec.describe())
                                            for spec in runs}
     outputs = report.write(out or params.replay.out, results, summaries, params)
-    return Result(results, summaries, outputs, trainer.fits, trainer.assessments)
+    return Result(results, summaries, outputs, trainer.fits, trainer.assessments, trainer)

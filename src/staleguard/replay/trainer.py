@@ -65,6 +65,10 @@ class Trainer:
                 self.assessed.popitem(last=False)
         return self.assessed[dep.model_id]
 
+    def model(self, model_id: str) -> Any:
+        """The fitted model of a recent training run, by its id (`Deployment.model_id`)."""
+        return next(est for key, (est, _) in self.runs.items() if key.startswith(model_id))
+
     def build(self, history: pd.DataFrame, params: Params, version: str) -> Deployment:
         train_frame, eval_frame = prepare.split(history, params)
         key = run_id(train_frame, eval_frame, params)

@@ -1,14 +1,14 @@
 """The PR's verdict: main's recipe vs the PR's, walk-forward when the history allows, else the
 two models on the evaluation window; both paired per row with a day-block bootstrap CI.
 
-Main's recipe is main's params (train, features, training-window length) run with the PR's
+Main's recipe is main's params (train, features, training-window length, sample weights) run with the PR's
 code: main's code cannot run in this process (docs/pr-workflow.md says what that means).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -48,10 +48,11 @@ class Gate:
 
 
 def recipe(params: Params) -> Recipe:
-    """A params.yaml as a training recipe under the PR's backtest policy."""
+    """A params.yaml as a training recipe under the PR's backtest policy: the window rule of
+    `report.backtest.policy`, the estimator, features and sample weights that ship."""
     span = (params.windows.train.end - params.windows.train.start
             if params.report.backtest.policy == "sliding" else None)
-    return Recipe(params.train, params.features, span)
+    return replace(Recipe.shipped(params), span=span, since=None)
 
 
 def base_params(tree: dict[str, Any] | None) -> tuple[Params | None, str]:

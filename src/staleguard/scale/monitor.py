@@ -85,8 +85,7 @@ def decide(params: Params, refs: list[store.BatchRef], reference: Summary, model
         sums[lo] = cur
     if not lasts:
         raise DataError(f"no labeled production rows at or after {params.windows.train.end:%Y-%m-%d %H:%M}")
-    data_end = (pd.Timestamp(max(lasts)).normalize() + pd.Timedelta(days=1)).to_pydatetime()
-    outcome = check.conclude(checks, force, data_end, params)
+    outcome = check.conclude(checks, force, pd.Timestamp(max(lasts)).to_pydatetime(), params)
     return outcome, sums
 
 
