@@ -421,6 +421,27 @@ def _add_replay(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.set_defaults(handler=cmd_replay)
 
 
+def cmd_dashboard(args: argparse.Namespace) -> None:
+    from staleguard.dashboard.site import run
+
+    run(_params(args), args.store, args.history, args.out, args.publish)
+
+
+def _add_dashboard(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("dashboard", help="the model's life on one static page (index.html + PNGs) "
+                       "from the monitor's history and the registry")
+    p.add_argument("--store", help="the production store whose history to read (default: "
+                   "$STALEGUARD_STORE or monitor.store)")
+    p.add_argument("--history", metavar="FILE_OR_URL",
+                   help="a monitor history file instead (e.g. the replay's reports/monitor-history.json)")
+    p.add_argument("--out", type=Path, default=Path("reports/dashboard"), metavar="DIR",
+                   help="output folder (default: %(default)s)")
+    p.add_argument("--publish", action="store_true",
+                   help="in monitor.yml: push to the assets branch (private repos, report.images) "
+                   "or set the step outputs for the GitHub Pages job")
+    p.set_defaults(handler=cmd_dashboard)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="staleguard", description=__doc__.splitlines()[0])
     parser.add_argument("--params", type=Path, default=Path("params.yaml"),
@@ -447,6 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_registry_and_serving(sub)
     _add_report(sub)
     _add_replay(sub)
+    _add_dashboard(sub)
     return parser
 
 

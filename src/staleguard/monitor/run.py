@@ -15,7 +15,7 @@ from staleguard import gha
 from staleguard.contract import TIMESTAMP
 from staleguard.errors import DataError
 from staleguard.io import write_json, write_text
-from staleguard.monitor import check, evidence, policy, shadow, store, summary
+from staleguard.monitor import check, evidence, logbook, policy, shadow, store, summary
 from staleguard.params import Params
 from staleguard.stages import paths
 
@@ -120,6 +120,14 @@ def write_drift_reports(outcome: check.Outcome, reference_of: check.Reference, c
     return md.read_text() if md.exists() else ""
 
 
+def dashboard_link(params: Params) -> str:
+    """'Dashboard: <url>' when running on GitHub (where monitor.yml publishes it), else ''."""
+    from staleguard.dashboard.publish import site_url
+
+    url = site_url(params.report.images)
+    return f"**Dashboard** (the model's life, updated at the end of this run): {url}" if url else ""
+
+
 def monitor(params: Params, store_url: str | None = None, force: bool = False,
             out: Path = paths.MONITOR_REPORTS) -> dict[str, Any]:
     """Decide on the store's new batches; write reports/monitor/, the job summary and step outputs.
@@ -131,11 +139,14 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     from staleguard.model import load_model
 
     url = store.resolve(store_url, params)
+    logbook.read(logbook.url_of(url))  # a history it cannot extend is refused before any work
     version = deployed_version()
     if params.monitor.engine != "pandas":  # summaries computed where the batches live (docs/scale.md)
         from staleguard.scale.monitor import monitor as at_scale
 
-        return at_scale(params, url, version, force, out)
+        plan = at_scale(params, url, version, force, out)
+        logbook.record(url, plan, params.drift.quality.tolerance)
+        return plan
     refs, frames = read_new_batches(url, params)
     target = params.features.target
     current = check.observed_rows(frames, params.windows.train.end, target, params.monitor.label_delay_days)
@@ -159,9 +170,13 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
         plan["evidence"] = found.to_dict()
         proof = evidence.markdown(found, version, params)
     text = summary.markdown(outcome, params, version, url, len(current), drift_md, proof)
-    if live := shadow.live(url, params):  # a shadow was served: both models on the same hours
+    pairs = shadow.pairs(url, params)
+    if live := shadow.compare(pairs, params) if pairs is not None else []:  # both models, same hours
         plan["shadow"] = live
         text = summary.clip(f"{text}\n{shadow.markdown(live)}")
+    if link := dashboard_link(params):
+        text = summary.clip(f"{text}\n{link}\n")
+    logbook.record(url, plan, params.drift.quality.tolerance, shadow.weekly(pairs, plan["windows"], target))
     write_json(out / PLAN.name, plan)
     write_text(out / SUMMARY.name, text)
     gha.set_outputs(drift=str(outcome.drift).lower(), branch=plan["retrain"]["branch"],
