@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from staleguard import cli
-from staleguard.monitor import logbook, run
+from staleguard.monitor import logbook
+from staleguard.monitor import monitor_job as run
 from tests.dashboard.conftest import plan
 
 RUN = {"id": "1", "url": None, "at": "2011-03-01T06:17:00+00:00"}

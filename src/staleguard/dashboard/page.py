@@ -12,7 +12,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from staleguard.dashboard import plots
+from staleguard.dashboard import charts
 from staleguard.dashboard.life import Life, PullRequest, Week, life, serving
 from staleguard.errors import DataError
 from staleguard.io import write_text
@@ -38,13 +38,13 @@ def _num(value: float | None) -> str:
 def figures(view: Life, out: Path, target: str) -> list[tuple[str, str]]:
     """Draw every figure into `out`; (file name, alt text) of each, in page order."""
     shown = [("error.png", "weekly error: measured, estimated, tolerance, baseline, retrains, deploys")]
-    plots.error(view, out / shown[0][0], target)
+    charts.error(view, out / shown[0][0], target)
     if any(w.scores for w in view.weeks):
-        plots.heatmap(view, out / "drift.png")
+        charts.heatmap(view, out / "drift.png")
         shown.append(("drift.png", "drift score / threshold per column and week"))
-    if plots.shadow(view, out / "shadow.png"):
+    if charts.shadow(view, out / "shadow.png"):
         shown.append(("shadow.png", "shadow vs served MAE per week"))
-    plots.rows(view, out / "rows.png")
+    charts.rows(view, out / "rows.png")
     shown.append(("rows.png", "rows per week, labeled and awaiting labels"))
     return shown
 

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from staleguard import gha
-from staleguard.dashboard import page, publish, sources
+from staleguard.dashboard import lookups, page, publish
 from staleguard.monitor import logbook, store
 from staleguard.params import Params
 from staleguard.report import images
@@ -26,8 +26,8 @@ def build(params: Params, store_url: str | None = None, history: str | None = No
     url = history_url(params, store_url, history)
     rows = logbook.read(url)
     urls = {str(u) for r in rows if (u := (r.get("retrain") or {}).get("pr"))}
-    outcomes = {u: sources.pr_outcome(u) for u in sorted(urls)}
-    return page.build(rows, out, params.features.target, sources.registry_serving(repo), outcomes,
+    outcomes = {u: lookups.pr_outcome(u) for u in sorted(urls)}
+    return page.build(rows, out, params.features.target, lookups.registry_serving(repo), outcomes,
                       source=url)
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from staleguard.monitor import logbook, summary
-from staleguard.monitor.check import Outcome
+from staleguard.monitor import job_summary, logbook
+from staleguard.monitor.decision import Outcome
 from staleguard.replay.trainer import Deployment
 
 NAME = "monitor-history.json"
@@ -23,7 +23,7 @@ class Journal:
 
     def decided(self, outcome: Outcome, dep: Deployment, store: str, at: datetime) -> None:
         """One monitor run at `at` (the end of the replayed week): its weeks replace older rows."""
-        plan = summary.plan(outcome, dep.params, dep.model_id, store, [])
+        plan = job_summary.plan(outcome, dep.params, dep.model_id, store, [])
         run = {"id": f"replay {at:%Y-%m-%d}", "url": None, "at": at.isoformat()}
         rows = logbook.rows_from_plan(plan, dep.params.drift.quality.tolerance, run, model=dep.version)
         self.rows = logbook.merge(self.rows, rows)

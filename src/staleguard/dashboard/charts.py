@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import TwoSlopeNorm
 
 from staleguard.dashboard.life import METRIC, Life, Week
-from staleguard.plots import save
+from staleguard.model_plots import save
 
 WIDTH = 9.0
 RETRAIN, DEPLOY = "tab:orange", "tab:green"
