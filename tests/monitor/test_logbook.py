@@ -37,11 +37,23 @@ def test_logbook_two_runs_over_the_same_weeks_leave_the_same_rows(tmp_path: Path
 
 def test_logbook_a_later_run_replaces_the_weeks_it_rechecked_and_keeps_the_rest(tmp_path: Path):
     url = logbook.url_of(str(tmp_path))
-    logbook.append(url, logbook.rows_from_plan(plan(START, 2, "old00000", 0), 0.5, RUN))
+    logbook.append(url, logbook.rows_from_plan(plan(START, 2, "abcd1234", 0), 0.5, RUN))
+    later = logbook.rows_from_plan(plan(datetime(2011, 2, 8), 2, "abcd1234", 1, drift_at=1), 0.5,
+                                   {**RUN, "id": "2"})
+    rows = logbook.append(url, later)
+    assert [(r["start"][:10], r["run"]["id"], r["decision"]) for r in rows] == [
+        ("2011-02-01", "1", "no drift"), ("2011-02-08", "2", "no drift"), ("2011-02-15", "2", "drift")]
+
+
+def test_logbook_a_week_stays_with_the_model_that_served_it(tmp_path: Path):
+    """The retrained model re-checks its own evaluation week: the drift the old model saw stays."""
+    url = logbook.url_of(str(tmp_path))
+    logbook.append(url, logbook.rows_from_plan(plan(START, 2, "old00000", 0, drift_at=1), 0.5, RUN))
     later = logbook.rows_from_plan(plan(datetime(2011, 2, 8), 2, "new00000", 1), 0.5, {**RUN, "id": "2"})
     rows = logbook.append(url, later)
-    assert [(r["start"][:10], r["model_version"]) for r in rows] == [
-        ("2011-02-01", "old00000"), ("2011-02-08", "new00000"), ("2011-02-15", "new00000")]
+    assert [(r["start"][:10], r["model_version"], r["decision"]) for r in rows] == [
+        ("2011-02-01", "old00000", "no drift"), ("2011-02-08", "old00000", "drift"),
+        ("2011-02-15", "new00000", "no drift")]
 
 
 def test_logbook_update_writes_the_pr_onto_the_runs_weeks(tmp_path: Path):

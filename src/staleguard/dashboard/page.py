@@ -87,7 +87,7 @@ def week_rows(weeks: list[Week]) -> list[list[str]]:
 def _html_table(head: list[str], rows: list[list[str]]) -> str:
     def cell(i: int, text: str) -> str:
         if text.startswith("https://"):
-            return f'<td><a href="{escape(text)}">{escape(text.rsplit("/", 2)[-1])}</a></td>'
+            return f'<td><a href="{escape(text)}">{escape("/".join(text.split("/")[-2:]))}</a></td>'
         klass = ' class="drift"' if text == "drift" else ""
         return f"<td{klass}>{escape(text)}</td>"
 

@@ -4,9 +4,10 @@ One JSON file, `<store>/monitor-history.json` (read and written through fsspec, 
 holding one row per monitored week: window, rows, labeled rows, measured and estimated error,
 the quality baseline and tolerance, drift scores per feature/target/prediction, the decision and
 its reasons, the deployed model, the run, the evidence verdict and the retraining PR. A run
-replaces the rows of the weeks it re-checked (any stored row overlapping a new row's window), so
-re-running the same weeks never duplicates them. A file that is not such a history (corrupt,
-foreign, or from a newer schema) is refused in one line and never overwritten.
+replaces the rows of the weeks it re-checked with the same deployed model (any stored row of that
+model overlapping a new row's window), so re-running the same weeks never duplicates them. A
+file that is not such a history (corrupt, foreign, or from a newer schema) is refused in one line
+and never overwritten.
 
 Schema 1. Later fields (e.g. the estimate's reliability) are added as optional keys; readers
 ignore keys they do not know, and `SCHEMA` grows only when a key changes meaning.
@@ -73,16 +74,24 @@ def dumps(rows: list[Row]) -> str:
                       sort_keys=False) + "\n"
 
 
+def _span(row: Row) -> tuple[datetime, datetime]:
+    return datetime.fromisoformat(row["start"]), datetime.fromisoformat(row["end"])
+
+
+def _overlap(a: Row, b: Row) -> bool:
+    (lo, hi), (start, end) = _span(a), _span(b)
+    return lo < end and start < hi
+
+
 def merge(old: list[Row], new: Iterable[Row]) -> list[Row]:
-    """`old` with every row overlapping a new row's window replaced by the new rows; by start."""
-    new = list(new)
-    spans = [(datetime.fromisoformat(r["start"]), datetime.fromisoformat(r["end"])) for r in new]
-
-    def kept(row: Row) -> bool:
-        lo, hi = datetime.fromisoformat(row["start"]), datetime.fromisoformat(row["end"])
-        return not any(lo < end and start < hi for start, end in spans)
-
-    return sorted([r for r in old if kept(r)] + new, key=lambda r: r["start"])
+    """`old` with the weeks of `new` merged in, by start. A week belongs to the model deployed when
+    it was first checked (the one that served it): a re-run by that model replaces its rows
+    (idempotent), a later model's re-check of it (a retrained model's evaluation week, a
+    rollback) leaves them alone."""
+    new = [r for r in new
+           if not any(_overlap(r, o) and o["model_version"] != r["model_version"] for o in old)]
+    kept = [o for o in old if not any(_overlap(o, r) for r in new)]
+    return sorted(kept + new, key=lambda r: r["start"])
 
 
 def _fs(url: str) -> tuple[Any, str]:
