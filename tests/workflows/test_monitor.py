@@ -432,7 +432,8 @@ def test_monitor_workflow_is_serialised_weekly_and_least_privilege():
     assert pages["steps"][0]["uses"].startswith("actions/deploy-pages@")
     steps_ = {s.get("id") or s.get("name"): s for s in doc["jobs"]["monitor"]["steps"]}
     assert "staleguard dashboard" in steps_["dashboard"]["run"] and "--publish" in steps_["dashboard"]["run"]
-    upload = next(s for s in steps_.values() if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    upload = next(s for s in steps_.values()
+                  if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
     assert upload["with"]["path"] == "reports/dashboard/"
     keepalive = doc["jobs"]["keepalive"]
     assert keepalive["permissions"] == {"actions": "write", "issues": "write"}  # only there

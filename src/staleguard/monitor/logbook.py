@@ -138,10 +138,12 @@ def append(url: str, rows: Iterable[Row]) -> list[Row]:
     return merged
 
 
-def update(url: str, starts: set[str], fields: Row) -> int:
-    """Set `fields` on the stored rows whose start is in `starts` (the retrain's PR); how many."""
+def update(url: str, starts: set[str], fields: Row, model_version: str | None = None) -> int:
+    """Set `fields` on the stored rows whose start is in `starts` (and, given, of that deployed
+    model: a run's weeks, not another model's): the retrain's PR. How many rows."""
     rows = read(url)
-    hits = [r for r in rows if r["start"] in starts]
+    hits = [r for r in rows if r["start"] in starts
+            and model_version in (None, r.get("model_version"))]
     for row in hits:
         row.update(fields)
     if hits:

@@ -207,7 +207,7 @@ def remember(plan: dict[str, Any], retrain: dict[str, Any]) -> None:
 
     if plan.get("store"):
         logbook.update(logbook.url_of(plan["store"]), {w["start"] for w in plan["windows"]},
-                       {"retrain": retrain})
+                       {"retrain": retrain}, plan.get("model_version"))
 
 
 def run(params: Params, params_file: Path,

@@ -27,7 +27,8 @@ class Journal:
         run = {"id": f"replay {at:%Y-%m-%d}", "url": None, "at": at.isoformat()}
         rows = logbook.rows_from_plan(plan, dep.params.drift.quality.tolerance, run, model=dep.version)
         self.rows = logbook.merge(self.rows, rows)
-        self.last = {r["start"] for r in rows}
+        kept = {id(r) for r in self.rows}
+        self.last = {r["start"] for r in rows if id(r) in kept}   # not weeks another model owns
 
     def retrained(self, old: Deployment, new: Deployment) -> None:
         """The run's retraining 'PR', merged and deployed at once (the replay has no review)."""
