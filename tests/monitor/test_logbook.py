@@ -88,10 +88,14 @@ def test_logbook_refuses_a_file_that_is_not_its_history_and_leaves_it_untouched(
     assert [p.name for p in tmp_path.iterdir()] == [logbook.NAME]   # no temp file left behind
 
 
-def test_monitor_refuses_a_corrupt_history_before_any_work(tmp_path, monkeypatch, params):
+def test_monitor_refuses_a_corrupt_history_before_any_work(tmp_path, monkeypatch, params, make_batch):
+    from staleguard.monitor import store as batches
+    from tests.monitor.test_run import LOCK
+
     store = tmp_path / "store"
-    store.mkdir()
+    batches.write_batch(str(store), make_batch("2011-02-01", "2011-02-08"), params, "serve")
     (store / logbook.NAME).write_text("[1, 2")
+    (tmp_path / "dvc.lock").write_text(LOCK)
     monkeypatch.chdir(tmp_path)
     with pytest.raises(logbook.HistoryError, match=r"monitor-history.json: not a staleguard monitor"):
         run.monitor(params, str(store), out=tmp_path / "reports")

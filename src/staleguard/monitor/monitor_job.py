@@ -146,15 +146,16 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     from staleguard.model import load_model
 
     url = store.resolve(store_url, params)
-    logbook.read(logbook.url_of(url))  # a history it cannot extend is refused before any work
     version = deployed_version()
     if params.monitor.engine != "pandas":  # summaries computed where the batches live (docs/scale.md)
         from staleguard.monitor.sketch_loop import monitor as at_scale
 
+        logbook.read(logbook.url_of(url))  # a history it cannot extend is refused before any work
         plan = at_scale(params, url, version, force, out)
         logbook.record(url, plan, params.drift.quality.tolerance)
         return plan
     refs, frames = read_new_batches(url, params)
+    logbook.read(logbook.url_of(url))  # a history it cannot extend is refused before any work
     target = params.features.target
     current = decision.observed_rows(frames, params.windows.train.end, target,
                                      params.monitor.label_delay_days)
