@@ -88,9 +88,10 @@ def cmd_registry_register(args: argparse.Namespace) -> None:
 
 def cmd_registry_promote(args: argparse.Namespace) -> None:
     from staleguard import registry
+    from staleguard.artifacts import current_md5
     from staleguard.errors import ModelError
 
-    version = args.version or registry.version_for_hash(registry.current_md5())
+    version = args.version or registry.version_for_hash(current_md5())
     if version is None:
         raise ModelError("the model in dvc.lock is not in the registry; run "
                          "`staleguard registry register` first or name a version")
