@@ -44,11 +44,13 @@ def modules() -> dict[str, Path]:
     return found
 
 
-def imports(name: str, path: Path, known: dict[str, Path]) -> Iterator[tuple[str, int]]:
-    """(imported staleguard module, line) for every import in `path`; `from pkg import sub` counts
-    as importing the submodule when `sub` is one."""
+def imports(name: str, path: Path, known: dict[str, Path],
+            top_level_only: bool = False) -> Iterator[tuple[str, int]]:
+    """(imported staleguard module, line) for every import in `path` (or only its module-level
+    ones); `from pkg import sub` counts as importing the submodule when `sub` is one."""
     is_pkg = path.name == "__init__.py"
-    for node in ast.walk(ast.parse(path.read_text())):
+    tree = ast.parse(path.read_text())
+    for node in tree.body if top_level_only else ast.walk(tree):
         if isinstance(node, ast.Import):
             targets = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
