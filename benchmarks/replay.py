@@ -2,7 +2,7 @@
 
     python benchmarks/replay.py [--decision-only]   # from the project root, after `staleguard data fetch`
 
-Replay: `staleguard.replay.run.replay` with params.yaml, outputs in a temporary folder (then
+Replay: `staleguard.replay.replay_job.replay` with params.yaml, outputs in a temporary folder (then
 compared byte for byte with reports/freshness.* when those exist: the replay is deterministic).
 Floor: the model work the replay cannot avoid, done directly with scikit-learn on in-memory
 frames: one fit per distinct training run plus the monitor's reference quality (4 time-blocked
@@ -87,7 +87,7 @@ def main() -> None:
     os.chdir(ROOT)
     from staleguard.data.history import history_frame as history
     from staleguard.params import load_params
-    from staleguard.replay.run import replay
+    from staleguard.replay.replay_job import replay
 
     params = load_params()
     if "--decision-only" in sys.argv:

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 from staleguard.data import windows
-from staleguard.monitor import check
+from staleguard.monitor import decision
 from staleguard.params import Window
 
 
@@ -31,7 +31,7 @@ def test_check_new_rows_keeps_labeled_rows_after_training_end_once(make_batch):
     a = make_batch("2011-01-30", "2011-02-03")
     b = make_batch("2011-02-02", "2011-02-04").assign(prediction=-1.0)
     b.loc[b.index[-1], "cnt"] = float("nan")
-    rows = check.new_rows([a, b], datetime(2011, 2, 1), "cnt")
+    rows = decision.new_rows([a, b], datetime(2011, 2, 1), "cnt")
     assert rows["timestamp"].min() == pd.Timestamp("2011-02-01")
     assert rows["timestamp"].is_unique and rows["timestamp"].is_monotonic_increasing
     assert rows["cnt"].notna().all()
@@ -58,14 +58,14 @@ def test_check_retrain_windows_end_on_the_grid_whatever_day_the_data_ends(make_b
     """Data through a Saturday: the retrain trains through the end of that monitor week, and
     its eval week is one of the monitor's weeks (issue 19: it used to end at the next midnight)."""
     current = make_batch("2011-02-01", "2011-03-06")
-    out = check.decide(make_batch("2011-01-01", "2011-02-01"), current, params,
+    out = decision.decide(make_batch("2011-01-01", "2011-02-01"), current, params,
                        lambda *a, **k: None, lambda r, p: SimpleNamespace(drift=False, reasons=[]))
     assert out.data_end == datetime(2011, 3, 6) and out.train.end == datetime(2011, 3, 8)
     assert out.eval.end == out.train.start and (out.eval.end - out.eval.start).days == 7
     assert (out.eval.start - datetime(2011, 2, 1)).days % params.monitor.window_days == 0
     short = params.model_copy(update={"monitor": params.monitor.model_copy(update={
         "retrain": params.monitor.retrain.model_copy(update={"train_weeks": 2})})})
-    out = check.decide(make_batch("2011-01-01", "2011-02-01"), current, short,
+    out = decision.decide(make_batch("2011-01-01", "2011-02-01"), current, short,
                        lambda *a, **k: None, lambda r, p: SimpleNamespace(drift=False, reasons=[]))
     assert (out.eval.start, out.eval.end) in {(w.start, w.end) for w in out.windows}
     assert out.eval == Window(start=datetime(2011, 2, 15), end=datetime(2011, 2, 22))
@@ -84,7 +84,7 @@ def test_check_decide_flags_first_drifted_week_and_plans_windows(make_batch, par
     ref = make_batch("2011-01-01", "2011-02-01")
     rows = make_batch("2011-02-01", "2011-02-28")
     run, judge, calls = fake_drift({"2011-02-15"})
-    out = check.decide(ref, rows, params, run, judge, model="m")
+    out = decision.decide(ref, rows, params, run, judge, model="m")
     assert out.drift and not out.forced
     assert [w.drift for w in out.windows] == [False, False, True, False]
     assert out.trigger.label == "2011-02-15" and out.report_window is out.trigger
@@ -96,7 +96,7 @@ def test_check_decide_flags_first_drifted_week_and_plans_windows(make_batch, par
 
 def test_check_decide_no_drift_reports_newest_week(make_batch, params):
     run, judge, _ = fake_drift(set())
-    out = check.decide(make_batch("2011-01-01", "2011-02-01"), make_batch("2011-02-01", "2011-02-15"),
+    out = decision.decide(make_batch("2011-01-01", "2011-02-01"), make_batch("2011-02-01", "2011-02-15"),
                        params, run, judge)
     assert not out.drift and out.trigger is None and out.reasons == []
     assert out.report_window.label == "2011-02-08"
@@ -105,14 +105,14 @@ def test_check_decide_no_drift_reports_newest_week(make_batch, params):
 def test_check_decide_skips_windows_under_min_rows(make_batch, params):
     run, judge, calls = fake_drift({"2011-02-08"})
     rows = make_batch("2011-02-01", "2011-02-08 12:00")  # 12 rows into the second week
-    out = check.decide(make_batch("2011-01-01", "2011-02-01"), rows, params, run, judge)
+    out = decision.decide(make_batch("2011-01-01", "2011-02-01"), rows, params, run, judge)
     assert [w.drift for w in out.windows] == [False, None] and len(calls) == 1
     assert "rows < monitor.min_rows" in out.windows[1].reasons[0] and not out.drift
 
 
 def test_check_decide_force_retrains_without_drift(make_batch, params):
     run, judge, _ = fake_drift(set())
-    out = check.decide(make_batch("2011-01-01", "2011-02-01"), make_batch("2011-02-01", "2011-02-15"),
+    out = decision.decide(make_batch("2011-01-01", "2011-02-01"), make_batch("2011-02-01", "2011-02-15"),
                        params, run, judge, force=True)
     assert out.drift and out.forced and out.reasons == ["retraining forced (--force)"]
     assert out.trigger.label == "2011-02-08"
@@ -130,13 +130,13 @@ def test_check_decide_repredicts_windows_logged_by_another_model(make_batch, par
     rows = pd.concat([make_batch("2011-02-01", "2011-02-08", version="old00000"),
                       make_batch("2011-02-08", "2011-02-15", version="new11111")], ignore_index=True)
     judge = lambda result, params: SimpleNamespace(drift=False, reasons=[])  # noqa: E731
-    check.decide(make_batch("2011-01-01", "2011-02-01"), rows, params, run, judge, model="m",
+    decision.decide(make_batch("2011-01-01", "2011-02-01"), rows, params, run, judge, model="m",
                  version="new11111")
     assert seen == [False, True]
 
 
 def test_check_own_predictions_keeps_logged_predictions_without_a_version(make_batch):
     part = make_batch("2011-02-01", "2011-02-08", version="old00000")
-    assert "prediction" in check.own_predictions(part, None)
-    assert "prediction" not in check.own_predictions(part, "new11111")
-    assert check.own_predictions(part, "old00000") is part
+    assert "prediction" in decision.own_predictions(part, None)
+    assert "prediction" not in decision.own_predictions(part, "new11111")
+    assert decision.own_predictions(part, "old00000") is part

@@ -13,11 +13,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from staleguard import artifacts as paths
 from staleguard.io import write_json
 from staleguard.model import save_model
-from staleguard.monitor import retrain, run, store
+from staleguard.monitor import monitor_job as run
+from staleguard.monitor import retrain, store
 from staleguard.params import Params, TrainParams
-from staleguard.stages import paths
 from staleguard.stages.train import train
 from tests.conftest import zip_path
 

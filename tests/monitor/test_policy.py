@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 import yaml
 
+from staleguard import artifacts
 from staleguard.data import windows as policy
-from staleguard.monitor import run
+from staleguard.monitor import monitor_job
 from staleguard.params import Params, Window, Windows
 from staleguard.recipe import Recipe
-from staleguard.stages import paths
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,9 +91,9 @@ def test_monitor_writes_only_its_own_folder_never_a_dvc_stage_output():
     for stage in yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"].values():
         for key in ("outs", "metrics", "plots"):
             outs += [next(iter(o)) if isinstance(o, dict) else o for o in stage.get(key, [])]
-    assert inspect.signature(run.monitor).parameters["out"].default == paths.MONITOR_REPORTS
-    assert run.PLAN.parent == run.SUMMARY.parent == paths.MONITOR_REPORTS
-    assert not [o for o in outs if Path(o).is_relative_to(paths.MONITOR_REPORTS)]
+    assert inspect.signature(monitor_job.monitor).parameters["out"].default == artifacts.MONITOR_REPORTS
+    assert monitor_job.PLAN.parent == monitor_job.SUMMARY.parent == artifacts.MONITOR_REPORTS
+    assert not [o for o in outs if Path(o).is_relative_to(artifacts.MONITOR_REPORTS)]
     ignored = subprocess.run(["git", "check-ignore", "-q", "reports/monitor/drift.json"], cwd=ROOT)
     assert ignored.returncode == 0, "reports/monitor/ must be gitignored: a local run leaves git clean"
 

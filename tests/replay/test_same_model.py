@@ -19,7 +19,7 @@ from staleguard.model import canonical_skops
 from staleguard.monitor import retrain
 from staleguard.params import load_params
 from staleguard.registry import current_hash
-from staleguard.replay.run import replay
+from staleguard.replay.replay_job import replay
 from tests.conftest import run
 
 pytestmark = pytest.mark.slow

@@ -25,13 +25,12 @@ from typing import Any
 
 import pandas as pd
 
-from staleguard import dvc_ops, gha
+from staleguard import artifacts, dvc_ops, gha
 from staleguard.errors import StaleguardError
 from staleguard.gitpush import auth_env
 from staleguard.io import write_text, write_with
-from staleguard.monitor import store, summary, workspace
+from staleguard.monitor import job_summary, store, workspace
 from staleguard.params import Params
-from staleguard.stages import paths
 
 PATHS = ["data.dvc", "params.yaml", "dvc.lock", "reports/**"]
 BOT = ("staleguard[bot]", "staleguard-bot@users.noreply.github.com")
@@ -123,7 +122,7 @@ def branch_exists(branch: str) -> bool:
 
 def body(plan: dict[str, Any], monitor_md: str, root: Path = Path()) -> str:
     """The PR body: the monitor's summary and drift table, then the retrained model's metrics."""
-    metrics_file = root / paths.METRICS
+    metrics_file = root / artifacts.METRICS
     metrics = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
     ev = plan["retrain"]["eval"]
     deployed = next((w.get("quality") for w in plan.get("windows", [])
@@ -142,7 +141,7 @@ def body(plan: dict[str, Any], monitor_md: str, root: Path = Path()) -> str:
             "`dvc.lock` and the reports from `dvc repro`. The PR workflow compares it with the "
             "deployed model. Branch `" + plan["retrain"]["branch"] + "` is reused until it is "
             "merged or deleted: later monitor runs update it."]
-    return summary.clip(monitor_md.rstrip("\n") + "\n" + "\n".join(tail) + "\n")
+    return job_summary.clip(monitor_md.rstrip("\n") + "\n" + "\n".join(tail) + "\n")
 
 
 def _num(value: float | None) -> str:
@@ -220,8 +219,17 @@ def retrained(plan: dict[str, Any], params: Params, params_file: Path, root: Pat
         yield wt
 
 
+def remember(plan: dict[str, Any], retrain: dict[str, Any]) -> None:
+    """Write the PR onto this run's weeks in the monitor's history (monitor/logbook.py)."""
+    from staleguard.monitor import logbook
+
+    if plan.get("store"):
+        logbook.update(logbook.url_of(plan["store"]), {w["start"] for w in plan["windows"]},
+                       {"retrain": retrain}, plan.get("model_version"))
+
+
 def run(params: Params, params_file: Path,
-        plan_path: Path = paths.MONITOR_REPORTS / "monitor.json") -> str:
+        plan_path: Path = artifacts.MONITOR_REPORTS / "monitor.json") -> str:
     """Carry out the plan in a scratch clone; returns the PR URL. Data and model reach the DVC
     remote only after `dvc repro` succeeded, and before git; the checkout is never written."""
     plan = load_plan(plan_path)
@@ -245,11 +253,14 @@ def run(params: Params, params_file: Path,
                     f"comment of {url}"
                     if sha else f"Branch `{branch}` already holds this retraining; commented on {url}")
         else:
+            sha = None
             url = cml_pr(plan, text, cwd=wt)
             if url == "undefined":
                 raise StaleguardError("cml pr create found no changed files to commit; "
                                       "the retraining produced nothing new")
             note = f"Opened retraining PR {url} from branch `{branch}`"
+    action = ("updated" if sha else "unchanged") if exists else "opened"
+    remember(plan, {"branch": branch, "pr": url, "action": action})
     fallback = os.environ.get("GITHUB_ACTIONS") and not os.environ.get("REPO_TOKEN")
     gha.add_summary(note + ("\n\n" + FALLBACK_NOTE if fallback else ""))
     gha.set_outputs(pr_url=url)

@@ -12,14 +12,14 @@ from typing import Any
 
 import pandas as pd
 
+from staleguard import artifacts
 from staleguard.contract import TIMESTAMP, read_raw
 from staleguard.data.windows import between, split_windows
 from staleguard.errors import ConfigError
 from staleguard.model import load_model
 from staleguard.monitor import store
-from staleguard.monitor.run import deployed_version
+from staleguard.monitor.monitor_job import deployed_version
 from staleguard.params import Params
-from staleguard.stages import paths
 
 SOURCE = "simulate"
 
@@ -47,5 +47,5 @@ def simulate(params: Params, through: date, store_url: str | None = None) -> lis
     """Write the batches; returns their URLs."""
     url = store.resolve(store_url, params)
     raw = read_raw(params.data.raw, params)
-    frames = labeled_batches(raw, load_model(paths.MODEL), deployed_version(), params, through)
+    frames = labeled_batches(raw, load_model(artifacts.MODEL), deployed_version(), params, through)
     return [store.write_batch(url, f, params, SOURCE) for f in frames]

@@ -2,7 +2,7 @@
 
 Every step is the real code path, called in-process: predictions and actuals through the FastAPI
 app (replay/service.py) into a production store; the decision by the monitor (monitor.run's batch
-reading and drift checker, monitor.check.decide with drift.check/drift.decide); the retrain as the
+reading and drift checker, monitor.decision.decide with drift.check/drift.decide); the retrain as the
 retraining PR does it (monitor.retrain.labeled batches appended to the history, the windows the PR
 ships, data.windows.final_windows on the week grid, then prepare → train → evaluate as `dvc repro`
 runs them, fitting through recipe.Recipe).
@@ -22,10 +22,11 @@ import pandas as pd
 from staleguard.contract import TIMESTAMP
 from staleguard.data import windows
 from staleguard.data.history import with_rows
-from staleguard.monitor import check, retrain, run
+from staleguard.monitor import decision, monitor_job, retrain
 from staleguard.monitor import store as store_mod
 from staleguard.params import Params, Window, Windows
 from staleguard.registry import ResolvedModel
+from staleguard.replay.record import Journal
 from staleguard.replay.service import Service
 from staleguard.replay.trainer import Deployment, Trainer
 from staleguard.serve.loader import wrap
@@ -117,6 +118,7 @@ class Policy:
         self.previous: tuple[Any, int] | None = None
         self.deployed: Deployment
         self.live: Any = None          # the deployed model as served (single-threaded)
+        self.journal: Journal | None = None   # the monitor history, when the replay keeps one
         first = trainer.build(history, spec.params, "v1")
         self.service = Service(first.params, store, self.served(first))
         self.deploy(first)
@@ -136,7 +138,7 @@ class Policy:
         self.estimator = None
         if self.spec.kind == "monitor":
             self.estimator, quality = self.trainer.assess(dep)
-            self.checker = memo(run.drift_checker(quality=quality))
+            self.checker = memo(monitor_job.drift_checker(quality=quality))
         self.service.deploy(self.served(dep))
 
     def week(self, frame: pd.DataFrame, start: datetime, end: datetime) -> Week:
@@ -151,7 +153,7 @@ class Policy:
             return week
         refs, frames = self.read(dep.params)
         delay = timedelta(weeks=self.spec.delay_weeks)
-        current = check.observed_rows(frames, dep.params.windows.train.end, target,
+        current = decision.observed_rows(frames, dep.params.windows.train.end, target,
                                       delay.days, now=end)
         if not current[target].notna().any():
             return week  # no label has arrived yet: nothing to retrain on
@@ -162,6 +164,8 @@ class Policy:
         new = self.retrain(refs, frames, current, end - delay)
         if new.model_id == dep.model_id:
             return week  # no new labels since the last fit: the same training run, not a retrain
+        if self.journal is not None:
+            self.journal.retrained(dep, new)
         self.deploy(new)
         return replace(week, retrained=Retrained.of(new))
 
@@ -172,9 +176,12 @@ class Policy:
 
         seasonal = dep.params.monitor.reference.policy == "last_year"
         history = self.history(frames, arrived, dep.params) if seasonal else dep.reference
-        outcome = check.decide(lambda s: windows.reference_rows(history, dep.params, s), current, dep.params,
+        outcome = decision.decide(lambda s: windows.reference_rows(history, dep.params, s), current,
+                                  dep.params,
                                self.checker, drift.decide, model=self.live, version=dep.model_id,
                                estimator=self.estimator)
+        if self.journal is not None:
+            self.journal.decided(outcome, dep, self.store, week.end)
         mine = next((w for w in outcome.windows if w.start == week.start and w.result is not None), None)
         guess = getattr(mine.result, "estimate", None) if mine is not None else None
         return replace(week, drift=outcome.drift, reasons=outcome.reasons,
@@ -229,5 +236,5 @@ class Policy:
 def _arrived(frame: pd.DataFrame, params: Params, arrived: datetime) -> pd.DataFrame:
     """The batch's rows whose label has arrived: timestamp + 1 h <= `arrived` (= now - delay)."""
     target = params.features.target
-    return frame[(frame[TIMESTAMP] + check.HOUR <= pd.Timestamp(arrived))
+    return frame[(frame[TIMESTAMP] + decision.HOUR <= pd.Timestamp(arrived))
                  & frame[target].notna()]

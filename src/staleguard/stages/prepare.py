@@ -6,11 +6,11 @@ from functools import partial
 
 import pandas as pd
 
+from staleguard import artifacts
 from staleguard.data.history import history_frame
 from staleguard.data.windows import slice_window
 from staleguard.io import write_with
 from staleguard.params import Params
-from staleguard.stages import paths
 
 
 def split(frame: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -20,7 +20,7 @@ def split(frame: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, pd.DataFra
 
 def main(params: Params) -> None:
     train, evaluation = split(history_frame(params), params)
-    for df, out in ((train, paths.TRAIN_SET), (evaluation, paths.EVAL_SET)):
+    for df, out in ((train, artifacts.TRAIN_SET), (evaluation, artifacts.EVAL_SET)):
         write_with(out, partial(df.to_parquet, index=False))
     print(f"prepare: {len(train)} train rows {params.windows.train.label()}, "
           f"{len(evaluation)} eval rows {params.windows.eval.label()}")
