@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from staleguard import artifacts
 from staleguard.model import canonical_skops
 from staleguard.monitor import retrain
 from staleguard.params import load_params
-from staleguard.registry import current_hash
 from staleguard.replay.replay_job import replay
 from tests.conftest import run
 
@@ -43,8 +43,9 @@ def test_replay_retrain_and_staleguard_retrain_ship_the_same_model(project: Path
     monkeypatch.chdir(project)
     params = load_params(project / "params.yaml")
     with retrain.retrained(plan, params, Path("params.yaml"), project) as wt:
-        shipped = hashlib.md5((wt / "artifacts" / "model.skops").read_bytes()).hexdigest()
-        shipped_id = current_hash(wt)
+        shipped = artifacts.file_md5(wt / artifacts.MODEL)
+        assert artifacts.current_md5(wt) == shipped  # the md5 dvc.lock records for the model
+        shipped_id = artifacts.current_model_id(wt)
         windows = load_params(wt / "params.yaml").windows
 
     data = params.data.model_copy(update={"raw": project / params.data.raw, "batches": tmp_path / "none"})
@@ -57,4 +58,4 @@ def test_replay_retrain_and_staleguard_retrain_ship_the_same_model(project: Path
     assert result.trainer is not None
     model = result.trainer.model(last.model_id)
     assert hashlib.md5(canonical_skops(sio.dumps(model))).hexdigest() == shipped
-    assert shipped[:8] == shipped_id
+    assert artifacts.model_id(shipped) == shipped_id
