@@ -138,7 +138,8 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
         return at_scale(params, url, version, force, out)
     refs, frames = read_new_batches(url, params)
     target = params.features.target
-    current = check.observed_rows(frames, params.windows.train.end, target, params.monitor.label_delay_days)
+    current = check.observed_rows(frames, params.windows.train.end, target, params.monitor.label_delay_days,
+                                  params=params)
     if current.empty or not current[target].notna().any():
         raise DataError(f"store {url}: no labeled production rows at or after "
                         f"{params.windows.train.end:%Y-%m-%d %H:%M} (the training window's end); "

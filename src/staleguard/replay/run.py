@@ -38,7 +38,7 @@ def history(params: Params) -> pd.DataFrame:
     """Every labeled hour, as `prepare` builds it (raw data + accepted batches)."""
     columns = [*params.features.columns, params.features.target]
     return prepare.history(read_raw(params.data.raw, params),
-                           prepare.read_batches(params.data.batches, columns), columns)
+                           prepare.read_batches(params.data.batches, columns), columns, params)
 
 
 def span(params: Params) -> tuple[datetime, datetime]:

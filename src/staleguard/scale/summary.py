@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from staleguard.contract.codes import is_text, text_codes
 from staleguard.errors import DataError
 
 N_EQUAL = 1001          # equal-width edges over [ref_min, ref_max]
@@ -178,7 +179,9 @@ def freeze(reference: pd.DataFrame, kinds: Mapping[str, str], target: str | None
 # ---------------------------------------------------------------------------- one pass over rows
 
 def _floats(x: Any) -> np.ndarray:
-    """A column as float64 with NaN for nulls, from pandas or Arrow."""
+    """A column as float64 with NaN for nulls, from pandas or Arrow (text: contract/codes.py)."""
+    if is_text(x):
+        return text_codes(x)
     if isinstance(x, pa.ChunkedArray | pa.Array):
         return pc.cast(x, pa.float64()).to_numpy(zero_copy_only=False)
     return pd.to_numeric(x, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
