@@ -112,7 +112,8 @@ def _checks(spec: ColumnSpec, role: Role = "raw") -> list[pa.Check]:
 
     if spec.type == "str":  # unseen text: refused, unless the column encodes it outside the raw data
         encode = spec.unknown == "encode" and role != "raw"
-        return [] if encode or spec.categories is None else [pa.Check.isin(spec.categories, name="categories")]
+        allowed = spec.categories
+        return [] if encode or allowed is None else [pa.Check.isin(allowed, name="categories")]
     checks = []
     if spec.type == "int":
         checks.append(pa.Check(_whole, name="whole"))
