@@ -21,7 +21,8 @@ def text_codes(values: Any) -> np.ndarray:
     series = pd.Series(values, copy=False)
     inverse, uniques = pd.factorize(series, use_na_sentinel=True)
     table = np.array([float(zlib.crc32(str(u).encode())) for u in uniques] + [np.nan])
-    return table[inverse]  # the sentinel -1 picks the trailing NaN
+    out: np.ndarray = table[inverse]  # the sentinel -1 picks the trailing NaN
+    return out
 
 
 def is_text(values: Any) -> bool:

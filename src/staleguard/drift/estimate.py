@@ -36,7 +36,7 @@ def design(frame: pd.DataFrame, predictions: np.ndarray, params: Params) -> pd.D
 
 
 def _codes(values: pd.Series, categories: list[Any]) -> np.ndarray:
-    code = pd.Categorical(values, categories=categories).codes.astype(float)
+    code: np.ndarray = pd.Categorical(values, categories=categories).codes.astype(float)
     code[code < 0] = np.nan
     return code
 
