@@ -261,6 +261,8 @@ class ReportParams(_Strict):
     backtest: Backtest = Backtest()
     max_rows: int = Field(30, ge=1)        # longer params/metrics tables are cut with a note
     images: Literal["auto", "github-branch", "cml"] = "auto"   # where the comment's plots live
+    title: str = "staleguard model report"  # the comment's heading
+    baseline: Literal["median", "hour_median", "none"] = "median"   # the naive model shown beside them
 
 
 class ReplayVariant(_Strict):

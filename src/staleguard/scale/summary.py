@@ -120,6 +120,7 @@ class QualitySums:
     sum_y: float = 0.0
     sum_y2: float = 0.0
     ape: float = 0.0               # Σ |y − p| / max(|y|, eps), as scikit-learn's MAPE
+    nonpositive: int = 0           # actuals <= 0: MAPE is then not reported
 
     def __add__(self, other: QualitySums) -> QualitySums:
         return QualitySums(*(getattr(self, f) + getattr(other, f) for f in QualitySums.__dataclass_fields__))
@@ -132,7 +133,8 @@ class QualitySums:
         r2 = 1 - self.sq_err / sst if sst > 0 else (1.0 if self.sq_err == 0 else 0.0)
         return {"mae": round(self.abs_err / self.n, 4),
                 "rmse": round(float(np.sqrt(self.sq_err / self.n)), 4),
-                "r2": round(float(r2), 4), "mape": round(self.ape / self.n, 4)}
+                "r2": round(float(r2), 4),
+                **({} if self.nonpositive else {"mape": round(self.ape / self.n, 4)})}
 
 
 @dataclass(frozen=True)
@@ -235,7 +237,7 @@ def _quality(y: np.ndarray, p: np.ndarray) -> QualitySums:
     err = np.abs(y - p)
     ape = float((err / np.maximum(np.abs(y), np.finfo(float).eps)).sum())
     return QualitySums(int(y.size), float(err.sum()), float(np.square(err).sum()), float(y.sum()),
-                       float(np.square(y).sum()), ape)
+                       float(np.square(y).sum()), ape, int((y <= 0).sum()))
 
 
 def _timestamps(rows: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:

@@ -23,13 +23,21 @@ from staleguard.stages import paths
 
 
 def regression_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
-    """The four metrics every report compares; rounded so diffs are not noise."""
-    return {
+    """The metrics every report compares; rounded so diffs are not noise. MAPE only when every
+    actual is above zero: a zero or negative target makes it meaningless (docs/metrics)."""
+    out = {
         "mae": round(float(mean_absolute_error(actual, predicted)), 4),
         "rmse": round(float(np.sqrt(mean_squared_error(actual, predicted))), 4),
         "r2": round(float(r2_score(actual, predicted)), 4),
-        "mape": round(float(mean_absolute_percentage_error(actual, predicted)), 4),
     }
+    if mape_defined(actual):
+        out["mape"] = round(float(mean_absolute_percentage_error(actual, predicted)), 4)
+    return out
+
+
+def mape_defined(actual: np.ndarray) -> bool:
+    """MAPE divides by the actual: reported only when every actual is strictly positive."""
+    return bool(len(actual)) and bool((np.asarray(actual, dtype=float) > 0).all())
 
 
 def score(model: Any, frame: pd.DataFrame, params: Params) -> dict[str, float]:
