@@ -83,7 +83,7 @@ def _text(values: pd.Series, name: str, nullable: bool, source: object) -> None:
     if present.empty and not nullable:
         raise DataError(f"{source}: column {name!r} is entirely empty")
     if pd.api.types.is_numeric_dtype(values) and not present.empty:
-        raise DataError(f"{source}: column {name!r} must be text, got {present.iloc[0]!r} "
+        raise DataError(f"{source}: column {name!r} must be text, got {present.iloc[0]} "
                         f"(dtype {values.dtype})")
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OrdinalEncoder
+from sklearn.preprocessing import FunctionTransformer, OrdinalEncoder
 
 from staleguard.errors import ModelError
 from staleguard.model import ENCODE, UNKNOWN_CODE, load_meta, load_model
@@ -163,8 +163,8 @@ def encoding(pipeline: Pipeline) -> tuple[list[str] | None, dict[str, dict[str, 
                 and isinstance(how.encoded_missing_value, float) and np.isnan(how.encoded_missing_value):
             for col, cats in zip(cols, how.categories_, strict=True):
                 codes[str(col)] = {str(v): float(i) for i, v in enumerate(cats)}
-        elif how != "passthrough":
-            return None, {}
+        elif not (how == "passthrough" or (isinstance(how, FunctionTransformer) and how.func is None)):
+            return None, {}  # fitted, "passthrough" is an identity FunctionTransformer
         order += [str(c) for c in cols]
     return order, codes
 
