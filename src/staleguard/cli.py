@@ -88,9 +88,10 @@ def cmd_registry_register(args: argparse.Namespace) -> None:
 
 def cmd_registry_promote(args: argparse.Namespace) -> None:
     from staleguard import registry
+    from staleguard.artifacts import current_md5
     from staleguard.errors import ModelError
 
-    version = args.version or registry.version_for_hash(registry.current_md5())
+    version = args.version or registry.version_for_hash(current_md5())
     if version is None:
         raise ModelError("the model in dvc.lock is not in the registry; run "
                          "`staleguard registry register` first or name a version")
@@ -122,7 +123,7 @@ def cmd_registry_show(args: argparse.Namespace) -> None:
     if not rows:
         print("(no versions in the registry: the deploy workflow registers one on merge to main)")
     from staleguard.errors import ConfigError
-    from staleguard.monitor import shadow, store
+    from staleguard.monitor import shadow_evidence, store
 
     try:
         params = _params(args)
@@ -131,7 +132,7 @@ def cmd_registry_show(args: argparse.Namespace) -> None:
             raise
         return  # the registry alone needs no params.yaml; live figures need its features
     url = store.resolve(args.store, params)
-    for line in shadow.lines(url, params, {row["model"]: row["version"] for row in rows}):
+    for line in shadow_evidence.lines(url, params, {row["model"]: row["version"] for row in rows}):
         print(line)
 
 
@@ -226,7 +227,7 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 
 def cmd_monitor(args: argparse.Namespace) -> None:
     from staleguard.monitor import retrain
-    from staleguard.monitor.run import monitor
+    from staleguard.monitor.monitor_job import monitor
 
     params = _params(args)
     if args.engine:
@@ -372,7 +373,7 @@ def cmd_drift(args: argparse.Namespace) -> None:
 
         drift.run(params, current=args.current, out=args.out)
     else:  # summaries: DuckDB streams, Spark partitions (docs/scale.md)
-        from staleguard.scale.run import run
+        from staleguard.stages.drift_sketch import run
 
         run(params, args.current, args.out, engine)
 
@@ -394,7 +395,7 @@ def _add_drift(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def cmd_replay(args: argparse.Namespace) -> None:
     import time
 
-    from staleguard.replay.run import replay
+    from staleguard.replay.replay_job import replay
 
     params = _params(args)
     if args.end is not None:

@@ -14,7 +14,7 @@ import pytest
 from staleguard.contract import validate_frame
 from staleguard.errors import DataError
 from staleguard.model import load_model
-from staleguard.monitor import check, store
+from staleguard.monitor import decision, store
 from staleguard.params import Params
 from staleguard.registry import ResolvedModel
 from staleguard.serve.loader import wrap
@@ -35,7 +35,8 @@ def test_history_and_the_monitor_keep_every_row_of_an_hour(events: pd.DataFrame,
     assert len(got) == len(events)  # raw + batch rows, not one per hour
     again = prepare.history(raw, pd.concat([batch, batch.iloc[:50]]), cols, fparams)
     assert len(again) == len(events)  # a re-sent key replaces its row, nothing else goes
-    rows = check.observed_rows([batch, batch.iloc[:10]], datetime(2013, 1, 15), "arr_delay", params=fparams)
+    rows = decision.observed_rows([batch, batch.iloc[:10]], datetime(2013, 1, 15), "arr_delay",
+                                  params=fparams)
     assert len(rows) == len(batch)
     none = fparams.model_copy(update={"contract": fparams.contract.model_copy(update={"key": "none"})})
     assert len(prepare.history(raw, batch, cols, none)) == len(events)

@@ -10,15 +10,15 @@
 Core: imported by stages, monitor, serve and drift; imports only params and errors.
 """
 
-from staleguard.contract.batch import check_batch
+from staleguard.contract.batch_checks import check_batch
 from staleguard.contract.frame import (
-           MODEL_VERSION,
-           PREDICTION,
-           ROW_ID,
-           Role,
-           id_column,
-           layout,
-           validate_frame,
+                                      MODEL_VERSION,
+                                      PREDICTION,
+                                      ROW_ID,
+                                      Role,
+                                      id_column,
+                                      layout,
+                                      validate_frame,
 )
 from staleguard.contract.identity import dedupe
 from staleguard.contract.read import batch_files, check_size, read_file, read_raw, read_table, read_window
