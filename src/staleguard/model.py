@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import ExtraTreesRegressor, GradientBoostingRegressor, RandomForestRegressor
@@ -75,6 +76,12 @@ def build_estimator(train: TrainParams, features: Features, contract: Contract |
     steps.append(("rest", impute, rest))
     encode = ColumnTransformer(steps, verbose_feature_names_out=False)
     return Pipeline([(ENCODE, encode), ("model", model)])
+
+
+def mape_defined(actual: Any) -> bool:
+    """MAPE divides by the actual: every report shows it only when every actual is above zero."""
+    values = np.asarray(actual, dtype=float)
+    return bool(values.size) and bool((values > 0).all())
 
 
 def save_model(model: Any, path: Path, meta: dict[str, Any]) -> None:

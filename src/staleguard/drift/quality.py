@@ -16,13 +16,12 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error, r2_score
 
+from staleguard.model import mape_defined
 from staleguard.params import Params
 
 
 def regression_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
     """The evaluate stage's metrics (mae, rmse, r2, mape where every actual > 0), rounded alike."""
-    from staleguard.stages.evaluate import mape_defined
-
     out = {
         "mae": round(float(mean_absolute_error(actual, predicted)), 4),
         "rmse": round(float(np.sqrt(np.mean((actual - predicted) ** 2))), 4),

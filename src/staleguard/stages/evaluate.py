@@ -17,7 +17,7 @@ from sklearn.metrics import (
 from staleguard import artifacts, model_plots
 from staleguard.contract import TIMESTAMP
 from staleguard.io import write_json, write_with
-from staleguard.model import load_model
+from staleguard.model import load_model, mape_defined
 from staleguard.params import Params
 
 
@@ -33,10 +33,6 @@ def regression_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, f
         out["mape"] = round(float(mean_absolute_percentage_error(actual, predicted)), 4)
     return out
 
-
-def mape_defined(actual: np.ndarray) -> bool:
-    """MAPE divides by the actual: reported only when every actual is strictly positive."""
-    return bool(len(actual)) and bool((np.asarray(actual, dtype=float) > 0).all())
 
 
 def score(model: Any, frame: pd.DataFrame, params: Params) -> dict[str, float]:
