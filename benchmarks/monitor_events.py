@@ -14,27 +14,18 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.pipeline import timed as sh  # noqa: E402
 from tests.conftest import copy_worktree  # noqa: E402
 from tests.flights.data import write_flights  # noqa: E402
 
 PARAMS = ROOT / "tests" / "fixtures" / "flights" / "params.yaml"
-
-
-def sh(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    if proc.returncode:
-        sys.exit(f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return time.perf_counter() - start
 
 
 def main() -> None:
