@@ -53,6 +53,9 @@ def test_the_pipeline_encodes_text_and_takes_nan(events: pd.DataFrame, fparams: 
     records = week[fparams.features.columns].head(5).astype(object).where(week.head(5).notna(), None)
     x = served.encode_records(records.to_dict("records"))
     np.testing.assert_allclose(served.predict_array(x), plain[:5], rtol=1e-9)
+    assert served.flat is not None  # the flattened walk gives sklearn's numbers, NaN included
+    got = served.flat.predict(served.encode_frame(week.head(64)))
+    np.testing.assert_allclose(got, plain[:64], rtol=1e-12)
     unknown = week.head(3).assign(carrier="ZZ")  # contract unknown: encode → the pipeline's -1
     np.testing.assert_allclose(served.predict(unknown), model.predict(unknown[fparams.features.columns]))
 

@@ -24,6 +24,7 @@ from staleguard.errors import ModelError
 from staleguard.model import ENCODE, UNKNOWN_CODE, load_meta, load_model
 from staleguard.params import Params
 from staleguard.registry import ResolvedModel, resolve
+from staleguard.serve.flat_forest import FLAT_ROWS, FlatForest
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,11 @@ class LoadedModel:
     since: datetime = field(default_factory=lambda: datetime.now(UTC))  # when it began serving
     codes: dict[str, dict[str, float]] = field(default_factory=dict)  # fast path: text value → code
     order: list[str] | None = None  # fast path: the columns in the order the trees see them
+    flat: FlatForest | None = field(default=None, repr=False)  # the trees flattened (few rows)
+
+    def __post_init__(self) -> None:
+        if self.trees and self.flat is None:
+            object.__setattr__(self, "flat", FlatForest(self.trees))
 
     @property
     def model_version(self) -> str:
@@ -85,6 +91,8 @@ class LoadedModel:
         """`encode_records`' array → predictions; forests skip sklearn's per-call overhead."""
         if self.trees is None:
             return np.asarray(self.estimator.predict(pd.DataFrame(x, columns=self.columns)))
+        if self.flat is not None and len(x) <= FLAT_ROWS:
+            return self.flat.predict(x)
         x32 = np.ascontiguousarray(x, dtype=np.float32)  # what sklearn's trees compare against
         acc = np.zeros(len(x32))
         for tree in self.trees:
