@@ -17,7 +17,7 @@ from tests.conftest import copy_worktree, run
 from tests.flights.conftest import PARAMS, SLICE
 from tests.flights.data import write_flights
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
 @pytest.fixture
@@ -62,6 +62,6 @@ def test_event_level_data_runs_the_loop_and_keeps_every_row(tmp_path: Path, flig
     assert first["quality"]["mae"] == metrics["mae"], (first, metrics)  # the same rows, the same MAE
 
     replay = run(["staleguard", "replay", "--out", str(tmp_path / "replay")], repo, env)
-    assert "4 weeks × 3 policies" in replay.stdout, replay.stdout
+    assert "2 weeks × 2 policies" in replay.stdout, replay.stdout
     result = json.loads((tmp_path / "replay" / "freshness.json").read_text())
-    assert len(result["weeks"]) == 4
+    assert len(result["weeks"]) == 2 and result["baseline"]["mean_mae"] > 0, result.get("baseline")
