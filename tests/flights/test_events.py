@@ -97,3 +97,25 @@ def test_a_valid_event_batch_is_stored_whole(events, fparams, tmp_path):
     assert math.isnan(back["pressure"].iloc[int(good["pressure"].isna().to_numpy().argmax())]) \
         or not good["pressure"].isna().any()
     assert validate_frame(back, fparams, "batch", "again").shape == good.shape
+
+
+@pytest.mark.parametrize(("edit", "problem"), [
+    (lambda f: f.assign(carrier=["ZZ", *f["carrier"].iloc[1:]]), "column 'carrier' has unseen category 'ZZ'"),
+    (lambda f: f.assign(hour=["noon", *f["hour"].iloc[1:]]), "column 'hour' must be numeric, got 'noon'"),
+    (lambda f: pd.concat([f, f.iloc[[2]]], ignore_index=True), "duplicated key 'flight_id'"),
+])
+def test_predict_files_of_events_refuse_bad_rows_in_one_line(events, fparams, fmodel, tmp_path, edit,
+                                                             problem):
+    from staleguard.serve.batch import predict_file
+
+    rows = events.head(50)[[*fparams.features.columns, "flight_id"]]
+    good = tmp_path / "in.csv"
+    rows.to_csv(good, index=False)
+    assert predict_file(fparams, good, tmp_path / "ok.csv", str(fmodel), 1000, progress=False) == 50
+    assert pd.read_csv(tmp_path / "ok.csv")["flight_id"].tolist() == rows["flight_id"].tolist()
+    bad = tmp_path / "bad.csv"
+    edit(rows).to_csv(bad, index=False)
+    with pytest.raises(DataError) as err:
+        predict_file(fparams, bad, tmp_path / "out.csv", str(fmodel), 1000, progress=False)
+    assert problem in str(err.value) and "\n" not in str(err.value)
+    assert not (tmp_path / "out.csv").exists()
