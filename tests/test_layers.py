@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("artifacts",),
     ("contract",),
     ("data",),
-    ("model", "model_plots"),
+    ("model", "model_plots", "baseline"),
     ("recipe",),                 # the one way to fit: the verdict's backtests fit through it
     ("drift", "verdict"),
     ("stages",),

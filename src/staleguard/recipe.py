@@ -18,7 +18,7 @@ import pandas as pd
 from staleguard.contract import TIMESTAMP
 from staleguard.data.windows import recency_weights, start_of
 from staleguard.model import build_estimator
-from staleguard.params import Features, Params, TrainParams, Window
+from staleguard.params import Contract, Features, Params, TrainParams, Window
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Recipe:
     span: timedelta | None = None
     since: datetime | None = None
     half_life_weeks: float | None = None
+    contract: Contract | None = None   # text categories, for the encoding step (model.build_estimator)
 
     @classmethod
     def shipped(cls, params: Params) -> Recipe:
@@ -43,7 +44,7 @@ class Recipe:
         retrain = params.monitor.retrain
         return cls(params.train, params.features, timedelta(weeks=retrain.train_weeks),
                    None if retrain.policy == "sliding" else params.windows.train.start,
-                   retrain.half_life_weeks if retrain.policy == "weighted" else None)
+                   retrain.half_life_weeks if retrain.policy == "weighted" else None, params.contract)
 
     def window(self, end: datetime, first: datetime) -> Window:
         """The training window ending at `end` (`first`: the history's first row)."""
@@ -58,7 +59,7 @@ class Recipe:
     def fit(self, frame: pd.DataFrame, end: datetime) -> Any:
         """The estimator fitted on `frame` (a training window ending at `end`), weighted as the
         recipe says; leak columns never reach here (params validation)."""
-        model = build_estimator(self.train, self.features)
+        model = build_estimator(self.train, self.features, self.contract)
         weight = self.weights(frame, end)
         extra = {} if weight is None else {_weight_arg(model): weight}
         model.fit(frame[self.features.columns], frame[self.features.target], **extra)

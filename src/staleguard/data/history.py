@@ -10,26 +10,35 @@ from pathlib import Path
 
 import pandas as pd
 
-from staleguard.contract import TIMESTAMP, read_raw
+from staleguard.contract import TIMESTAMP, dedupe, read_raw
+from staleguard.errors import DataError
 from staleguard.params import Params
 
 
 def read_batches(folder: Path, columns: list[str]) -> pd.DataFrame | None:
-    """Accepted production batches (Parquet) appended by the monitor, or None if there are none."""
+    """Accepted production batches (Parquet) appended by the monitor, or None if there are none;
+    `columns` plus whatever else they carry (the key column contract.key names, row ids)."""
     files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
     if not files:
         return None
-    frames = [pd.read_parquet(f, columns=[TIMESTAMP, *columns]) for f in files]
+    frames = [pd.read_parquet(f) for f in files]
+    missing = [c for c in [TIMESTAMP, *columns] if c not in frames[0]]
+    if missing:
+        raise DataError(f"{files[0]}: missing column(s) {missing} of an accepted batch")
     return pd.concat(frames, ignore_index=True)
 
 
-def history(raw: pd.DataFrame, batches: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
-    """Raw history plus batches, one row per hour; a batch row replaces the raw row it repeats."""
-    frame = raw[[TIMESTAMP, *columns]]
+def history(raw: pd.DataFrame, batches: pd.DataFrame | None, columns: list[str],
+            params: Params) -> pd.DataFrame:
+    """Raw history plus batches, every row kept unless contract.key says two rows are the same
+    row (the same hour, or the same key): then a batch row replaces the one it repeats."""
+    key = params.contract.key_column
+    cols = [TIMESTAMP, *columns]
+    frame = raw[[*cols, key] if key and key in raw and key not in cols else cols]
     if batches is not None:
-        frame = pd.concat([frame, batches[[TIMESTAMP, *columns]]], ignore_index=True)
-        frame = frame.drop_duplicates(TIMESTAMP, keep="last")
-    return frame.sort_values(TIMESTAMP).reset_index(drop=True)
+        frame = pd.concat([frame, batches[[c for c in frame.columns if c in batches]]], ignore_index=True)
+        frame = dedupe(frame, params)
+    return frame.sort_values(TIMESTAMP, kind="stable")[cols].reset_index(drop=True)
 
 
 def columns_of(params: Params, *more: Params) -> list[str]:
@@ -42,9 +51,9 @@ def history_frame(params: Params, *more: Params) -> pd.DataFrame:
     """Every labeled hour, as `prepare` builds it (raw data + accepted batches); with the
     columns of `more` params too (the PR backtest reads main's features beside the PR's)."""
     cols = columns_of(params, *more)
-    return history(read_raw(params.data.raw, params), read_batches(params.data.batches, cols), cols)
+    return history(read_raw(params.data.raw, params), read_batches(params.data.batches, cols), cols, params)
 
 
 def with_rows(past: pd.DataFrame, rows: pd.DataFrame | None, params: Params) -> pd.DataFrame:
     """`past` plus newer labeled `rows` (production), a row replacing the one it repeats."""
-    return history(past, rows, columns_of(params))
+    return history(past, rows, columns_of(params), params)

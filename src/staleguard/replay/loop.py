@@ -154,7 +154,7 @@ class Policy:
         refs, frames = self.read(dep.params)
         delay = timedelta(weeks=self.spec.delay_weeks)
         current = decision.observed_rows(frames, dep.params.windows.train.end, target,
-                                      delay.days, now=end)
+                                         delay.days, now=end, params=dep.params)
         if not current[target].notna().any():
             return week  # no label has arrived yet: nothing to retrain on
         if self.spec.kind == "monitor":

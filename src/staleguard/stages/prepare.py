@@ -24,3 +24,4 @@ def main(params: Params) -> None:
         write_with(out, partial(df.to_parquet, index=False))
     print(f"prepare: {len(train)} train rows {params.windows.train.label()}, "
           f"{len(evaluation)} eval rows {params.windows.eval.label()}")
+
