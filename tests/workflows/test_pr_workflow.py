@@ -16,6 +16,7 @@ from tests.workflows.harness import (
     add_dvc_remote,
     cml_calls,
     commit_all,
+    gh_calls,
     git,
     make_origin,
     pr_event,
@@ -55,15 +56,27 @@ def metric_rows(body: str) -> dict[str, tuple[float, float]]:
     return rows
 
 
+def statuses(tmp: Path) -> list[tuple[str, str, str]]:
+    """(sha, state, context) of every commit status the workflow set through the gh stand-in."""
+    return [(c["path"].rsplit("/", 1)[1], c["json"]["state"], c["json"]["context"])
+            for c in gh_calls(tmp) if c.get("method") == "POST" and "/statuses/" in c["path"]
+            and "error" not in c]
+
+
+def tip(origin: Path, branch: str = HEAD) -> str:
+    return git(origin, "--git-dir", str(origin), "rev-parse", branch)
+
+
 def results_commits(origin: Path) -> list[str]:
     log = git(origin, "--git-dir", str(origin), "log", "--format=%s", HEAD).splitlines()
     return [s for s in log if s.startswith("Results of the PR pipeline run")]
 
 
 def test_pr_workflow_comments_once_pushes_results_survives_a_rerun_then_updates(seeded, tmp_path):
-    """One PR, three runs: the first (comment + results commit), GitHub's "Re-run jobs" on the
-    same event (the branch already holds its results), and a newer push from a private
-    repository (plots on the staleguard-assets branch, nothing uploaded to CML's server)."""
+    """One PR, three runs: the first (comment + results commit + status on it), GitHub's "Re-run
+    jobs" on the same event (nothing changes: no upload, no commit, the comment untouched), and a
+    newer push with new results from a private repository (plots on the staleguard-assets
+    branch, nothing uploaded to CML's server)."""
     repo = clone_seed(seeded, tmp_path / "repo")
     origin = open_pr(repo, tmp_path, n_est=50)
     env = workflow_env(tmp_path / "home")
@@ -89,43 +102,50 @@ def test_pr_workflow_comments_once_pushes_results_survives_a_rerun_then_updates(
     assert "--publish" in call["argv"] and "report images: cml mode" in first.output
     assert sorted(i["ref"] for i in call["images"]) == sorted(refs)
     assert all(i["png"] for i in call["images"]) and not call["missing_files"]
+    # the worked example's default: a walk-forward over at least 3 folds
     assert re.search(r"\*\*(🟢 better|🔴 worse|⚪ no clear difference)\*\*: mae [+−]", body), body
+    folds = re.search(r"(\d+) folds\)", body)
+    assert folds and int(folds[1]) >= 3 and "_Computed on a walk-forward backtest" in body, body
     assert body.count("| metric |") == 1 and "not persisted" not in body
     assert "Success - Main Gate on the verdict" in first.output, first
     assert results_commits(origin) == ["Results of the PR pipeline run (dvc.lock, metrics)"]
     lock = yaml.safe_load(remote_file(origin, HEAD, "dvc.lock"))
     assert lock["stages"]["train"]["params"]["params.yaml"]["train"]["n_est"] == 50
     assert "drift" in json.loads(remote_file(origin, HEAD, "reports/drift.json"))  # cache: false
-    tip = git(repo, "--git-dir", str(origin), "rev-parse", HEAD)
+    changed = git(repo, "--git-dir", str(origin), "diff", "--name-only", f"{HEAD}^", HEAD).split()
+    assert not [f for f in changed if f.endswith(".png")], changed   # no images in git history
+    results_tip = tip(origin)
+    # the verdict as a commit status on the branch's final head: the results commit
+    assert statuses(tmp_path) == [(results_tip, "success", "staleguard/verdict")]
 
-    # "Re-run jobs": the same event, whose head is now behind the results commit. Green, the
-    # same comment edited, no second results commit.
+    # "Re-run jobs": the same event, whose head is now behind the results commit. Green; zero
+    # uploads, zero new commits, the comment untouched; the status set again on the same head.
     rerun = run_act(repo, tmp_path, "pull_request", "pr.yml", event, env=env)
     assert (rerun.code, rerun.jobs) == (0, {"report": "success"}), rerun
     assert f"results already on {HEAD}" in rerun.output and "rejected" not in rerun.output, rerun
-    assert git(repo, "--git-dir", str(origin), "rev-parse", HEAD) == tip
+    assert "already shows these results" in rerun.output, rerun
+    assert tip(origin) == results_tip
     calls = cml_calls(tmp_path)
-    assert [(c["action"], c["comment_id"]) for c in calls] == [("created", 1), ("updated", 1)]
+    assert [(c["action"], c["comment_id"]) for c in calls] == [("created", 1)]
+    assert "staleguard-assets" not in git(repo, "--git-dir", str(origin), "branch", "--list")
+    assert statuses(tmp_path)[-1] == (results_tip, "success", "staleguard/verdict")
 
-    # A newer push (docs only), now from a private repository: nothing to recompute or commit;
-    # the plots go to the staleguard-assets branch, the comment links there, CML uploads none.
+    # A newer push with new results (n_est 60), now from a private repository: the plots go to
+    # the staleguard-assets branch, the comment links there, CML uploads none.
     git(repo, "pull", "-q", "origin", HEAD)
-    (repo / "NOTES.md").write_text("why more trees\n")
-    commit_all(repo, "notes", ["NOTES.md"])
+    set_param(repo, "train", "n_est", 60)
+    commit_all(repo, "train.n_est → 60", ["params.yaml"])
     git(repo, "push", "-q", "origin", HEAD)
     private = pr_event(repo, 7, HEAD)
     private["repository"]["private"] = True
     second = run_act(repo, tmp_path, "pull_request", "pr.yml", private, env=env)
     assert (second.code, second.jobs) == (0, {"report": "success"}), second
-    assert "results unchanged: nothing to commit" in second.output, second
-    assert "Running stage" not in second.output, second
     calls = cml_calls(tmp_path)
-    assert [(c["action"], c["comment_id"]) for c in calls] == [("created", 1), ("updated", 1),
-                                                               ("updated", 1)]
-    assert metric_rows(calls[2]["markdown"]) == metric_rows(body)
-    assert "--no-publish" in calls[2]["argv"] and calls[2]["images"] == []  # no upload at all
+    assert [(c["action"], c["comment_id"]) for c in calls] == [("created", 1), ("updated", 1)]
+    assert re.search(r"\| `train\.n_est` \| 100 \| 60 \|", calls[1]["markdown"])
+    assert "--no-publish" in calls[1]["argv"] and calls[1]["images"] == []  # no upload at all
     sha8 = private["pull_request"]["head"]["sha"][:8]
-    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", calls[2]["body"])
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", calls[1]["body"])
     plots = [u for u in links if "watermark" not in u]
     assert len(plots) == len(refs), plots
     for url in plots:
@@ -135,7 +155,101 @@ def test_pr_workflow_comments_once_pushes_results_survives_a_rerun_then_updates(
         blob = subprocess.run(["git", "--git-dir", str(origin), "show",
                                f"staleguard-assets:{m[1]}"], capture_output=True, check=True)
         assert blob.stdout[:8] == b"\x89PNG\r\n\x1a\n"  # the plot itself, in the repository
+    assert len(results_commits(origin)) == 2
+    assert statuses(tmp_path)[-1] == (tip(origin), "success", "staleguard/verdict")
+
+
+def test_a_worse_pr_ends_with_a_failing_status_on_its_final_head(seeded, tmp_path):
+    """With REPO_TOKEN pushing the results commit: the job fails at the gate after the results
+    commit, and that commit (the head a reviewer sees) carries a failing staleguard/verdict."""
+    repo = clone_seed(seeded, tmp_path / "repo")
+    git(repo, "checkout", "-q", "-b", HEAD)
+    set_param(repo, "train", "estimator", "ridge")
+    commit_all(repo, "a linear model", ["params.yaml"])
+    origin = make_origin(repo, tmp_path / "origin.git")
+    result = run_act(repo, tmp_path, "pull_request", "pr.yml", pr_event(repo, 7, HEAD),
+                     env=workflow_env(tmp_path / "home"), extra=("-s", "REPO_TOKEN=pat-for-tests"))
+    assert (result.code, result.jobs) == (1, {"report": "failure"}), result
+    (call,) = cml_calls(tmp_path)
+    assert "**🔴 worse**" in call["markdown"] and "❌ **gate fails**" in call["markdown"]
+    assert call["markdown"].index("🔴 worse") < call["markdown"].index("### Params")
     assert results_commits(origin) == ["Results of the PR pipeline run (dvc.lock, metrics)"]
+    assert statuses(tmp_path) == [(tip(origin), "failure", "staleguard/verdict")]
+    (post,) = [c for c in gh_calls(tmp_path) if "/statuses/" in c.get("path", "")]
+    assert post["json"]["description"].startswith("worse: mae +")
+    assert post["json"]["description"].endswith("· gate fails")
+    assert post["json"]["target_url"].endswith("/actions/runs/" + post["json"]["target_url"]
+                                               .rsplit("/", 1)[1])
+    assert "Failure - Main Gate on the verdict" in result.output, result
+
+
+def test_a_better_pr_ends_with_a_passing_status_on_its_final_head(seeded, tmp_path):
+    """main moved to a linear model (params only); the PR brings the forest back: better."""
+    repo = clone_seed(seeded, tmp_path / "repo")
+    env = workflow_env(tmp_path / "home")
+    set_param(repo, "train", "estimator", "ridge")
+    run(["dvc", "repro", "-q"], repo, env)   # main's results of its own params, on the remote
+    run(["dvc", "push", "-q"], repo, env)
+    commit_all(repo, "main: a linear model", ["params.yaml", "dvc.lock", "reports"])
+    git(repo, "checkout", "-q", "-b", HEAD)
+    set_param(repo, "train", "estimator", "random_forest")
+    commit_all(repo, "back to the forest", ["params.yaml"])
+    origin = make_origin(repo, tmp_path / "origin.git")
+    result = run_act(repo, tmp_path, "pull_request", "pr.yml", pr_event(repo, 8, HEAD), env=env)
+    assert (result.code, result.jobs) == (0, {"report": "success"}), result
+    (call,) = cml_calls(tmp_path)
+    assert "**🟢 better**" in call["markdown"] and "✅ gate passes" in call["markdown"]
+    assert statuses(tmp_path) == [(tip(origin), "success", "staleguard/verdict")]
+
+
+def test_a_fork_pr_reports_its_verdict_without_pushing(seeded, tmp_path):
+    """A fork's read-only token: the verdict is computed and reported (job summary, the job's
+    own result on the head), nothing is commented, pushed or set as a status."""
+    repo = clone_seed(seeded, tmp_path / "repo")
+    git(repo, "checkout", "-q", "-b", HEAD)
+    set_param(repo, "train", "estimator", "ridge")
+    head = commit_all(repo, "a linear model", ["params.yaml"])
+    origin = make_origin(repo, tmp_path / "origin.git")
+    result = run_act(repo, tmp_path, "pull_request", "pr.yml", pr_event(repo, 9, HEAD, fork=True),
+                     env=workflow_env(tmp_path / "home"))
+    assert (result.code, result.jobs) == (1, {"report": "failure"}), result
+    assert re.search(r"report pr: \*\*🔴 worse\*\*: mae \+", result.output), result
+    assert "Failure - Main Gate on the verdict" in result.output, result
+    assert cml_calls(tmp_path) == [] and gh_calls(tmp_path) == []
+    assert tip(origin) == head
+
+
+def test_results_belong_to_the_head_not_to_githubs_merge_ref(seeded, tmp_path):
+    """As on GitHub, the checked-out tree is the merge of the PR into a main that changed the
+    pipeline after the branch point. The run computes on the head, so the head's `dvc status`
+    is clean after its results commit, and the comment says the branch must be updated."""
+    repo = clone_seed(seeded, tmp_path / "repo")
+    origin = open_pr(repo, tmp_path, n_est=50)
+    env = workflow_env(tmp_path / "home")
+    git(repo, "checkout", "-q", "main")
+    set_param(repo, "train", "min_split", 4)
+    commit_all(repo, "main: train.min_split → 4", ["params.yaml"])
+    git(repo, "push", "-q", "origin", "main")
+    event = pr_event(repo, 7, HEAD)
+    git(repo, "checkout", "-q", "--detach", "main")  # refs/pull/7/merge: main + the PR
+    git(repo, "merge", "-q", "--no-ff", "-m", f"Merge {HEAD} into main", HEAD)
+    merged = yaml.safe_load((repo / "params.yaml").read_text())["train"]
+    assert (merged["n_est"], merged["min_split"]) == (50, 4)
+
+    result = run_act(repo, tmp_path, "pull_request", "pr.yml", event, env=env)
+    assert (result.code, result.jobs) == (0, {"report": "success"}), result
+    (call,) = cml_calls(tmp_path)
+    assert "**Update this branch before merging.** `main` gained 1 commit(s)" in call["markdown"]
+    assert "`params.yaml`" in call["markdown"]
+    assert results_commits(origin) == ["Results of the PR pipeline run (dvc.lock, metrics)"]
+    lock = yaml.safe_load(remote_file(origin, HEAD, "dvc.lock"))
+    assert lock["stages"]["train"]["params"]["params.yaml"]["train"]["min_split"] == 2
+    clone = tmp_path / "head"
+    run(["git", "clone", "-q", "-b", HEAD, str(origin), str(clone)], tmp_path)
+    run(["dvc", "pull", "-q"], clone, env)
+    status = run(["dvc", "status"], clone, env).stdout
+    assert "Data and pipelines are up to date" in status, status
+    assert statuses(tmp_path) == [(tip(origin), "success", "staleguard/verdict")]
 
 
 @pytest.mark.parametrize("remote", ["empty", "unreachable"])
@@ -160,16 +274,6 @@ def test_pr_workflow_fails_clearly_and_posts_nothing_without_remote_data(seeded,
     assert cml_calls(tmp_path) == []
     assert git(repo, "--git-dir", str(origin), "log", "-1", "--format=%s", HEAD).startswith(
         "train.n_est")
-
-
-def test_pr_workflow_explains_fork_prs_in_the_job_summary(seeded, tmp_path):
-    repo = clone_seed(seeded, tmp_path / "repo")
-    open_pr(repo, tmp_path, n_est=50)
-    result = run_act(repo, tmp_path, "pull_request", "pr.yml",
-                     pr_event(repo, 9, HEAD, fork=True), env=workflow_env(tmp_path / "home"))
-    assert (result.code, result.jobs) == (0, {"fork": "success"}), result
-    assert "fork `fork-owner/staleguard`" in result.output
-    assert cml_calls(tmp_path) == []
 
 
 def test_pr_workflow_without_a_remote_bootstraps_and_says_nothing_is_persisted(tmp_path):
