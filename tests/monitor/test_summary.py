@@ -40,7 +40,7 @@ def test_summary_markdown_drift_embeds_drift_report_without_local_images(params)
     drift_md = "### Drift check\n\n![scores](plots/drift_scores.png)\n| column | method |\n"
     text = summary.markdown(outcome([True], params=params), params, "abcd1234", "prod", 160, drift_md)
     assert "| 2011-02-01 | 160 | **drift** | cnt: Wasserstein 0.59 ≥ 0.30 |" in text
-    assert "### Drift report, week of 2011-02-01" in text and "| column | method |" in text
+    assert "<summary>Drift report, week of 2011-02-01</summary>" in text and "| column | method |" in text
     assert "plots/drift_scores.png" not in text
     assert "Retraining moves `windows.train`" in text
     assert f"`{summary.ARTIFACT}` artifact" in text and "`reports` artifact" not in text

@@ -122,3 +122,16 @@ def test_the_undecided_sentence_follows_the_interval(lo, hi, metric, says):
     text = explain("no clear difference", lo, hi, metric, SETTINGS)
     assert says in text, text
     assert ("crosses zero" in text) == (lo < 0 < hi and "inside the margin" not in text)
+
+
+def test_the_docs_quote_the_verdict_sentences_word_for_word():
+    """docs/pr-workflow.md lists the sentence for each kind of undecided interval: each one is
+    what `explain` prints for such an interval with the default settings."""
+    from staleguard.verdict.paired import explain
+    from tests.conftest import ROOT
+
+    docs = (ROOT / "docs" / "pr-workflow.md").read_text()
+    for lo, hi in ((-0.005, 0.004), (-0.019, 0.015), (-0.019, -0.001), (0.001, 0.05)):
+        text = explain("no clear difference", lo, hi, "mae", SETTINGS)
+        tail = text.split("] ", 1)[1]
+        assert f"`{tail}`" in docs, tail
