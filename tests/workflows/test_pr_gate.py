@@ -95,14 +95,14 @@ def test_results_belong_to_the_head_not_to_githubs_merge_ref(seeded, tmp_path):
     origin = open_pr(repo, tmp_path, n_est=50)
     env = workflow_env(tmp_path / "home")
     git(repo, "checkout", "-q", "main")
-    set_param(repo, "train", "min_split", 4)
-    commit_all(repo, "main: train.min_split → 4", ["params.yaml"])
+    set_param(repo, "drift", "share", 0.6)   # a pipeline input (the drift stage's params)
+    commit_all(repo, "main: drift.share → 0.6", ["params.yaml"])
     git(repo, "push", "-q", "origin", "main")
     event = pr_event(repo, 7, HEAD)
     git(repo, "checkout", "-q", "--detach", "main")  # refs/pull/7/merge: main + the PR
     git(repo, "merge", "-q", "--no-ff", "-m", f"Merge {HEAD} into main", HEAD)
-    merged = yaml.safe_load((repo / "params.yaml").read_text())["train"]
-    assert (merged["n_est"], merged["min_split"]) == (50, 4)
+    merged = yaml.safe_load((repo / "params.yaml").read_text())
+    assert (merged["train"]["n_est"], merged["drift"]["share"]) == (50, 0.6)
 
     result = run_act(repo, tmp_path, "pull_request", "pr.yml", event, env=env)
     assert (result.code, result.jobs) == (0, {"report": "success"}), result
@@ -111,7 +111,8 @@ def test_results_belong_to_the_head_not_to_githubs_merge_ref(seeded, tmp_path):
     assert "`params.yaml`" in call["markdown"]
     assert results_commits(origin) == ["Results of the PR pipeline run (dvc.lock, metrics)"]
     lock = yaml.safe_load(remote_file(origin, HEAD, "dvc.lock"))
-    assert lock["stages"]["train"]["params"]["params.yaml"]["train"]["min_split"] == 2
+    assert lock["stages"]["train"]["params"]["params.yaml"]["train"]["n_est"] == 50
+    assert lock["stages"]["drift"]["params"]["params.yaml"]["drift"]["share"] == 0.5
     clone = tmp_path / "head"
     run(["git", "clone", "-q", "-b", HEAD, str(origin), str(clone)], tmp_path)
     run(["dvc", "pull", "-q"], clone, env)
