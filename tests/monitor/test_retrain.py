@@ -48,7 +48,7 @@ def test_retrain_sh_failure_is_one_line_with_last_error(tmp_path: Path):
 def test_retrain_body_reads_top_down_and_says_what_happens_next(tmp_path: Path, monkeypatch):
     """Issue 20: the decision and evidence first, metrics and next steps, the weekly detail
     folded last; what happens next follows the token that pushed the PR."""
-    from staleguard.monitor import summary
+    from staleguard.monitor import job_summary
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "reports").mkdir()
@@ -59,7 +59,7 @@ def test_retrain_body_reads_top_down_and_says_what_happens_next(tmp_path: Path, 
             "retrain": {"branch": "retrain/abcd1234", "base": "main", "eval": ev}}
     monitor_md = ("## Retrain: drift detected in week of 2011-02-15\n\n### Evidence: keep the "
                   "deployed model, or retrain?\n\nverdict\n\n"
-                  f"{summary.FOLD}<summary>Week by week</summary>\n\n| week of |\n\n</details>\n")
+                  f"{job_summary.FOLD}<summary>Week by week</summary>\n\n| week of |\n\n</details>\n")
     text = retrain.body(plan, monitor_md, repo_token=False)
     assert text.startswith("## Retrain: drift detected in week of 2011-02-15\n\n### Evidence")
     order = [text.index(s) for s in ("### Evidence", "### Retrained model, evaluated on "
@@ -92,13 +92,13 @@ def test_retrain_windows_it_writes_put_the_newest_labeled_week_in_training(
         tmp_path: Path, make_batch, params):
     """decide → plan → params.yaml as `staleguard retrain` writes it: the shipped model's
     training window reaches past the newest labeled hour, and eval does not overlap it."""
-    from staleguard.monitor import check, summary
+    from staleguard.monitor import decision, job_summary
 
     current = make_batch("2011-02-01", "2011-03-01")
-    out = check.decide(make_batch("2011-01-01", "2011-02-01"), current, params,
+    out = decision.decide(make_batch("2011-01-01", "2011-02-01"), current, params,
                        lambda *a, **k: None, lambda r, p: type("V", (), {"drift": True,
                                                                          "reasons": ["x"]})())
-    plan = summary.plan(out, params, "abcd1234", "prod", [])
+    plan = job_summary.plan(out, params, "abcd1234", "prod", [])
     path = tmp_path / "params.yaml"
     path.write_text((Path(__file__).resolve().parents[2] / "params.yaml").read_text())
     retrain.move_windows(path, plan["retrain"]["train"], plan["retrain"]["eval"])

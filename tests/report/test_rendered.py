@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from staleguard.monitor import check, evidence, retrain, summary
+from staleguard.monitor import decision, evidence, job_summary, retrain
 from staleguard.params import Window
 from staleguard.report.behind import Behind
 from staleguard.report.render import render
@@ -79,21 +79,21 @@ def retraining_body() -> str:
     from tests.conftest import ROOT
 
     params = load_params(ROOT / "params.yaml")
-    windows = [check.WindowCheck(datetime(2011, 2, 1) + i * (datetime(2011, 2, 8) - datetime(2011, 2, 1)),
+    windows = [decision.WindowCheck(datetime(2011, 2, 1) + i * (datetime(2011, 2, 8) - datetime(2011, 2, 1)),
                                  datetime(2011, 2, 8) + i * (datetime(2011, 2, 8) - datetime(2011, 2, 1)),
                                  168, i >= 16, ["cnt: Wasserstein 0.59 ≥ 0.30"] if i >= 16 else [])
                for i in range(19)]
     end = windows[-1].end
-    train, ev = check.next_windows(end, params)
-    outcome = check.Outcome(True, False, windows, windows[16], end, train, ev)
+    train, ev = decision.next_windows(end, params)
+    outcome = decision.Outcome(True, False, windows, windows[16], end, train, ev)
     verdict = Verdict("mae", "better", -0.21, (-0.30, -0.12), 0.9, 672, 28, 4,
                       "paired day-block bootstrap", champion=131.0, challenger=103.5,
                       margin=0.01, tolerance=0.02, note="the whole 90% CI [-30.0%, -12.0%] is below -1.0%")
     weeks = [Window(start=w.start, end=w.end) for w in windows[-4:]]
     ev_md = evidence.markdown(evidence.Evidence(verdict, weeks, 8, 3.1), "v0.0.1", params)
-    monitor_md = summary.markdown(outcome, params, "v0.0.1", "production", 19 * 168,
-                                  "### Drift check: 🔴 **drift**\n\n| column | score |\n|---|---|\n| cnt | 0.59 |\n",
-                                  ev_md)
+    drift_md = "### Drift check: 🔴 **drift**\n\n| column | score |\n|---|---|\n| cnt | 0.59 |\n"
+    monitor_md = job_summary.markdown(outcome, params, "v0.0.1", "production", 19 * 168,
+                                      drift_md, ev_md)
     plan = {"batches": [{}] * 19, "model_version": "v0.0.1", "windows": [],
             "retrain": {"branch": "retrain/v0.0.1", "base": "main",
                         "eval": {"start": ev.start.isoformat(), "end": ev.end.isoformat()},

@@ -24,13 +24,12 @@ from typing import Any
 
 import pandas as pd
 
-from staleguard import dvc_ops, gha
+from staleguard import artifacts, dvc_ops, gha
 from staleguard.errors import StaleguardError
 from staleguard.gitpush import auth_env
 from staleguard.io import write_text, write_with
-from staleguard.monitor import store, summary, workspace
+from staleguard.monitor import job_summary, store, workspace
 from staleguard.params import Params
-from staleguard.stages import paths
 
 PATHS = ["data.dvc", "params.yaml", "dvc.lock", "reports/**"]
 BOT = ("staleguard[bot]", "staleguard-bot@users.noreply.github.com")
@@ -124,7 +123,7 @@ def body(plan: dict[str, Any], monitor_md: str, root: Path = Path(),
     """The PR body, top-down: the monitor's decision and evidence, then the retrained model's
     metrics and what happens next (given the tokens), then the folded week-by-week detail.
     `repo_token`: whether REPO_TOKEN pushed this PR (None: read the environment)."""
-    metrics_file = root / paths.METRICS
+    metrics_file = root / artifacts.METRICS
     metrics = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
     ev = plan["retrain"]["eval"]
     deployed = next((w.get("quality") for w in plan.get("windows", [])
@@ -143,9 +142,9 @@ def body(plan: dict[str, Any], monitor_md: str, root: Path = Path(),
               "`dvc.lock` and the reports from `dvc repro`.", "",
               next_steps(plan["retrain"]["branch"], plan["retrain"].get("base", "main"),
                          repo_token), ""]
-    top, fold, rest = monitor_md.rstrip("\n").partition(summary.FOLD)
+    top, fold, rest = monitor_md.rstrip("\n").partition(job_summary.FOLD)
     text = top.rstrip("\n") + "\n\n" + "\n".join(middle) + ("\n" + fold + rest if fold else "")
-    return summary.clip(text.rstrip("\n") + "\n")
+    return job_summary.clip(text.rstrip("\n") + "\n")
 
 
 def next_steps(branch: str, base: str, repo_token: bool | None = None) -> str:
@@ -226,8 +225,17 @@ def update_pr_body(number: str, body_file: Path) -> None:
        "-F", f"body=@{body_file}", "--silent", env={"GH_TOKEN": token} if token else None)
 
 
+def remember(plan: dict[str, Any], retrain: dict[str, Any]) -> None:
+    """Write the PR onto this run's weeks in the monitor's history (monitor/logbook.py)."""
+    from staleguard.monitor import logbook
+
+    if plan.get("store"):
+        logbook.update(logbook.url_of(plan["store"]), {w["start"] for w in plan["windows"]},
+                       {"retrain": retrain}, plan.get("model_version"))
+
+
 def run(params: Params, params_file: Path,
-        plan_path: Path = paths.MONITOR_REPORTS / "monitor.json") -> str:
+        plan_path: Path = artifacts.MONITOR_REPORTS / "monitor.json") -> str:
     """Carry out the plan in a scratch clone; returns the PR URL. Data and model reach the DVC
     remote only after `dvc repro` succeeded, and before git; the checkout is never written."""
     plan = load_plan(plan_path)
@@ -258,11 +266,14 @@ def run(params: Params, params_file: Path,
                     if sha else f"Branch `{branch}` already holds this retraining; updated the "
                     f"description of {url}")
         else:
+            sha = None
             url = cml_pr(plan, text, cwd=wt)
             if url == "undefined":
                 raise StaleguardError("cml pr create found no changed files to commit; "
                                       "the retraining produced nothing new")
             note = f"Opened retraining PR {url} from branch `{branch}`"
+    action = ("updated" if sha else "unchanged") if exists else "opened"
+    remember(plan, {"branch": branch, "pr": url, "action": action})
     fallback = os.environ.get("GITHUB_ACTIONS") and not os.environ.get("REPO_TOKEN")
     gha.add_summary(note + ("\n\n" + FALLBACK_NOTE if fallback else ""))
     gha.set_outputs(pr_url=url)

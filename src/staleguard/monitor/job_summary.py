@@ -1,0 +1,165 @@
+"""What the monitor tells people and the workflow: Markdown summary, plan JSON, step outputs."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from staleguard.monitor.decision import Outcome, WindowCheck
+from staleguard.params import Params, Window
+
+BODY_LIMIT = 60_000  # GitHub rejects PR bodies and comments over 65,536 characters
+# The name monitor.yml uploads reports/ under (tests/workflows/test_monitor.py holds them equal).
+ARTIFACT = "monitor-reports"
+LOCAL_IMAGE = re.compile(r"!\[[^\]]*\]\((?!https?://)[^)]*\)")
+
+
+def _w(window: Window) -> dict[str, str]:
+    return {"start": window.start.isoformat(), "end": window.end.isoformat()}
+
+
+def title(outcome: Outcome) -> str:
+    drifted = next((w for w in outcome.windows if w.drift), None)
+    if drifted is not None:
+        return f"Retrain: drift detected in week of {drifted.label}"
+    return ("Retrain: forced on production data through "
+            f"{outcome.data_end - timedelta(days=1):%Y-%m-%d}")
+
+
+def plan(outcome: Outcome, params: Params, model_version: str, store: str,
+         batches: list[dict[str, Any]]) -> dict[str, Any]:
+    """reports/monitor/monitor.json: the decision and everything `staleguard retrain` needs to act on it."""
+    return {
+        "schema_version": 1,
+        "drift": outcome.drift,
+        "forced": outcome.forced,
+        "reasons": outcome.reasons,
+        "model_version": model_version,
+        "store": store,
+        "batches": batches,
+        "windows": [{"start": w.start.isoformat(), "end": w.end.isoformat(), "rows": w.rows,
+                     "labeled": w.labeled, "drift": w.drift, "reasons": w.reasons, "quality": _quality(w),
+                     "estimate": _estimate(w), "reference": getattr(w.result, "reference", None) or None,
+                     "baseline": _baseline(w), "scores": _scores(w)}
+                    for w in outcome.windows],
+        "label_delay_days": params.monitor.label_delay_days,
+        "trigger": outcome.trigger.label if outcome.trigger else None,
+        "retrain": {
+            "branch": f"retrain/{model_version}",
+            "base": params.monitor.base_branch,
+            "title": title(outcome),
+            "message": f"{title(outcome)}: retrain on production data through "
+                       f"{outcome.data_end - timedelta(days=1):%Y-%m-%d}",
+            "train": _w(outcome.train),
+            "eval": _w(outcome.eval),
+        },
+    }
+
+
+def _quality(window: WindowCheck) -> dict[str, float] | None:
+    """The deployed model's metrics on the window, when the drift check measured them."""
+    quality = getattr(window.result, "quality", None)
+    return dict(quality.current) if quality is not None and quality.current else None
+
+
+def _baseline(window: WindowCheck) -> dict[str, float] | None:
+    """The deployed model's reference (out-of-sample) metrics the window's quality is judged by."""
+    quality = getattr(window.result, "quality", None)
+    return dict(quality.reference) if quality is not None and quality.reference else None
+
+
+def _scores(window: WindowCheck) -> dict[str, Any] | None:
+    """Drift score/threshold per feature, target and prediction (the history's heatmap)."""
+    result = window.result
+    if result is None or not hasattr(result, "features"):
+        return None
+    extra = {"target": result.target, "prediction": result.prediction}
+    return {"features": {n: c.to_dict() for n, c in result.features.items()},
+            **{k: None if c is None else c.to_dict() for k, c in extra.items()}}
+
+
+def _estimate(window: WindowCheck) -> dict[str, Any] | None:
+    """The label-free MAE estimate of the window (with the measured MAE once labels arrived)."""
+    est = getattr(window.result, "estimate", None)
+    return None if est is None else {"estimated": est.estimated, "actual": est.actual,
+                                     "reference": est.reference}
+
+
+def _mae(window: WindowCheck) -> str:
+    """The measured MAE; 'est. 31.2 †' only for a week whose labels have not arrived ('–' when
+    neither). An estimate is never shown beside a measurement: the measurement wins."""
+    est = getattr(window.result, "estimate", None)
+    quality = _quality(window)
+    if quality and "mae" in quality:
+        return f"{quality['mae']:.1f}"
+    return f"est. {est.estimated:.1f} †" if est is not None else "–"
+
+
+ESTIMATE_CAVEAT = ("† _est.: a label-free estimate of the MAE (direct loss estimation, "
+                   "docs/monitor.md) for a week whose labels have not arrived. How far to trust "
+                   "it is not measured here yet: read it as a hint, not as a measurement._")
+FOLD = "<details>"   # where the folded detail starts: the retraining PR body inserts above it
+
+
+def _verdict(drift: bool | None) -> str:
+    return {True: "**drift**", False: "no drift", None: "not decided"}[drift]
+
+
+def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
+             rows: int, drift_md: str = "", evidence_md: str = "") -> str:
+    """The summary: job summary, and the head of the retraining PR's body. Top-down: the
+    decision and its evidence, then the context, then the week-by-week table and the drift
+    report folded (<details>)."""
+    head = (f"## {title(outcome)}" if outcome.drift
+            else "## No drift: the deployed model stays, no retraining PR")
+    lines = [head]
+    if evidence_md:
+        lines += ["", evidence_md.strip()]
+    lines += ["", f"Deployed model `{model_version}`, trained on {params.windows.train.label()}. "
+              f"Production store `{store}`: {rows} labeled rows newer than the training window."
+              + _context(outcome, params)]
+    if outcome.forced:
+        lines += ["", "Retraining was **forced** (`force` input / `--force`)."]
+    if outcome.drift:
+        lines += ["", f"Retraining moves `windows.train` {params.windows.train.label()} → "
+                  f"{outcome.train.label()} (up to the newest labeled hour) and `windows.eval` "
+                  f"{params.windows.eval.label()} → {outcome.eval.label()} (the week before "
+                  "it, which the new model never fits)."]
+    drifted = sum(1 for w in outcome.windows if w.drift)
+    lines += ["", f"{FOLD}<summary>Week by week: {len(outcome.windows)} week(s), {drifted} with "
+              "drift</summary>", "",
+              "| week of | rows | decision | reasons | MAE |", "|---|---:|---|---|---:|"]
+    for w in outcome.windows:
+        reasons = "; ".join(w.reasons) or "–"
+        count = f"{w.rows}" if w.labeled in (None, w.rows) else f"{w.rows} ({w.labeled} labeled)"
+        lines.append(f"| {w.label} | {count} | {_verdict(w.drift)} | {reasons.replace('|', '/')} "
+                     f"| {_mae(w)} |")
+    if any("†" in _mae(w) for w in outcome.windows):
+        lines += ["", ESTIMATE_CAVEAT]
+    lines += ["", "</details>"]
+    if drift_md and (window := outcome.report_window) is not None:
+        lines += ["", f"<details><summary>Drift report, week of {window.label}</summary>", "",
+                  LOCAL_IMAGE.sub("", drift_md).strip(),
+                  "", f"_Plots and the full Evidently report: the workflow run's `{ARTIFACT}` "
+                  "artifact._", "", "</details>"]
+    return clip("\n".join(lines) + "\n")
+
+
+def _context(outcome: Outcome, params: Params) -> str:
+    """Which reference the weeks were compared with, and the label delay, in one sentence."""
+    from staleguard.drift.documents import reference_label
+
+    ref = params.monitor.reference
+    info = next((w.result.reference for w in outcome.windows if getattr(w.result, "reference", None)),
+                None) or {"policy": ref.policy, "weeks": ref.weeks}
+    delay = params.monitor.label_delay_days
+    late = (f" Labels arrive {delay} day(s) late (`monitor.label_delay_days`): weeks without them are "
+            "decided on the label-free MAE estimate (est.)." if delay else "")
+    return f" Drift {reference_label(info)} (`monitor.reference`).{late}"
+
+
+def clip(text: str, limit: int = BODY_LIMIT) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 80].rsplit("\n", 1)[0] + "\n\n_(truncated to fit GitHub's limit)_\n"

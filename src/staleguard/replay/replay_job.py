@@ -1,0 +1,121 @@
+"""`staleguard replay`: the held-back weeks, one after another, under each policy at once.
+
+Start from the model of `windows.train` (trained here as `dvc repro` trains it), then for each
+week of `monitor.window_days` from the training window's end to `replay.end`, every policy serves
+the week and acts on it (replay/loop.py). Stores live in a temporary folder and vanish after.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from staleguard.contract import TIMESTAMP, read_raw
+from staleguard.errors import ConfigError, DataError
+from staleguard.monitor import decision, logbook
+from staleguard.params import Params
+from staleguard.params import ReplayVariant as ParamsVariant
+from staleguard.replay import freshness, loop, record
+from staleguard.replay.figures import PolicySummary, summarize
+from staleguard.stages import prepare
+
+
+@dataclass(frozen=True)
+class Result:
+    weeks: list[loop.Week]
+    summaries: dict[str, PolicySummary]
+    outputs: list[Path]
+    fits: int          # distinct training runs (a run two policies share is fitted once)
+    assessments: int = 0  # distinct monitored deployments' out-of-fold fits (estimator + quality)
+
+
+def history(params: Params) -> pd.DataFrame:
+    """Every labeled hour, as `prepare` builds it (raw data + accepted batches)."""
+    columns = [*params.features.columns, params.features.target]
+    return prepare.history(read_raw(params.data.raw, params),
+                           prepare.read_batches(params.data.batches, columns), columns)
+
+
+def span(params: Params) -> tuple[datetime, datetime]:
+    """[windows.train.end, replay.end): checked before any data is read."""
+    start, end = params.windows.train.end, params.replay.end
+    if end <= start:
+        raise ConfigError(f"replay.end {end:%Y-%m-%d} is not after windows.train.end {start:%Y-%m-%d}; "
+                          "set replay.end (or --end) to a later date")
+    return start, end
+
+
+def weeks_of(frame: pd.DataFrame, params: Params) -> list[tuple[datetime, datetime, pd.DataFrame]]:
+    """The replayed weeks: [train end + k·window_days, …) up to replay.end, those holding rows."""
+    start, end = span(params)
+    ts = frame[TIMESTAMP]
+    part = frame[(ts >= pd.Timestamp(start)) & (ts < pd.Timestamp(end))]
+    if part.empty:
+        raise DataError(f"replay: no rows in [{start:%Y-%m-%d}, {end:%Y-%m-%d}); the data covers "
+                        f"{ts.min():%Y-%m-%d} .. {ts.max():%Y-%m-%d}")
+    return decision.split_windows(part, start, params.monitor.window_days)
+
+
+def specs(params: Params) -> list[loop.Spec]:
+    """Every replayed run: each policy and variant, a retraining one once per label delay
+    (`never` once: it reads no labels). A variant's window settings override `monitor:`."""
+    named: list[tuple[str, ParamsVariant]] = [(n, ParamsVariant(policy=n)) for n in params.replay.policies]
+    named += list(params.replay.variants.items())
+    out = []
+    for name, variant in named:
+        for delay in ([0] if variant.policy == "never" else params.replay.label_delays_weeks):
+            out.append(loop.Spec(name if not delay else f"{name}@{delay}w", variant.policy,
+                                 variant_params(params, variant, delay), delay, name))
+    return out
+
+
+def variant_params(params: Params, variant: ParamsVariant, delay_weeks: int) -> Params:
+    """params.yaml as this run's deployments carry it: its window policy and label delay."""
+    mon = params.monitor
+    retrain = mon.retrain.model_copy(update={k: v for k, v in (("policy", variant.window),
+                                                               ("train_weeks", variant.train_weeks))
+                                             if v is not None})
+    reference = mon.reference.model_copy(update={"policy": variant.reference} if variant.reference else {})
+    mon = mon.model_copy(update={"retrain": retrain, "reference": reference,
+                                 "label_delay_days": 7 * delay_weeks})
+    return params.model_copy(update={"monitor": mon})
+
+
+def replay(params: Params, out: Path | None = None, progress: bool | None = None) -> Result:
+    """Run every policy over every week, then write freshness.{json,md,png} to `out`."""
+    from tqdm import tqdm
+
+    span(params)
+    frame = history(params)
+    weeks = weeks_of(frame, params)
+    runs = specs(params)
+    trainer = loop.Trainer(keep=4 * len(runs))  # a delayed run refits what an on-time one fitted weeks ago
+    base = frame[frame[TIMESTAMP] < pd.Timestamp(params.windows.train.end)]
+    tolerance = params.drift.quality.tolerance
+    results: list[loop.Week] = []
+    with tempfile.TemporaryDirectory(prefix="staleguard-replay-") as tmp:
+        policies = [loop.Policy(spec, base, frame, f"{tmp}/{spec.name}", tolerance, trainer) for spec in runs]
+        for p in policies:  # the on-time monitor run keeps a monitor history (the dashboard's input)
+            p.journal = record.Journal() if p.spec.kind == "monitor" and p.name == "monitor" else None
+        bar = tqdm(weeks, unit="week", desc="replay", file=sys.stderr,
+                   disable=not (sys.stderr.isatty() if progress is None else progress))
+        try:
+            for start, end, part in bar:
+                bar.set_postfix_str(f"{start:%Y-%m-%d}")
+                results += [p.week(part, start, end) for p in policies]
+        finally:
+            for p in policies:
+                p.close()
+    summaries: dict[str, PolicySummary] = {spec.name: summarize(spec.name, results, spec.describe())
+                                           for spec in runs}
+    outputs = freshness.write(out or params.replay.out, results, summaries, params)
+    journal = next((p.journal for p in policies if p.journal is not None and p.journal.rows), None)
+    if journal is not None:
+        outputs.append((out or params.replay.out) / record.NAME)
+        logbook.write(str(outputs[-1]), journal.rows)
+    return Result(results, summaries, outputs, trainer.fits, trainer.assessments)
