@@ -157,45 +157,32 @@ def evaluate_page(page: Path, expression: str, screenshot: Path | None = None,
     `screenshot`, save the viewport as a PNG there (for people to look at)."""
     import base64
 
-    from websockets.sync.client import connect
+    with _page_socket() as ws:
+        ids = iter(range(1, 10_000))
 
-    with tempfile.TemporaryDirectory(prefix="staleguard-chromium-") as profile:
-        proc = subprocess.Popen([chromium(), *FLAGS, f"--user-data-dir={profile}",
-                                 f"--window-size={width},{height}", "about:blank"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            port = _devtools_port(Path(profile), proc)
-            targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10))
-            ws_url = next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
-            with connect(ws_url, max_size=None, open_timeout=10) as ws:
-                ids = iter(range(1, 10_000))
+        def call(method: str, **params: object) -> dict:
+            req = next(ids)
+            ws.send(json.dumps({"id": req, "method": method, "params": params}))
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                msg = json.loads(ws.recv(timeout=timeout))
+                if msg.get("id") == req:
+                    return msg.get("result", {})
+            raise TimeoutError(method)
 
-                def call(method: str, **params: object) -> dict:
-                    req = next(ids)
-                    ws.send(json.dumps({"id": req, "method": method, "params": params}))
-                    deadline = time.monotonic() + timeout
-                    while time.monotonic() < deadline:
-                        msg = json.loads(ws.recv(timeout=timeout))
-                        if msg.get("id") == req:
-                            return msg.get("result", {})
-                    raise TimeoutError(method)
-
-                call("Page.enable")
-                call("Emulation.setDeviceMetricsOverride", width=width, height=height,
-                     deviceScaleFactor=1, mobile=False)
-                call("Page.navigate", url=page.as_uri())
-                deadline = time.monotonic() + timeout
-                while call("Runtime.evaluate", expression="document.readyState",
-                           returnByValue=True)["result"].get("value") != "complete":
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"{page} did not load")
-                    time.sleep(0.1)
-                value = call("Runtime.evaluate", expression=expression,
-                             returnByValue=True)["result"].get("value")
-                if screenshot is not None:
-                    shot = call("Page.captureScreenshot", format="png")
-                    screenshot.write_bytes(base64.b64decode(shot["data"]))
-                return value
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+        call("Page.enable")
+        call("Emulation.setDeviceMetricsOverride", width=width, height=height,
+             deviceScaleFactor=1, mobile=False)
+        call("Page.navigate", url=page.as_uri())
+        deadline = time.monotonic() + timeout
+        while call("Runtime.evaluate", expression="document.readyState",
+                   returnByValue=True)["result"].get("value") != "complete":
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{page} did not load")
+            time.sleep(0.1)
+        value = call("Runtime.evaluate", expression=expression,
+                     returnByValue=True)["result"].get("value")
+        if screenshot is not None:
+            shot = call("Page.captureScreenshot", format="png")
+            screenshot.write_bytes(base64.b64decode(shot["data"]))
+        return value
