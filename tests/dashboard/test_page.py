@@ -15,7 +15,7 @@ from tests.dashboard.conftest import history
 PR1 = "https://github.com/octo/staleguard/pull/1"
 
 
-def test_life_marks_retrains_at_their_trigger_weeks_and_deploys_at_the_first_week_of_a_new_model(rows):
+def test_life_marks_retrains_at_a_models_last_week_and_deploys_at_the_next_models_first(rows):
     view = life.life(rows)
     assert [f"{d:%Y-%m-%d}" for d in view.retrains] == ["2011-03-22", "2011-05-17"]
     assert [(f"{d:%Y-%m-%d}", m) for d, m in view.deploys] == [("2011-03-29", "00000002"),

@@ -144,7 +144,8 @@ def test_replay_keeps_the_monitor_history_and_the_dashboard_draws_it(february, p
         assert row["measured"]["mae"] == pytest.approx(week.mae, rel=1e-6)
     assert set(rows[0]["drift_scores"]["features"]) == set(params.features.columns)
     view = life(rows)
-    assert [f"{d:%m-%d}" for d in view.retrains] == ["02-15"]
+    assert [f"{d:%m-%d}" for d in view.retrains] == [f"{w.start:%m-%d}" for w in monitor if w.retrained]
+    assert view.retrains[0].day == 15
     assert [f"{d:%m-%d}" for d, _ in view.deploys] == ["02-22"]
     index = page.build(rows, tmp_path / "site", params.features.target, source="replay")
     assert {p.name for p in index.parent.iterdir()} == {"index.html", "README.md", "error.png", "drift.png",

@@ -49,10 +49,10 @@ class Site:
     env: dict[str, str]
 
     def act(self, store: Path | str | None = None, event: str = "schedule",
-            extra: tuple[str, ...] = ()):
+            extra: tuple[str, ...] = (), payload: dict | None = None):
         # workflow_dispatch takes its inputs from --input (act ignores them with an event file)
         return run_act(self.repo, self.tmp, event, "monitor.yml",
-                       SCHEDULE if event == "schedule" else None,
+                       payload or (SCHEDULE if event == "schedule" else None),
                        extra=("--var", f"STALEGUARD_STORE={store or self.store}", *extra),
                        env=self.env)
 
@@ -188,6 +188,24 @@ def test_monitor_no_drift_opens_nothing_and_says_so(site: Site):
     assert issue["state"] == "closed" and issue["comments"][-1].startswith("Passed again: ")
     assert calls[-1][:3] == ("PATCH", f"/repos/{REPOSITORY}/issues/1",
                              {"state": "closed", "state_reason": "completed"})
+
+
+def test_monitor_private_repository_puts_the_dashboard_on_the_assets_branch(site: Site):
+    """report.images auto + a private repository: no Pages (it would publish the page), the site
+    is committed to staleguard-assets/dashboard/, where GitHub renders its README.md."""
+    private = {**SCHEDULE, "repository": {"full_name": REPOSITORY, "private": True}}
+    result = site.act(store=site.calm, payload=private)
+    assert result.code == 0 and result.jobs == OK, result    # no pages job
+    assert pages_records(site, "uploads") == []
+    listed = run(["git", "--git-dir", str(site.origin), "ls-tree", "-r", "--name-only",
+                  "staleguard-assets"], site.tmp).stdout.split()
+    assert {"dashboard/index.html", "dashboard/README.md", "dashboard/error.png",
+            "dashboard/drift.png", "dashboard/rows.png", "dashboard/shadow.png"} == set(listed)
+    readme = remote_file(site.origin, "staleguard-assets", "dashboard/README.md")
+    assert "(error.png)" in readme and "## Serving now" in readme
+    tree = f"https://github.com/{REPOSITORY}/tree/staleguard-assets/dashboard"
+    assert f"the end of this run): {tree}" in result.output, result   # the monitor's summary
+    assert f"Dashboard** (assets branch): {tree}" in result.output, result
 
 
 FAILING = "staleguard: the drift monitor is failing"   # the keepalive job's issue title

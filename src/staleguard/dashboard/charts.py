@@ -44,11 +44,12 @@ def _dates(ax: Axes, weeks: list[Week]) -> None:
 
 
 def _events(ax: Axes, life: Life) -> None:
-    """Retrain decisions (orange, dotted) and deploys (green, solid) as vertical lines."""
-    for i, when in enumerate(life.retrains):
-        ax.axvline(_x(when), color=RETRAIN, ls=":", lw=1.2, label="retrain decided" if i == 0 else None)
+    """Retrain decisions (orange marks along the top) and deploys (thin green lines)."""
+    if life.retrains:
+        ax.scatter(_xs(life.retrains), [0.985] * len(life.retrains), transform=ax.get_xaxis_transform(),
+                   marker="v", s=30, color=RETRAIN, clip_on=False, zorder=4, label="retrain decided")
     for i, (when, _) in enumerate(life.deploys):
-        ax.axvline(_x(when), color=DEPLOY, ls="-", lw=1.0, alpha=0.8,
+        ax.axvline(_x(when), color=DEPLOY, ls="-", lw=0.8, alpha=0.45,
                    label="new model serving" if i == 0 else None)
 
 
@@ -83,7 +84,7 @@ def error(life: Life, path: Path, target: str = "target") -> None:
                    if np.isfinite(v)), default=1.0)
     ax.set_ylim(0, highest * 1.45)   # headroom: the legend sits above the lines, not on them
     ax.set_title("Weekly error of the serving model", fontsize=11, loc="left")
-    ax.legend(loc="upper left", fontsize=7, ncol=2, framealpha=0.9)
+    ax.legend(loc="upper left", bbox_to_anchor=(0, 0.94), fontsize=7, ncol=2, framealpha=0.9)
     _dates(ax, weeks)
     save(fig, path)
 
@@ -107,8 +108,8 @@ def heatmap(life: Life, path: Path) -> None:
         ax.axhline(names.index("[target]") - 0.5, color="black", lw=1)
     _dates(ax, weeks)
     ax.grid(False)
-    for when in life.retrains:
-        ax.axvline(_x(when), color="black", ls=":", lw=0.8)
+    for when, _ in life.deploys:
+        ax.axvline(_x(when), color="black", ls=":", lw=0.6, alpha=0.6)
     bar = fig.colorbar(image, ax=ax, pad=0.01, fraction=0.04)
     bar.set_label("score / threshold", fontsize=7)
     bar.ax.tick_params(labelsize=7)

@@ -56,7 +56,8 @@ class PullRequest:
 @dataclass
 class Life:
     weeks: list[Week]
-    retrains: list[datetime] = field(default_factory=list)   # weeks that triggered a retrain
+    retrains: list[datetime] = field(default_factory=list)   # a model's last week, when it asked
+                                                              # for a retrain (the PR's last run)
     deploys: list[tuple[datetime, str]] = field(default_factory=list)  # first week of a new model
     prs: list[PullRequest] = field(default_factory=list)
 
@@ -93,15 +94,18 @@ def week_of(row: Row) -> Week:
 
 
 def life(rows: list[Row]) -> Life:
-    """Weeks in order, the weeks that triggered a retrain, the first week of each new model, PRs."""
-    weeks = [week_of(r) for r in sorted(rows, key=lambda r: r["start"])]
+    """Weeks in order; retrains: the newest week of a model whose last run decided to retrain (the
+    rows a model keeps are its last run's); deploys: the first week of each new model; PRs."""
+    ordered = sorted(rows, key=lambda r: r["start"])
+    weeks = [week_of(r) for r in ordered]
     out = Life(weeks)
-    triggers = {r["run"]["trigger"] for r in rows
-                if (r.get("run") or {}).get("retrain") and (r.get("run") or {}).get("trigger")}
-    out.retrains = sorted(w.start for w in weeks if f"{w.start:%Y-%m-%d}" in triggers)
-    for before, now in pairwise(weeks):
+    for (before, row), (now, _) in pairwise(zip(weeks, ordered, strict=True)):
         if now.model != before.model:
             out.deploys.append((now.start, now.model))
+            if (row.get("run") or {}).get("retrain"):   # the model's last run asked for a retrain
+                out.retrains.append(before.start)
+    if ordered and (ordered[-1].get("run") or {}).get("retrain"):
+        out.retrains.append(weeks[-1].start)   # decided, not deployed yet
     out.prs = pull_requests(rows)
     return out
 

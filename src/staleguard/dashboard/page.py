@@ -68,8 +68,12 @@ def serving_lines(view: Life, registry: dict[str, Any] | None) -> list[str]:
 
 
 def pr_rows(prs: list[PullRequest]) -> list[list[str]]:
-    return [[p.url or p.branch, p.branch, _day(p.first), p.action or "–", p.verdict or "–",
-             p.outcome, p.last_run[:16].replace("T", " ") or "–"] for p in prs]
+    """Newest first; a simulated PR (the replay) was merged at once."""
+    def outcome(p: PullRequest) -> str:
+        return "merged (replay)" if p.action.startswith("simulated: merged") else p.outcome
+
+    return [[p.url or "–", p.branch, _day(p.first), p.action or "–", p.verdict or "–",
+             outcome(p), p.last_run[:16].replace("T", " ") or "–"] for p in reversed(prs)]
 
 
 PR_HEAD = ["PR", "branch", "triggered by week", "last action", "evidence verdict", "outcome",

@@ -159,6 +159,17 @@ def _context(outcome: Outcome, params: Params) -> str:
     return f" Drift {reference_label(info)} (`monitor.reference`).{late}"
 
 
+def with_dashboard_link(text: str, params: Params) -> str:
+    """`text` and a line linking the dashboard, when running on GitHub (monitor.yml publishes it
+    after the run: docs/dashboard.md); `text` as it is elsewhere."""
+    from staleguard.dashboard.publish import site_url
+
+    url = site_url(params.report.images)
+    if not url:
+        return text
+    return clip(f"{text}\n**Dashboard** (the model's life, updated at the end of this run): {url}\n")
+
+
 def clip(text: str, limit: int = BODY_LIMIT) -> str:
     if len(text) <= limit:
         return text

@@ -125,14 +125,6 @@ def write_drift_reports(outcome: decision.Outcome, reference_of: decision.Refere
     return md.read_text() if md.exists() else ""
 
 
-def dashboard_link(params: Params) -> str:
-    """'Dashboard: <url>' when running on GitHub (where monitor.yml publishes it), else ''."""
-    from staleguard.dashboard.publish import site_url
-
-    url = site_url(params.report.images)
-    return f"**Dashboard** (the model's life, updated at the end of this run): {url}" if url else ""
-
-
 def monitor(params: Params, store_url: str | None = None, force: bool = False,
             out: Path = artifacts.MONITOR_REPORTS) -> dict[str, Any]:
     """Decide on the store's new batches; write reports/monitor/, the job summary and step outputs.
@@ -156,7 +148,7 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     logbook.read(logbook.url_of(url))  # a history it cannot extend is refused before any work
     target = params.features.target
     current = decision.observed_rows(frames, params.windows.train.end, target,
-                                     params.monitor.label_delay_days)
+                                     params.monitor.label_delay_days, params=params)
     if current.empty or not current[target].notna().any():
         raise DataError(f"store {url}: no labeled production rows at or after "
                         f"{params.windows.train.end:%Y-%m-%d %H:%M} (the training window's end); "
@@ -181,8 +173,7 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     if live := shadow_evidence.compare(pairs, params) if pairs is not None else []:  # same hours
         plan["shadow"] = live
         text = job_summary.clip(f"{text}\n{shadow_evidence.markdown(live)}")
-    if link := dashboard_link(params):
-        text = job_summary.clip(f"{text}\n{link}\n")
+    text = job_summary.with_dashboard_link(text, params)
     logbook.record(url, plan, params.drift.quality.tolerance,
                    shadow_evidence.weekly(pairs, plan["windows"], target))
     write_json(out / PLAN.name, plan)
