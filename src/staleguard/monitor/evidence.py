@@ -103,10 +103,11 @@ PLAIN = {
               "the retraining recipe beat keeping the deployed model by more than the margin.",
     "worse": "**The evidence argues against merging**: the retraining recipe did worse than "
              "keeping the deployed model on these weeks; the drift alone triggered this PR.",
-    "no clear difference": "**Inconclusive**: on these weeks the data cannot tell the retraining "
-                           "recipe from keeping the deployed model (often so right after the "
-                           "first drifted week). Merging is a judgement call; a later monitor "
-                           "run updates this evidence.",
+    "no clear difference": "**Inconclusive**: on these weeks the retraining recipe and keeping "
+                           "the deployed model differ by no more than the margin can confirm "
+                           "(the CI below says whether they are equivalent or the data cannot "
+                           "tell yet; often so right after the first drifted week). Merging is "
+                           "a judgement call; a later monitor run updates this evidence.",
     "not enough data": "**Inconclusive: not enough data** to judge retraining yet.",
 }
 
