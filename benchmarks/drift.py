@@ -54,6 +54,8 @@ def make_data(folder: Path, sizes: list[int]) -> None:
         # unique timestamps that keep each row's calendar (the contract checks yr, mnth, hr, weekday):
         # the k-th draw of an hour is stamped k seconds into it
         cur["timestamp"] += pd.to_timedelta(cur.groupby("timestamp").cumcount(), unit="s")
+        # in time order, as a window logged by serving is (and as the rows were at f516444)
+        cur = cur.sort_values("timestamp", kind="stable", ignore_index=True)
         cur.to_parquet(folder / f"current_{n}.parquet", index=False)
 
 
@@ -157,10 +159,16 @@ def measure(mode: str, folder: Path, n: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, nargs="+", default=[17_379, 1_000_000, 5_000_000])
-    ap.add_argument("--agreement", type=int, nargs="*", default=[17_379, 1_000_000],
-                    help="row counts at which to compare every score with Evidently ValueDrift")
+    ap.add_argument("--agreement", type=int, nargs="*", default=None,
+                    help="row counts (among --rows) at which to compare every score with Evidently "
+                    "ValueDrift (default: those of --rows up to 1,000,000)")
     ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.agreement is None:
+        args.agreement = [n for n in args.rows if n <= 1_000_000]
+    elif set(args.agreement) - set(args.rows):
+        ap.error(f"--agreement {sorted(set(args.agreement) - set(args.rows))}: only sizes of --rows "
+                 "have data; add them to --rows")
     if args.worker:
         mode, folder, n = args.worker
         print(json.dumps(worker(mode, Path(folder), int(n))))
