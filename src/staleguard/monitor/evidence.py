@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from staleguard.contract import TIMESTAMP, read_raw
+from staleguard.contract import read_raw
 from staleguard.monitor.decision import split_windows
 from staleguard.params import Params, Window
 from staleguard.stages.prepare import history, read_batches
@@ -46,14 +46,14 @@ def training_history(params: Params, current: pd.DataFrame) -> pd.DataFrame:
     """Every labeled row a fold may train on: raw + accepted batches + the new production rows
     (a production row replaces the row it repeats)."""
     cols = [*params.features.columns, params.features.target]
-    past = history(read_raw(params.data.raw, params), read_batches(params.data.batches, cols), cols)
-    return history(past, current[[TIMESTAMP, *cols]], cols)
+    past = history(read_raw(params.data.raw, params), read_batches(params.data.batches, cols), cols, params)
+    return history(past, current, cols, params)
 
 
 def retrain_recipe(params: Params) -> Recipe:
     """What `staleguard retrain` fits: the deployed params on the last `train_weeks`."""
     return Recipe(params.train, params.features,
-                  timedelta(weeks=params.monitor.retrain.train_weeks))
+                  timedelta(weeks=params.monitor.retrain.train_weeks), params.contract)
 
 
 def weeks_since(params: Params, current: pd.DataFrame) -> list[Window]:

@@ -46,15 +46,19 @@ def retraining_evidence(outcome: Outcome, plan: dict[str, Any], params: Params, 
     if labeled is None:
         from staleguard.monitor.decision import new_rows
 
-        labeled = new_rows(read_new_batches(url, params)[1], params.windows.train.end, target)
+        labeled = new_rows(read_new_batches(url, params)[1], params.windows.train.end, target,
+                           params=params)
     found = evidence.gather(params, labeled[labeled[target].notna()], model)
     plan["evidence"] = found.to_dict()
     return evidence.markdown(found, version, params)
 
 
-def with_shadow(plan: dict[str, Any], text: str, params: Params, url: str) -> str:
-    """`text` with the live shadow comparison (and `plan["shadow"]`) when a shadow was served."""
-    if live := shadow_evidence.live(url, params):  # both models on the same hours
+def with_shadow(plan: dict[str, Any], text: str, params: Params, url: str
+                ) -> tuple[str, pd.DataFrame | None]:
+    """`text` with the live shadow comparison (and `plan["shadow"]`) when a shadow was served, and
+    the served/shadow pairs (None without a shadow) for the monitor's logbook."""
+    found = shadow_evidence.pairs(url, params)
+    if live := shadow_evidence.compare(found, params) if found is not None else []:  # same hours
         plan["shadow"] = live
         text = job_summary.clip(f"{text}\n{shadow_evidence.markdown(live)}")
-    return text
+    return text, found

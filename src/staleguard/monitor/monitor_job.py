@@ -15,7 +15,7 @@ from staleguard import artifacts, gha
 from staleguard.contract import TIMESTAMP
 from staleguard.errors import DataError
 from staleguard.io import write_json, write_text
-from staleguard.monitor import decision, findings, job_summary, policy, store
+from staleguard.monitor import decision, findings, job_summary, logbook, policy, shadow_evidence, store
 from staleguard.monitor.findings import read_new_batches
 from staleguard.params import Params
 
@@ -115,11 +115,15 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     if params.monitor.engine != "pandas":  # summaries computed where the batches live (docs/scale.md)
         from staleguard.monitor.sketch_loop import monitor as at_scale
 
-        return at_scale(params, url, version, force, out)
+        logbook.read(logbook.url_of(url))  # a history it cannot extend is refused before any work
+        plan = at_scale(params, url, version, force, out)
+        logbook.record(url, plan, params.drift.quality.tolerance)
+        return plan
     refs, frames = read_new_batches(url, params)
+    logbook.read(logbook.url_of(url))  # a history it cannot extend is refused before any work
     target = params.features.target
     current = decision.observed_rows(frames, params.windows.train.end, target,
-                                     params.monitor.label_delay_days)
+                                     params.monitor.label_delay_days, params=params)
     if current.empty or not current[target].notna().any():
         raise DataError(f"store {url}: no labeled production rows at or after "
                         f"{params.windows.train.end:%Y-%m-%d %H:%M} (the training window's end); "
@@ -136,7 +140,10 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     plan = job_summary.plan(outcome, params, version, url, batches)
     proof = findings.retraining_evidence(outcome, plan, params, url, model, version, current)
     text = job_summary.markdown(outcome, params, version, url, len(current), drift_md, proof)
-    text = findings.with_shadow(plan, text, params, url)
+    text, pairs = findings.with_shadow(plan, text, params, url)
+    text = job_summary.with_dashboard_link(text, params)
+    logbook.record(url, plan, params.drift.quality.tolerance,
+                   shadow_evidence.weekly(pairs, plan["windows"], target))
     write_json(out / PLAN.name, plan)
     write_text(out / SUMMARY.name, text)
     gha.set_outputs(drift=str(outcome.drift).lower(), branch=plan["retrain"]["branch"],

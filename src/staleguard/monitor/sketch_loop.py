@@ -144,7 +144,8 @@ def monitor(params: Params, url: str, version: str, force: bool, out: Path) -> d
     rows = sum(w.rows for w in outcome.windows)
     proof = findings.retraining_evidence(outcome, plan, params, url, model, version)
     text = job_summary.markdown(outcome, params, version, url, rows, drift_md, proof)
-    text = findings.with_shadow(plan, text, params, url)
+    text = findings.with_shadow(plan, text, params, url)[0]
+    text = job_summary.with_dashboard_link(text, params)
     write_json(out / "monitor.json", plan)
     write_text(out / "monitor.md", text)
     gha.set_outputs(drift=str(outcome.drift).lower(), branch=plan["retrain"]["branch"],

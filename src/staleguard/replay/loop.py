@@ -22,6 +22,7 @@ from staleguard.monitor import decision, monitor_job, policy, retrain
 from staleguard.monitor import store as store_mod
 from staleguard.params import Params, Window, Windows
 from staleguard.registry import ResolvedModel
+from staleguard.replay.record import Journal
 from staleguard.replay.service import Service
 from staleguard.replay.trainer import Deployment, Trainer
 from staleguard.serve.loader import wrap
@@ -112,6 +113,7 @@ class Policy:
         self.count = 0
         self.previous: tuple[Any, int] | None = None
         self.deployed: Deployment
+        self.journal: Journal | None = None   # the monitor history, when the replay keeps one
         first = trainer.build(history, spec.params, "v1")
         self.service = Service(first.params, store, self.served(first))
         self.deploy(first)
@@ -144,7 +146,7 @@ class Policy:
         refs, frames = self.read(dep.params)
         delay = timedelta(weeks=self.spec.delay_weeks)
         current = decision.observed_rows(frames, dep.params.windows.train.end, target,
-                                      delay.days, now=end)
+                                         delay.days, now=end, params=dep.params)
         if not current[target].notna().any():
             return week  # no label has arrived yet: nothing to retrain on
         if self.spec.kind == "monitor":
@@ -154,6 +156,8 @@ class Policy:
         new = self.retrain(refs, frames, current, end - delay)
         if new.model_id == dep.model_id:
             return week  # no new labels since the last fit: the same training run, not a retrain
+        if self.journal is not None:
+            self.journal.retrained(dep, new)
         self.deploy(new)
         return replace(week, retrained=Retrained.of(new))
 
@@ -168,6 +172,8 @@ class Policy:
                                   dep.params,
                                self.checker, drift.decide, model=dep.estimator, version=dep.model_id,
                                estimator=self.estimator)
+        if self.journal is not None:
+            self.journal.decided(outcome, dep, self.store, week.end)
         mine = next((w for w in outcome.windows if w.start == week.start and w.result is not None), None)
         guess = getattr(mine.result, "estimate", None) if mine is not None else None
         return replace(week, drift=outcome.drift, reasons=outcome.reasons,
@@ -187,7 +193,8 @@ class Policy:
         """The raw history, the accepted batches and every production label arrived by `arrived`."""
         columns = [*params.features.columns, params.features.target]
         rows = [*self.batches.values(), *(_arrived(f, params, arrived) for f in frames)]
-        return prepare.history(self.base, pd.concat(rows, ignore_index=True) if rows else None, columns)
+        return prepare.history(self.base, pd.concat(rows, ignore_index=True) if rows else None, columns,
+                               params)
 
     def retrain(self, refs: list[Any], frames: list[pd.DataFrame], current: pd.DataFrame,
                 arrived: datetime) -> Deployment:
@@ -196,7 +203,8 @@ class Policy:
         for ref, frame in zip(refs, frames, strict=True):
             self.batches[ref.name] = retrain.labeled(_arrived(frame, params, arrived), params)
         columns = [*params.features.columns, params.features.target]
-        history = prepare.history(self.base, pd.concat(self.batches.values(), ignore_index=True), columns)
+        history = prepare.history(self.base, pd.concat(self.batches.values(), ignore_index=True), columns,
+                                  params)
         labeled = current[current[params.features.target].notna()]
         train_window, eval_window = decision.next_windows(decision.data_end_of(labeled), params)
         moved = params.model_copy(update={"windows": Windows(train=train_window, eval=eval_window)})

@@ -18,7 +18,7 @@ from staleguard.errors import ModelError
 from staleguard.io import write_json, write_text
 from staleguard.params import Params
 from staleguard.report import gate, sources
-from staleguard.report.champion import Duel, duel, window_label
+from staleguard.report.champion import Duel, duel, window_label, with_baseline
 from staleguard.report.render import Context, artifact_url, base_name, render
 
 GATE = "gate.json"
@@ -35,7 +35,7 @@ def gather(base: str, outdir: Path, params: Params, params_file: Path) -> Contex
     ctx = Context(base=base, base_sha=sha, params_old=sources.yaml_at(sha, params_file),
                   params_new=yaml.safe_load(params_file.read_text()),
                   metrics_old=sources.json_at(sha, artifacts.METRICS), metrics_new=metrics_new,
-                  artifact_url=artifact_url(), persisted=remote_configured())
+                  artifact_url=artifact_url(), persisted=remote_configured(), title=params.report.title)
     ctx.duel, ctx.window, frame = champion_vs_challenger(sha, params)
     ctx.gate = gate.decide(params, ctx.params_old, ctx.duel, frame)
     ctx.data_changed = sources.show(sha, "data.dvc") != read_text(Path("data.dvc"))
@@ -72,6 +72,9 @@ def champion_vs_challenger(sha: str, params: Params) -> tuple[Duel, str, pd.Data
                       cfg.tolerance, unavailable=reason or "")
     if same:
         result = replace(result, note="This PR does not change the model.")
+    if artifacts.TRAIN_SET.exists():
+        result = with_baseline(result, frame, pd.read_parquet(artifacts.TRAIN_SET), cfg.baseline,
+                               params.features.target)
     return result, window_label(frame), frame
 
 
