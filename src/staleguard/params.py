@@ -242,8 +242,9 @@ class Backtest(_Strict):
     """Walk-forward origins for comparing two training recipes (docs/pr-workflow.md)."""
 
     folds: int = Field(4, ge=0)            # K weekly origins; 0 = single-window comparison only
-    policy: Literal["sliding", "expanding"] = "sliding"   # sliding: the recipe's windows.train
-                                                          # length; expanding: all history before
+    policy: Literal["sliding", "expanding"] = "expanding"  # expanding: all labeled history
+                                                           # before the week (>= 1 week); sliding:
+                                                           # the recipe's windows.train length
 
 
 class ReportParams(_Strict):
