@@ -44,15 +44,18 @@ def hours(values: list[datetime | None]) -> pd.Series:
     return pd.Series(pd.to_datetime(clean), dtype="datetime64[ns]").dt.floor("h")
 
 
-def write_bytes(url: str, data: bytes) -> None:
-    """Local folders: atomic rename; object stores: a single PUT is already all-or-nothing."""
+def write_parquet(url: str, frame: pd.DataFrame) -> None:
+    """Local folders: encoded into a temporary file, renamed when whole (a reader never sees it
+    before); object stores: one PUT of the encoded bytes, which is all-or-nothing already."""
     if "://" not in url or url.startswith("file://"):
-        write_with(url.removeprefix("file://"), lambda tmp: tmp.write_bytes(data))
+        write_with(url.removeprefix("file://"), lambda tmp: frame.to_parquet(tmp, index=False))
         return
     import fsspec
 
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
     with fsspec.open(url, "wb") as fh:
-        fh.write(data)
+        fh.write(buf.getvalue())
 
 
 def predictions_url(store_url: str, shadow: bool = False) -> str:
@@ -74,11 +77,9 @@ def write_predictions(store_url: str, frame: pd.DataFrame, shadow: bool = False,
                       source: str | None = None) -> str:
     """Write an unlabeled batch under <store>/predictions/[shadow/] (atomic for local folders);
     the same `source` and rows give the same file name, so a repeated write replaces, not adds."""
-    buf = io.BytesIO()
-    frame.to_parquet(buf, index=False)
     name = store.batch_name(frame, source or f"serve-{time.time_ns()}")
     url = f"{predictions_url(store_url, shadow)}/{name}"
-    write_bytes(url, buf.getvalue())
+    write_parquet(url, frame)
     return url
 
 
