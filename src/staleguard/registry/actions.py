@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from staleguard import artifacts
+from staleguard.artifacts import lock_md5
 from staleguard.errors import ModelError
 from staleguard.registry.tags import (
     ARTIFACT,
@@ -22,12 +24,10 @@ from staleguard.registry.tags import (
     current_version,
     find_version,
     gto_errors,
-    lock_md5,
     show_file,
     stage_assignment,
     versions,
 )
-from staleguard.stages import paths
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def stale_stages(status: dict[str, Any]) -> list[str]:
     return lines
 
 
-DEPLOYED = (paths.MODEL, paths.METRICS)  # what a deploy ships: the model and the metrics on its card
+DEPLOYED = (artifacts.MODEL, artifacts.METRICS)  # what a deploy ships: the model and the metrics on its card
 
 
 def deployed_stages(repo: Path | str = ".", files: tuple[Path, ...] = DEPLOYED) -> list[str]:
@@ -112,7 +112,8 @@ def register(repo: Path | str = ".", rev: str = "HEAD") -> Outcome:
         return Outcome(existing, existing.tag, created=False)
     with gto_errors(repo):
         reg = gto.api.register(str(repo), ARTIFACT, rev,
-                               message=f"Register model {md5[:8]} (artifacts/model.skops md5 {md5})")
+                               message=f"Register model {artifacts.model_id(md5)} "
+                                       f"({artifacts.MODEL} md5 {md5})")
     return Outcome(find_version(reg.version, repo), reg.tag, created=True)
 
 

@@ -1,4 +1,4 @@
-"""Summaries → DriftResult: the drift check of drift/check.py, read from counts instead of rows.
+"""Summaries → DriftResult: the drift check of drift/compare_rows.py, read from counts instead of rows.
 
 The methods and thresholds are drift/specs.py's `column_specs` (params.yaml drift:), the result
 type is the same, so `drift.decide` and the writers run on it unchanged. The reference summary
@@ -14,11 +14,11 @@ import pandas as pd
 
 from staleguard.drift import quality as q
 from staleguard.drift.result import ColumnDrift, DriftResult, Quality
+from staleguard.drift.sketch import binned_scores
+from staleguard.drift.sketch.sketch_plots import Dist
+from staleguard.drift.sketch.window_summary import PREDICTION, Summary, freeze, summarise
 from staleguard.drift.specs import Spec, column_specs
 from staleguard.params import Params
-from staleguard.scale import scores
-from staleguard.scale.plots import Dist
-from staleguard.scale.summary import PREDICTION, Summary, freeze, summarise
 
 QUALITY_KEY = "reference_quality"
 REFERENCE_KEY = "reference_policy"
@@ -72,7 +72,7 @@ def _window(s: Summary) -> dict[str, str]:
 
 def _score(ref: Summary, cur: Summary, spec: Spec) -> ColumnDrift:
     layout = ref.layout.columns[spec.column]
-    value = scores.score(spec.method, ref.columns[spec.column], cur.columns[spec.column], layout)
+    value = binned_scores.score(spec.method, ref.columns[spec.column], cur.columns[spec.column], layout)
     return ColumnDrift(spec.column, spec.kind, spec.method, value, spec.threshold)
 
 
