@@ -83,8 +83,8 @@ class Segment:
 class Journal:
     """Appends on the request path (thread-safe), seals segments, recovers them after a crash."""
 
-    def __init__(self, folder: Path | str, memory_rows: int) -> None:
-        self.folder = Path(folder)
+    def __init__(self, folder: Path | str, memory_rows: int, tidy: bool = False) -> None:
+        self.folder, self.tidy = Path(folder), tidy  # tidy: remove the folder when left empty
         self.memory_rows = memory_rows
         self.lock = threading.Lock()
         self.current: Segment | None = None
@@ -193,6 +193,10 @@ class Journal:
             if self.fd is not None:
                 os.close(self.fd)
                 self.fd = None
+        if self.tidy and self.pending_rows == 0 and {p.name for p in self.folder.iterdir()} == {LOCK}:
+            with contextlib.suppress(OSError):
+                (self.folder / LOCK).unlink()
+                self.folder.rmdir()
         os.close(self.lock_fd)
 
     def _new(self) -> Segment:

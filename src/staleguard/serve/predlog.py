@@ -15,6 +15,7 @@ format with the shadow's model id, to `<store>/predictions/shadow/`.
 from __future__ import annotations
 
 import io
+import os
 import sys
 import time
 from collections import deque
@@ -29,7 +30,7 @@ from staleguard.contract import TIMESTAMP
 from staleguard.io import write_with
 from staleguard.monitor import store
 from staleguard.params import Params
-from staleguard.serve.journal import Journal, Segment, default_folder
+from staleguard.serve.journal import JOURNAL_ENV, Journal, Segment, default_folder
 from staleguard.serve.worker import QueueWorker
 
 PREDICTIONS = "predictions"
@@ -116,8 +117,9 @@ class PredictionLog(QueueWorker[Segment]):
         self.store_url, self.params = store_url, params
         self.flush_rows, self.flush_seconds = flush_rows, flush_seconds
         self.retry_seconds = retry_seconds or params.serve.retry_seconds
-        self.journal = Journal(journal or params.serve.journal or default_folder(store_url),
-                               params.serve.buffer_rows)
+        folder = journal or params.serve.journal
+        self.journal = Journal(folder or default_folder(store_url), params.serve.buffer_rows,
+                               tidy=folder is None and not os.environ.get(JOURNAL_ENV))
         self.backlog: deque[Segment] = deque(self.journal.recover())
         if self.backlog:
             print(f"staleguard serve: prediction log: {self.journal.pending_rows} rows left in journal "
