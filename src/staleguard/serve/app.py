@@ -130,7 +130,7 @@ def router(params: Params, tokens: Tokens) -> APIRouter:
                               target: [getattr(r, target) for r in rows]})
         if shadow is not None:
             shadow.flush()  # its predictions of these hours reach the log first
-        if log.down_since is not None or not log.flush(timeout=params.serve.timeout / 2):
+        if log.unreachable_since() is not None or not log.flush(timeout=params.serve.timeout / 2):
             raise store_format.StoreError(f"the logged predictions are not all in {log.store_url} yet "
                                           f"({'; '.join(log.problems()) or 'still writing'}); retry later")
         return record_actuals(truth.drop_duplicates(TIMESTAMP, keep="last"), log.store_url, params)

@@ -36,6 +36,7 @@ from staleguard.serve.worker import QueueWorker
 PREDICTIONS = "predictions"
 SHADOW = "shadow"
 Item = tuple[list[dict[str, Any]], np.ndarray, str]  # (records, predictions, model id)
+STALL_SECONDS = 5.0  # a store write unanswered this long counts as an unreachable store
 
 
 def hours(values: list[datetime | None]) -> pd.Series:
@@ -128,6 +129,8 @@ class PredictionLog(QueueWorker[Segment]):
         self.written: list[str] = []
         self.down_since: datetime | None = None
         self.last_error = ""
+        self.writing_since: datetime | None = None  # a store write under way (it may hang)
+        self.failures = 0
         self.backoff = 0.0
         self.next_try = 0.0
         self.bad: list[str] = []
@@ -169,15 +172,25 @@ class PredictionLog(QueueWorker[Segment]):
     def problems(self) -> list[str]:
         """One line per reason the log is behind (for /health)."""
         lines = []
-        if self.down_since is not None:
-            lines.append(f"store unreachable since {self.down_since:%Y-%m-%d %H:%M:%S} UTC, "
-                         f"{self.pending_rows} rows pending ({self.last_error})")
+        since = self.unreachable_since()
+        if since is not None:
+            why = self.last_error if self.down_since else (
+                f"a write has been waiting {(datetime.now(UTC) - since).total_seconds():.0f} s for an answer")
+            lines.append(f"store unreachable since {since:%Y-%m-%d %H:%M:%S} UTC, "
+                         f"{self.pending_rows} rows pending ({why})")
         journal = self.journal.problem()
         if journal:
             lines.append(journal)
         if self.bad:
             lines.append(f"{len(self.bad)} journal segment(s) unreadable, set aside: {', '.join(self.bad)}")
         return lines
+
+    def unreachable_since(self) -> datetime | None:
+        """Since when the store fails writes, or has not answered one for STALL_SECONDS; else None."""
+        writing = self.writing_since
+        if self.down_since is None and writing is not None:
+            return writing if (datetime.now(UTC) - writing).total_seconds() > STALL_SECONDS else None
+        return self.down_since
 
     def tick(self) -> float:
         waits = [self.flush_seconds - (self.journal.age() or 0.0)] if self.down_since is None else []
@@ -208,12 +221,15 @@ class PredictionLog(QueueWorker[Segment]):
                 self._say(f"journal segment {seg.name} set aside ({type(err).__name__}: {err})")
                 self.backlog.popleft()
                 continue
+            self.writing_since = datetime.now(UTC)
             try:
                 urls = [write_predictions(self.store_url, frame, shadow, source=f"serve-{seg.name}")
                         for shadow, frame in batches]
             except Exception as err:  # keep serving and keep the rows: retried after a backoff
                 self._down(seg, err)
                 return
+            finally:
+                self.writing_since = None
             self.written += urls
             self.journal.shipped(seg)
             self.backlog.popleft()
@@ -228,11 +244,15 @@ class PredictionLog(QueueWorker[Segment]):
                 for shadow in (False, True) if any(i[3] == shadow for i in items)]
 
     def _down(self, seg: Segment, err: Exception) -> None:
+        capped = self.backoff >= self.retry_seconds
+        self.failures = 0 if self.down_since is None else self.failures + 1
         self.backoff = min(max(self.backoff * 2, 0.5), self.retry_seconds)
         self.next_try = time.monotonic() + self.backoff
         self.last_error = f"{type(err).__name__}: {err}".splitlines()[0][:300]
-        if self.down_since is None:
-            self.down_since = datetime.now(UTC)
+        if self.down_since is None:  # since the write that began the outage
+            self.down_since = self.writing_since or datetime.now(UTC)
+        if capped and self.failures % 10:
+            return  # a long outage: one line per ten tries
         self._say(f"{self.pending_rows} rows not yet written to {predictions_url(self.store_url)} "
                   f"({self.last_error}); kept in journal {self.journal.folder}, next try in "
                   f"{self.backoff:g} s")
