@@ -23,7 +23,6 @@ not disturb their timing. Needs the UCI archive: $STALEGUARD_DATA_URL (file://) 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import os
@@ -135,8 +134,6 @@ def build_registry(root: Path, models: list[Path]) -> tuple[Path, Path]:
     """(dev, server): v0.0.1 and v0.0.2 registered in dev, prod → v0.0.1 on origin, server cloned it."""
     from dvc.repo import Repo
 
-    from staleguard import registry
-
     dev = root / "dev"
     dev.mkdir()
     sh(dev, "git", "init", "-q", "-b", "main")
@@ -151,22 +148,23 @@ def build_registry(root: Path, models: list[Path]) -> tuple[Path, Path]:
         (dev / "artifacts").mkdir(exist_ok=True)
         shutil.copy(model, dev / "artifacts" / "model.skops")
         shutil.copy(model.with_suffix(".json"), dev / "artifacts" / "model.json")
-        with contextlib.chdir(dev), Repo(str(dev)) as repo:
-            repo.commit(force=True)
-            repo.push()
-        sh(dev, "git", "add", "-A")
-        sh(dev, "git", "commit", "-qm", f"model {model.parent.name}")
-        with contextlib.chdir(dev):
-            registry.register(dev)
-    sh(root, "git", "init", "-q", "--bare", "-b", "main", "origin.git")
-    sh(dev, "git", "remote", "add", "origin", str(root / "origin.git"))
+        dvc = [sys.executable, "-m", "dvc"]
+        for step in ([*dvc, "commit", "--force", "--quiet"], [*dvc, "push", "--quiet"], ["git", "add", "-A"],
+                     ["git", "commit", "-qm", f"model {model.parent.name}"],
+                     [sys.executable, "-m", "staleguard.cli", "registry", "register"]):
+            sh(dev, *step)
+    origin = root / "origin.git"
+    sh(root, "git", "init", "-q", "--bare", "-b", "main", origin.name)
+    sh(dev, "git", "remote", "add", "origin", str(origin))
     sh(dev, "git", "push", "-q", "origin", "main")
-    promote(dev, "v0.0.1")
-    sh(root, "git", "clone", "-q", str(root / "origin.git"), "server")
+    sh(root, "git", "clone", "-q", str(origin), "server")
+    move_prod(dev, "v0.0.1")  # the first deploy; the server's clone sees it before it starts
+    sh(root / "server", "git", "fetch", "-q", "--tags", "origin")
     return dev, root / "server"
 
 
-def promote(dev: Path, version: str) -> None:
+def move_prod(dev: Path, version: str) -> None:
+    """A deploy (or a rollback): GTO moves the stage in dev, the tags go to origin."""
     from staleguard import registry
 
     registry.promote(version, repo=dev)
@@ -244,7 +242,7 @@ def run_load(name: str, cmd: list[str], cwd: Path, env: dict[str, str], port: in
             run.rss.append(proc.memory_info().rss)
             if dev is not None and time.time() >= next_swap:
                 run.swaps.append((time.time(), None))
-                promote(dev, versions[(len(run.swaps) - 1) % 2])
+                move_prod(dev, versions[(len(run.swaps) - 1) % 2])
                 next_swap = time.time() + args.swap_every
             if run.swaps and run.swaps[-1][1] is None and get(port, "/model")["version"] == versions[
                     (len(run.swaps) - 1) % 2]:
