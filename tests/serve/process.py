@@ -20,9 +20,9 @@ from tests.conftest import free_port, wait_for_http
 from tests.serve.conftest import ROOT
 
 
-def params_file(tmp: Path, **serve: Any) -> Path:
-    """params.yaml with `serve` settings changed (by default: flush only on shutdown or 100 rows)."""
-    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+def params_file(tmp: Path, source: Path = ROOT / "params.yaml", **serve: Any) -> Path:
+    """`source` with `serve` settings changed (by default: flush only on shutdown or 100 rows)."""
+    raw = yaml.safe_load(source.read_text())
     raw.setdefault("serve", {}).update({"flush_rows": 100, "flush_seconds": 600, **serve})
     path = tmp / "params.yaml"
     path.write_text(yaml.safe_dump(raw))
@@ -30,11 +30,12 @@ def params_file(tmp: Path, **serve: Any) -> Path:
 
 
 def start(tmp: Path, model: Path, *args: str, store: str | None = None, env: dict[str, str] | None = None,
-          **serve: Any) -> tuple[str, subprocess.Popen[str]]:
+          source: Path = ROOT / "params.yaml", **serve: Any) -> tuple[str, subprocess.Popen[str]]:
     """Start a server (its journal in tmp/journal unless `env` says otherwise); stdout/stderr to files."""
     port = free_port()
-    cmd = [sys.executable, "-m", "staleguard.cli", "--params", str(params_file(tmp, **serve)), "serve",
-           "--model", str(model), "--port", str(port), "--store", store or str(tmp / "store"), *args]
+    settings = params_file(tmp, source, **serve)
+    cmd = [sys.executable, "-m", "staleguard.cli", "--params", str(settings), "serve", "--model", str(model),
+           "--port", str(port), "--store", store or str(tmp / "store"), *args]
     run_env = {**os.environ, "STALEGUARD_STORE": "", "STALEGUARD_JOURNAL": str(tmp / "journal"),
                **(env or {})}
     out, err = (tmp / "serve.out").open("a"), (tmp / "serve.err").open("a")

@@ -16,17 +16,20 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error, r2_score
 
+from staleguard.model import mape_defined
 from staleguard.params import Params
 
 
 def regression_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
-    """The evaluate stage's four metrics (mae, rmse, r2, mape), rounded the same way."""
-    return {
+    """The evaluate stage's metrics (mae, rmse, r2, mape where every actual > 0), rounded alike."""
+    out = {
         "mae": round(float(mean_absolute_error(actual, predicted)), 4),
         "rmse": round(float(np.sqrt(np.mean((actual - predicted) ** 2))), 4),
         "r2": round(float(r2_score(actual, predicted)), 4) if len(actual) > 1 else float("nan"),
-        "mape": round(float(mean_absolute_percentage_error(actual, predicted)), 4),
     }
+    if mape_defined(actual):
+        out["mape"] = round(float(mean_absolute_percentage_error(actual, predicted)), 4)
+    return out
 
 
 def source(model: Any, params: Params) -> str:

@@ -148,7 +148,7 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     logbook.read(logbook.url_of(url))  # a history it cannot extend is refused before any work
     target = params.features.target
     current = decision.observed_rows(frames, params.windows.train.end, target,
-                                     params.monitor.label_delay_days)
+                                     params.monitor.label_delay_days, params=params)
     if current.empty or not current[target].notna().any():
         raise DataError(f"store {url}: no labeled production rows at or after "
                         f"{params.windows.train.end:%Y-%m-%d %H:%M} (the training window's end); "

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 
-from staleguard.contract import TIMESTAMP, calendar_of, derived_problem, value_problem
+from staleguard.contract import ROW_ID, TIMESTAMP, calendar_of, derived_problem, id_column, value_problem
 from staleguard.params import ColumnSpec, Params
 
 TIMESTAMP_DOC = "the hour this row describes (UTC if no offset); default: the current hour"
@@ -41,8 +41,22 @@ def _checker(name: str, spec: ColumnSpec) -> Any:
     return check
 
 
+def _text_field(name: str, spec: ColumnSpec) -> Any:
+    """A text category: one of the contract's values (or any text with `unknown: encode`)."""
+    def check(value: str) -> str:
+        if spec.unknown == "refuse" and value not in (spec.categories or []):
+            raise ValueError(value_problem(name, spec, value))
+        return value
+
+    kind = Annotated[str, AfterValidator(check),
+                     Field(description=f"column {name!r} (text, one of {spec.categories})")]
+    return (kind | None, None) if spec.nullable else (kind, ...)
+
+
 def _field(name: str, spec: ColumnSpec) -> Any:
     """A float checked by the contract (ints come back as int); JSON null only when nullable."""
+    if spec.type == "str":
+        return _text_field(name, spec)
     low, high = spec.range or (None, None)
     kind = Annotated[float, AfterValidator(_checker(name, spec)),
                      Field(description=f"column {name!r} ({spec.type}"
@@ -72,6 +86,9 @@ def row_model(params: Params) -> type[BaseModel]:
     columns = params.contract.columns
     fields: dict[str, Any] = {name: _field(name, columns[name]) for name in params.features.columns}
     fields[TIMESTAMP] = (Hour | None, Field(None, description=TIMESTAMP_DOC))
+    key = params.contract.key_column
+    if key is not None:  # the request's own id; without it the server assigns one
+        fields[key] = (Id | None, Field(None, description=f"this row's id ({key}); default: assigned"))
     return create_model("Row", __config__=ConfigDict(extra="forbid"),
                         __validators__={"calendar": _calendar_agrees(params)}, **fields)
 
@@ -83,17 +100,26 @@ def rows_body(params: Params) -> Any:
 
 
 def actual_model(params: Params) -> type[BaseModel]:
-    """Ground truth for one hour (`timestamp` + the target), matched to its logged prediction."""
+    """Ground truth for one prediction, matched to it by its id (docs/contract.md, row identity):
+    the hour (`timestamp`) when the timestamp is unique, else the key column or `row_id`."""
     target = params.features.target
     spec = params.contract.columns[target].model_copy(update={"nullable": False})
-    return create_model("Actual", __config__=ConfigDict(extra="forbid"),
-                        timestamp=(Hour, Field(description="the hour, as sent to /predict")),
+    ident = id_column(params)
+    key: Any = ((Hour, Field(description="the hour, as sent to /predict")) if ident == TIMESTAMP
+                else (Id, Field(description=f"the prediction's id ({ident}), as /predict returned it")))
+    return create_model("Actual", __config__=ConfigDict(extra="forbid"), **{ident: key},
                         **{target: _field(target, spec)})
+
+
+Id = Annotated[str | int, Field(union_mode="left_to_right")]
+ID_DOC = (f"each row's id, as /actuals takes it: its hour (contract.key: timestamp), its key column, "
+          f"or `{ROW_ID}` assigned by the server (contract.key: none)")
 
 
 class Prediction(BaseModel):
     predictions: list[float]
     model_version: str = Field(description="8-hex md5 id of the model file (as in dvc.lock)")
+    ids: list[str | int] | None = Field(None, description=ID_DOC)
 
 
 class Recorded(BaseModel):
