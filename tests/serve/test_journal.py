@@ -145,5 +145,5 @@ def test_a_full_journal_holds_rows_in_memory_then_drops_beyond_its_bound(tiny_di
     log.next_try = 0.0
     assert log.flush(timeout=30)
     log.close()
-    got = read_predictions(str(blocked), datetime(2011, 1, 1), datetime(2011, 3, 1))
+    got = read_predictions(str(blocked), datetime(2011, 1, 1), datetime(2011, 3, 1), params)
     assert got is not None and len(got) == on_disk + held
