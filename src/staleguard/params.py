@@ -163,6 +163,15 @@ class MonitorParams(_Strict):
     label_delay_days: int = Field(0, ge=0)  # an actual counts once timestamp + this <= the run's now
 
 
+class ServeAuth(_Strict):
+    """Who may call the server (docs/deploy-and-serve.md, "Security"). The token itself never goes
+    in params.yaml: it comes from $STALEGUARD_TOKEN or a file ($STALEGUARD_TOKEN_FILE, token_file)."""
+
+    token_file: str | None = None       # a file holding the token(s), one a line: a mounted secret
+    predict: bool = False               # /predict needs the token too (/actuals does once one is set)
+    allow_no_token: bool = False        # listen on a non-loopback address with no token (logged)
+
+
 class ServeParams(_Strict):
     """Real-time and batch serving (docs/deploy-and-serve.md); predictions go to monitor.store."""
 
@@ -176,6 +185,12 @@ class ServeParams(_Strict):
     follow: bool = False                # watch the registry and swap in each new model at the stage
     follow_every: float = Field(60.0, gt=0)  # seconds between checks of the origin's tags
     shadow: str | None = None           # a second model scoring each request off the request path
+    max_body_bytes: int = Field(8_000_000, ge=1024)  # larger request bodies get 413
+    timeout: float = Field(30.0, gt=0)  # seconds per request, then 503
+    journal: str | None = None          # local folder of logged rows not yet in the store
+    buffer_rows: int = Field(100_000, ge=1)  # rows held in memory when the journal cannot be written
+    retry_seconds: float = Field(30.0, gt=0)  # longest wait between two tries of an unreachable store
+    auth: ServeAuth = ServeAuth()
 
     @model_validator(mode="before")
     @classmethod
@@ -242,8 +257,9 @@ class Backtest(_Strict):
     """Walk-forward origins for comparing two training recipes (docs/pr-workflow.md)."""
 
     folds: int = Field(4, ge=0)            # K weekly origins; 0 = single-window comparison only
-    policy: Literal["sliding", "expanding"] = "sliding"   # sliding: the recipe's windows.train
-                                                          # length; expanding: all history before
+    policy: Literal["sliding", "expanding"] = "expanding"  # expanding: all labeled history
+                                                           # before the week (>= 1 week); sliding:
+                                                           # the recipe's windows.train length
 
 
 class ReportParams(_Strict):
@@ -467,6 +483,13 @@ class Params(BaseModel):
     replay: ReplayParams = ReplayParams()
 
     @model_validator(mode="after")
+    def _engine_supports_the_monitor(self) -> Params:
+        problem = engine_problem(self)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+    @model_validator(mode="after")
     def _columns_are_described(self) -> Params:
         """Every column a setting names is checked here, at load, the same way (docs/contract.md)."""
         f, c = self.features, self.contract
@@ -499,6 +522,35 @@ class Params(BaseModel):
                 raise ValueError(f"contract.columns.{name}.drift.method wasserstein is for numerical "
                                  "features; use jensenshannon or psi")
         return self
+
+
+def engine_problem(params: Params) -> str | None:
+    """The monitor features a summary engine (monitor.engine duckdb|spark) cannot give, as one
+    line naming both settings (docs/scale.md lists them). Summaries are built from labeled rows
+    against one reference frozen at train, so a label delay, a reference chosen per window and
+    the label-free estimate (which scores unlabeled rows) need the rows: engine pandas."""
+    mon, engine = params.monitor, params.monitor.engine
+    if engine == "pandas":
+        return None
+    if mon.label_delay_days:
+        return (f"monitor.engine {engine} cannot honour monitor.label_delay_days {mon.label_delay_days} "
+                "(summaries count labeled rows only; docs/scale.md): use engine pandas or delay 0")
+    if mon.reference.policy == "last_year":
+        return (f"monitor.engine {engine} cannot honour monitor.reference.policy last_year (one "
+                "reference summary is frozen at train; docs/scale.md): use training or recent")
+    if params.drift.triggers.estimate:
+        return (f"monitor.engine {engine} cannot honour drift.triggers.estimate true (the label-free "
+                "estimate scores unlabeled rows; docs/scale.md): set it false or use engine pandas")
+    return None
+
+
+def with_engine(params: Params, engine: str, flag: str = "--engine") -> Params:
+    """`params` with monitor.engine replaced (a command's --engine), refused as at load."""
+    changed = params.model_copy(update={"monitor": params.monitor.model_copy(update={"engine": engine})})
+    problem = engine_problem(changed)
+    if problem:
+        raise ConfigError(f"{flag} {engine}: {problem}")
+    return changed
 
 
 def load_params(path: Path | str = PARAMS_FILE) -> Params:

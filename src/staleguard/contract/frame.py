@@ -107,6 +107,28 @@ def _finite(values: pd.Series) -> Any:
     return True if pd.api.types.is_integer_dtype(values) else np.isfinite(values)
 
 
+def _in_categories(categories: list[Any]) -> Any:
+    """Membership in `categories`: for whole-number categories on an integer column a lookup table
+    (a hash per row, pandas' isin, was a quarter of the contract's cost on a 1M-row window)."""
+    whole = all(isinstance(c, int | float) and not isinstance(c, bool) and float(c).is_integer()
+                for c in categories)
+    lo = int(min(categories)) if whole and categories else 0
+    hi = int(max(categories)) if whole and categories else -1
+    table = np.zeros(hi - lo + 1, dtype=bool) if whole and hi - lo < 1 << 16 else None
+    if table is not None:
+        table[np.asarray(categories, dtype="int64") - lo] = True
+
+    def check(values: pd.Series) -> Any:
+        if table is None or not pd.api.types.is_integer_dtype(values):
+            return values.isin(categories)
+        idx = values.to_numpy().astype("int64", copy=False) - lo
+        inside = (idx >= 0) & (idx < len(table))
+        inside[inside] = table[idx[inside]]
+        return pd.Series(inside, index=values.index)
+
+    return check
+
+
 def _checks(spec: ColumnSpec, role: Role = "raw") -> list[pa.Check]:
     import pandera.pandas as pa
 
@@ -118,7 +140,7 @@ def _checks(spec: ColumnSpec, role: Role = "raw") -> list[pa.Check]:
     if spec.type == "int":
         checks.append(pa.Check(_whole, name="whole"))
     if spec.categories is not None:
-        checks.append(pa.Check.isin(spec.categories, name="categories"))
+        checks.append(pa.Check(_in_categories(list(spec.categories)), name="categories"))
     if spec.range is not None:
         checks.append(pa.Check.in_range(*spec.range, name="range"))
     if spec.range is None and spec.categories is None:  # else those already refuse inf

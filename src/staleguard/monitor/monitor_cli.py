@@ -23,8 +23,9 @@ def cmd_monitor(args: argparse.Namespace) -> None:
 
     params = load_params(args.params)
     if args.engine:
-        monitor_params = params.monitor.model_copy(update={"engine": args.engine})
-        params = params.model_copy(update={"monitor": monitor_params})
+        from staleguard.params import with_engine
+
+        params = with_engine(params, args.engine)
     plan = monitor(params, args.store, force=args.force)
     print(f"monitor: drift={str(plan['drift']).lower()} ({len(plan['batches'])} batch(es), "
           f"model {plan['model_version']}); summary in reports/monitor/monitor.md")

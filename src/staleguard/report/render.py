@@ -41,6 +41,7 @@ class Context:
     persisted: bool = True
     gate: Any = None              # report.gate.Gate: the verdict and what it was computed on
     data_changed: bool = False    # data.dvc differs from the base's
+    behind: Any = None            # report.behind.Behind: the base's pipeline changes not in the branch
     title: str = "staleguard model report"   # report.title
 
 
@@ -106,6 +107,15 @@ def headline(ctx: Context, name: str) -> str:
 
 def notes(ctx: Context, name: str) -> list[str]:
     out = []
+    if ctx.behind is not None:
+        b = ctx.behind
+        shown = ", ".join(f"`{p}`" for p in b.paths[:5]) + (
+            f" and {len(b.paths) - 5} more" if len(b.paths) > 5 else "")
+        out.append(f"> ⚠️ **Update this branch before merging.** `{name}` gained {b.commits} "
+                   f"commit(s) since this branch left it (`{b.fork_point[:8]}`) that change the "
+                   f"pipeline: {shown}. These results are of the branch's own head, compared "
+                   f"with `{name}` as it is now; the merge of the two was not run. Merge or "
+                   f"rebase `{name}` into the branch: the next run recomputes on it.")
     if not ctx.persisted:
         out.append("> ⚠️ **No DVC remote is configured**: the data was bootstrapped from "
                    "the official source (`data.url`), and these results are **not persisted** "
