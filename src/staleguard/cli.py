@@ -1,6 +1,7 @@
 """`staleguard <command>`: one thin command per job; the logic lives in the modules below.
 
-Errors the user can fix (StaleguardError) become one line on stderr and exit code 1.
+Errors the user can fix (StaleguardError) become one line on stderr and exit code 1; a monitor
+run that decided no window exits NOT_DECIDED (3): production data went unchecked.
 Heavy imports happen inside the handlers so `staleguard --help` answers at once.
 """
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from staleguard.params import Params
 
 Handler = Callable[[argparse.Namespace], int | None]
+NOT_DECIDED = 3
 
 
 def _params(args: argparse.Namespace) -> Params:
@@ -224,7 +226,7 @@ def cmd_simulate(args: argparse.Namespace) -> None:
         print(f"  {url}")
 
 
-def cmd_monitor(args: argparse.Namespace) -> None:
+def cmd_monitor(args: argparse.Namespace) -> int:
     from staleguard.monitor import retrain
     from staleguard.monitor.run import monitor
 
@@ -233,10 +235,15 @@ def cmd_monitor(args: argparse.Namespace) -> None:
         monitor_params = params.monitor.model_copy(update={"engine": args.engine})
         params = params.model_copy(update={"monitor": monitor_params})
     plan = monitor(params, args.store, force=args.force)
-    print(f"monitor: drift={str(plan['drift']).lower()} ({len(plan['batches'])} batch(es), "
-          f"model {plan['model_version']}); summary in reports/monitor/monitor.md")
-    if plan["drift"] and not args.dry_run:
+    drift = plan["drift"]
+    print(f"monitor: drift={'null' if drift is None else str(drift).lower()} ({len(plan['batches'])} "
+          f"batch(es), model {plan['model_version']}); summary in reports/monitor/monitor.md")
+    if drift is None:  # an unchecked run is not a healthy "no drift": the job says so
+        print(f"staleguard: not decided: {plan['undecided']}", file=sys.stderr)
+        return NOT_DECIDED
+    if drift and not args.dry_run:
         retrain.run(params, args.params)
+    return 0
 
 
 def cmd_retrain(args: argparse.Namespace) -> None:

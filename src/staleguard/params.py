@@ -214,6 +214,9 @@ class DriftParams(_Strict):
     quality: DriftQuality = DriftQuality()
     sample_rows: int = Field(200_000, ge=1000)
     seed: int = 0
+    false_alarm: float = Field(0.05, ge=0, lt=1)  # per column: the chance a same-distribution window
+                                                  # is flagged (the noise bar); 0 = thresholds alone
+    null_draws: int = Field(400, ge=50)           # same-distribution draws per window size (drift/noise.py)
 
     @model_validator(mode="before")
     @classmethod

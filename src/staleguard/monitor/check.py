@@ -40,7 +40,7 @@ class WindowCheck:
 class Outcome:
     """What the monitor concluded, and the retraining plan that follows from it."""
 
-    drift: bool
+    drift: bool | None            # None: no window was decided (and not forced): not "no drift"
     forced: bool
     windows: list[WindowCheck]
     trigger: WindowCheck | None   # the first drifted window (forced: the last decided one)
@@ -48,6 +48,10 @@ class Outcome:
     train: Window                 # the windows a retrain would use
     eval: Window
     reasons: list[str] = field(default_factory=list)
+
+    @property
+    def decided(self) -> list[WindowCheck]:
+        return [w for w in self.windows if w.drift is not None]
 
     @property
     def report_window(self) -> WindowCheck | None:
@@ -198,6 +202,7 @@ def conclude(windows: list[WindowCheck], force: bool, data_end: datetime, params
         reasons.insert(0, "retraining forced (--force)")
         trigger = trigger or (decided[-1] if decided else None)
     train, evaluation = final_windows(data_end, params)
-    return Outcome(drift=bool(force or any(w.drift for w in windows)), forced=force,
+    drift = True if force or trigger else (False if decided else None)
+    return Outcome(drift=drift, forced=force,
                    windows=windows, trigger=trigger, data_end=data_end, train=train,
                    eval=evaluation, reasons=reasons)

@@ -19,6 +19,29 @@ def _w(window: Window) -> dict[str, str]:
     return {"start": window.start.isoformat(), "end": window.end.isoformat()}
 
 
+def state(drift: bool | None) -> str:
+    """The decision as the step output and the CLI print it: true | false | null (not decided)."""
+    return "null" if drift is None else str(drift).lower()
+
+
+def undecided_reason(outcome: Outcome, params: Params) -> str:
+    """Why nothing was decided, in one line (the heading and the CLI's message)."""
+    n = len(outcome.windows)
+    return (f"none of the {n} window(s) had monitor.min_rows={params.monitor.min_rows} labeled rows "
+            "(or rows to estimate on): the deployed model was not checked")
+
+
+def headline(outcome: Outcome, params: Params) -> str:
+    """The summary's heading: drift, no drift, or not decided (never 'no drift' for an unchecked run)."""
+    if outcome.drift:
+        return title(outcome)
+    if outcome.drift is None:
+        return f"Not decided: {undecided_reason(outcome, params)}"
+    skipped = len(outcome.windows) - len(outcome.decided)
+    rest = f" ({skipped} window(s) not decided)" if skipped else ""
+    return f"No drift: the deployed model stays, no retraining PR{rest}"
+
+
 def title(outcome: Outcome) -> str:
     drifted = next((w for w in outcome.windows if w.drift), None)
     if drifted is not None:
@@ -33,6 +56,8 @@ def plan(outcome: Outcome, params: Params, model_version: str, store: str,
     return {
         "schema_version": 1,
         "drift": outcome.drift,
+        "decision": "drift" if outcome.drift else "no drift" if outcome.drift is False else "not decided",
+        "undecided": undecided_reason(outcome, params) if outcome.drift is None else None,
         "forced": outcome.forced,
         "reasons": outcome.reasons,
         "model_version": model_version,
@@ -87,9 +112,7 @@ def _verdict(drift: bool | None) -> str:
 def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
              rows: int, drift_md: str = "", evidence_md: str = "") -> str:
     """The summary: job summary, and the head of the retraining PR's body."""
-    head = (f"## {title(outcome)}" if outcome.drift
-            else "## No drift: the deployed model stays, no retraining PR")
-    lines = [head, "",
+    lines = [f"## {headline(outcome, params)}", "",
              f"Deployed model `{model_version}`, trained on {params.windows.train.label()}. "
              f"Production store `{store}`: {rows} labeled rows newer than the training window."
              + _context(outcome, params),

@@ -142,7 +142,7 @@ def monitor(params: Params, url: str, version: str, force: bool, out: Path) -> d
     text = summary.markdown(outcome, params, version, url, rows, drift_md)
     write_json(out / "monitor.json", plan)
     write_text(out / "monitor.md", text)
-    gha.set_outputs(drift=str(outcome.drift).lower(), branch=plan["retrain"]["branch"],
+    gha.set_outputs(drift=summary.state(outcome.drift), branch=plan["retrain"]["branch"],
                         model_version=version)
     gha.add_summary(text)
     print(text)
