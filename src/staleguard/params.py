@@ -421,6 +421,24 @@ class Params(BaseModel):
     report: ReportParams = ReportParams()
     replay: ReplayParams = ReplayParams()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _sizes_from_frequency(cls, data: Any) -> Any:
+        """Window sizes and quality folds params leave out, derived from the data's frequency."""
+        from staleguard import cadence
+
+        return cadence.derived(data) if isinstance(data, dict) else data
+
+    @model_validator(mode="after")
+    def _plans_can_run(self) -> Params:
+        """Settings that cannot work together at the data's frequency: one line naming them."""
+        from staleguard import cadence
+
+        problems = cadence.problems(self)
+        if problems:
+            raise ValueError(problems[0])
+        return self
+
     @model_validator(mode="after")
     def _columns_are_described(self) -> Params:
         """Every column a setting names is checked here, at load, the same way (docs/contract.md)."""
