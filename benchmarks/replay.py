@@ -2,7 +2,7 @@
 
     python benchmarks/replay.py [--decision-only]   # from the project root, after `staleguard data fetch`
 
-Replay: `staleguard.replay.run.replay` with params.yaml, outputs in a temporary folder (then
+Replay: `staleguard.replay.replay_job.replay` with params.yaml, outputs in a temporary folder (then
 compared byte for byte with reports/freshness.* when those exist: the replay is deterministic).
 Floor: the model work the replay cannot avoid, done directly with scikit-learn on in-memory
 frames: one fit per distinct training run plus the monitor's reference quality (4 time-blocked
@@ -86,7 +86,7 @@ def decision_seconds(params: object, frame: object) -> None:
 def main() -> None:
     os.chdir(ROOT)
     from staleguard.params import load_params
-    from staleguard.replay.run import history, replay
+    from staleguard.replay.replay_job import history, replay
 
     params = load_params()
     if "--decision-only" in sys.argv:

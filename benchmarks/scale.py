@@ -39,10 +39,10 @@ MODES = ("floor", "pandas", "duckdb", "spark", "evidently")
 def make_reference(folder: Path) -> None:
     """reference.parquet (2011 + predictions), reference.json (its summary), later.parquet (2012)."""
     from staleguard.contract import read_raw
+    from staleguard.drift.sketch import sketch_json
+    from staleguard.drift.sketch.compare_sketches import reference_summary
     from staleguard.model import build_estimator
     from staleguard.params import load_params
-    from staleguard.scale import io
-    from staleguard.scale.check import reference_summary
 
     params = load_params(ROOT / "params.yaml")
     cols = ["timestamp", *params.features.columns, "cnt"]
@@ -53,7 +53,7 @@ def make_reference(folder: Path) -> None:
     later = later.assign(prediction=model.predict(later[params.features.columns]))
     ref.to_parquet(folder / "reference.parquet", index=False)
     later.to_parquet(folder / "later.parquet", index=False)
-    io.write(folder / "reference.json", reference_summary(ref, params), reference=True)
+    sketch_json.write(folder / "reference.json", reference_summary(ref, params), reference=True)
 
 
 def make_window(folder: Path, n: int) -> Path:
@@ -114,11 +114,11 @@ def worker(mode: str, folder: Path, n: int) -> dict:
     import pandas as pd
     import pyarrow.parquet as pq
 
+    from staleguard.drift.sketch import engines, sketch_json
     from staleguard.params import load_params
-    from staleguard.scale import engines, io
 
     params = load_params(ROOT / "params.yaml")
-    ref = io.read(folder / "reference.json")
+    ref = sketch_json.read(folder / "reference.json")
     window = folder / f"window_{n}"
     cols = ["timestamp", *ref.layout.columns]
     extra: dict = {}
@@ -135,7 +135,7 @@ def worker(mode: str, folder: Path, n: int) -> dict:
     t0, c0 = time.perf_counter(), time.process_time()
     summary = None
     if mode == "floor":
-        from staleguard.scale.summary import _floats
+        from staleguard.drift.sketch.window_summary import _floats
 
         values = 0
         for path in engines.files(window):
@@ -157,7 +157,7 @@ def worker(mode: str, folder: Path, n: int) -> dict:
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     rss = peak.done()
     if summary is not None:
-        io.write(folder / f"summary_{mode}_{n}.json", summary)
+        sketch_json.write(folder / f"summary_{mode}_{n}.json", summary)
     if spark is not None:
         spark.stop()
     return {"mode": mode, "rows": n, "wall": wall, "cpu": cpu, "rss_mb": rss, **extra}
@@ -177,15 +177,15 @@ def decisions(folder: Path, n: int, modes: list[str], exact: bool) -> str:
     import pandas as pd
 
     from staleguard.drift import decide
+    from staleguard.drift.sketch import engines, sketch_json
+    from staleguard.drift.sketch.compare_sketches import check_summaries
     from staleguard.params import load_params
-    from staleguard.scale import engines, io
-    from staleguard.scale.check import check_summaries
 
     params = load_params(ROOT / "params.yaml")
-    ref = io.read(folder / "reference.json")
+    ref = sketch_json.read(folder / "reference.json")
     results = {}
     for m in modes:
-        cur = io.read(folder / f"summary_{m}_{n}.json", ref.layout)
+        cur = sketch_json.read(folder / f"summary_{m}_{n}.json", ref.layout)
         r = check_summaries(ref, cur, params, engine=m)
         results[m] = (r, decide(r, params))
     base = results[modes[0]]

@@ -52,7 +52,7 @@ def derived(raw: dict[str, Any]) -> dict[str, Any]:
         return raw
     window_days = 7 * max(1, math.ceil(MIN_WINDOW_ROWS / week)) if week < MIN_WINDOW_ROWS else 7
     train_min = _get(raw, "train", "min_rows") or MIN_ROWS
-    sizes = {("monitor", "window_days"): window_days}
+    sizes: dict[tuple[str, ...], int] = {("monitor", "window_days"): window_days}
     window = _get(raw, "monitor", "window_days") or window_days
     min_rows = min(MIN_ROWS, math.ceil(0.6 * window / 7 * week))
     sizes[("monitor", "min_rows")] = min_rows
@@ -131,15 +131,17 @@ def problems(params: Params) -> list[str]:
             (timedelta(days=mon.window_days), mon.min_rows, f"monitor.window_days={mon.window_days}",
              "monitor.min_rows", "every window would be 'not decided'; lengthen the window or lower "
              "monitor.min_rows"),
-            (timedelta(weeks=mon.reference.weeks), d.min_rows, f"monitor.reference.weeks={mon.reference.weeks}",
-             "drift.min_rows", "lengthen the reference or lower drift.min_rows"),
+            (timedelta(weeks=mon.reference.weeks), d.min_rows,
+             f"monitor.reference.weeks={mon.reference.weeks}", "drift.min_rows",
+             "lengthen the reference or lower drift.min_rows"),
         ]
         for span, need, what, setting, fix in checks:
             if (got := _at_most(span, week)) < need:
                 out.append(f"{what} holds at most {got} rows {freq}, below {setting}={need}: {fix}")
-    block = _longest_training(params) / params.drift.quality.folds
+    longest, folds = _longest_training(params), params.drift.quality.folds
+    block = longest / folds
     if block >= SEASON:
-        out.append(f"drift.quality.folds={params.drift.quality.folds} cuts a {_longest_training(params).days}-day "
-                   f"training window into {block.days}-day blocks: each held-out block is a season the "
+        out.append(f"drift.quality.folds={folds} cuts a {longest.days}-day training window into "
+                   f"{block.days}-day blocks: each held-out block is a season the "
                    f"model never saw; use ≥ {default_folds(params)} folds or leave folds out")
     return out

@@ -124,7 +124,7 @@ def cmd_registry_show(args: argparse.Namespace) -> None:
     if not rows:
         print("(no versions in the registry: the deploy workflow registers one on merge to main)")
     from staleguard.errors import ConfigError
-    from staleguard.monitor import shadow, store
+    from staleguard.monitor import shadow_evidence, store
 
     try:
         params = _params(args)
@@ -133,7 +133,7 @@ def cmd_registry_show(args: argparse.Namespace) -> None:
             raise
         return  # the registry alone needs no params.yaml; live figures need its features
     url = store.resolve(args.store, params)
-    for line in shadow.lines(url, params, {row["model"]: row["version"] for row in rows}):
+    for line in shadow_evidence.lines(url, params, {row["model"]: row["version"] for row in rows}):
         print(line)
 
 
@@ -228,7 +228,7 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 
 def cmd_monitor(args: argparse.Namespace) -> int:
     from staleguard.monitor import retrain
-    from staleguard.monitor.run import monitor
+    from staleguard.monitor.monitor_job import monitor
 
     params = _params(args)
     if args.engine:
@@ -379,7 +379,7 @@ def cmd_drift(args: argparse.Namespace) -> None:
 
         drift.run(params, current=args.current, out=args.out)
     else:  # summaries: DuckDB streams, Spark partitions (docs/scale.md)
-        from staleguard.scale.run import run
+        from staleguard.stages.drift_sketch import run
 
         run(params, args.current, args.out, engine)
 
@@ -401,7 +401,7 @@ def _add_drift(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def cmd_replay(args: argparse.Namespace) -> None:
     import time
 
-    from staleguard.replay.run import replay
+    from staleguard.replay.replay_job import replay
 
     params = _params(args)
     if args.end is not None:

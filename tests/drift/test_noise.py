@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from staleguard.drift import check, decide, noise
-from staleguard.drift.scores import Counts, score
+from staleguard.drift.count_scores import Counts, score
 from tests.drift.conftest import window, with_drift
 
 SIZES = (7, 24, 168, 1_000, 100_000)

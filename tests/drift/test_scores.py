@@ -6,7 +6,7 @@ import pytest
 from scipy import stats
 
 from staleguard.drift import check
-from staleguard.drift.scores import Counts, wasserstein
+from staleguard.drift.count_scores import Counts, wasserstein
 from staleguard.model import build_estimator
 from tests.drift.conftest import window, with_drift, with_train
 

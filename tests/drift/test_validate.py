@@ -5,10 +5,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from staleguard import artifacts
 from staleguard.errors import DataError
 from staleguard.model import build_estimator, save_model
 from staleguard.stages import drift as stage
-from staleguard.stages import paths
 from tests.drift.conftest import window, with_train
 
 
@@ -18,10 +18,10 @@ def workdir(hour, params, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("drift-stage")
     p = with_train(params, n_est=5)
     ref = window(hour, p, "2011-01-01", "2011-02-01")
-    (root / paths.PREPARED).mkdir(parents=True)
-    ref.to_parquet(root / paths.TRAIN_SET, index=False)
+    (root / artifacts.PREPARED).mkdir(parents=True)
+    ref.to_parquet(root / artifacts.TRAIN_SET, index=False)
     model = build_estimator(p.train, p.features).fit(ref[p.features.columns], ref["cnt"])
-    save_model(model, root / paths.MODEL, {"rows": len(ref)})
+    save_model(model, root / artifacts.MODEL, {"rows": len(ref)})
     return root
 
 

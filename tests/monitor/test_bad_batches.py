@@ -221,7 +221,8 @@ def test_a_run_that_decided_no_window_says_not_decided_everywhere(site: Site, mo
 
     strict = tmp_path / "params.yaml"
     strict.write_text((site.repo / "params.yaml").read_text().replace(
-        "\n  min_rows: 100               # a window with fewer", "\n  min_rows: 1000              # a window with fewer", 1))
+        "\n  min_rows: 100               # a window with fewer",
+        "\n  min_rows: 1000              # a window with fewer", 1))
     outputs = tmp_path / "github_output"
     monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
     try:

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from staleguard.monitor import check
+from staleguard.monitor import decision
 
 
 def fake_drift(drifted_weeks: set[str]):
@@ -29,7 +29,7 @@ def test_check_new_rows_keeps_labeled_rows_after_training_end_once(make_batch):
     a = make_batch("2011-01-30", "2011-02-03")
     b = make_batch("2011-02-02", "2011-02-04").assign(prediction=-1.0)
     b.loc[b.index[-1], "cnt"] = float("nan")
-    rows = check.new_rows([a, b], datetime(2011, 2, 1), "cnt")
+    rows = decision.new_rows([a, b], datetime(2011, 2, 1), "cnt")
     assert rows["timestamp"].min() == pd.Timestamp("2011-02-01")
     assert rows["timestamp"].is_unique and rows["timestamp"].is_monotonic_increasing
     assert rows["cnt"].notna().all()
@@ -39,13 +39,13 @@ def test_check_new_rows_keeps_labeled_rows_after_training_end_once(make_batch):
 
 def test_check_split_windows_anchors_weeks_at_start(make_batch):
     rows = make_batch("2011-02-01", "2011-02-20")
-    parts = check.split_windows(rows, datetime(2011, 2, 1), 7)
+    parts = decision.split_windows(rows, datetime(2011, 2, 1), 7)
     assert [(s.day, e.day) for s, e, _ in parts] == [(1, 8), (8, 15), (15, 22)]
     assert sum(len(p) for _, _, p in parts) == len(rows)
 
 
 def test_check_next_windows_train_then_eval_up_to_newest_day(params):
-    train, evaluation = check.next_windows(datetime(2011, 3, 1), params)
+    train, evaluation = decision.next_windows(datetime(2011, 3, 1), params)
     weeks = params.monitor.retrain
     assert evaluation.end == datetime(2011, 3, 1)
     assert (evaluation.end - evaluation.start).days == 7 * weeks.eval_weeks
@@ -53,7 +53,7 @@ def test_check_next_windows_train_then_eval_up_to_newest_day(params):
 
 
 def test_check_final_windows_train_up_to_the_newest_hour_eval_the_week_before(params):
-    train, evaluation = check.final_windows(datetime(2011, 6, 1), params)
+    train, evaluation = decision.final_windows(datetime(2011, 6, 1), params)
     weeks = params.monitor.retrain
     assert train.end == datetime(2011, 6, 1)
     assert (train.end - train.start).days == 7 * weeks.train_weeks
@@ -65,7 +65,7 @@ def test_check_decide_flags_first_drifted_week_and_plans_windows(make_batch, par
     ref = make_batch("2011-01-01", "2011-02-01")
     rows = make_batch("2011-02-01", "2011-02-28")
     run, judge, calls = fake_drift({"2011-02-15"})
-    out = check.decide(ref, rows, params, run, judge, model="m")
+    out = decision.decide(ref, rows, params, run, judge, model="m")
     assert out.drift and not out.forced
     assert [w.drift for w in out.windows] == [False, False, True, False]
     assert out.trigger.label == "2011-02-15" and out.report_window is out.trigger
@@ -77,7 +77,7 @@ def test_check_decide_flags_first_drifted_week_and_plans_windows(make_batch, par
 
 def test_check_decide_no_drift_reports_newest_week(make_batch, params):
     run, judge, _ = fake_drift(set())
-    out = check.decide(make_batch("2011-01-01", "2011-02-01"), make_batch("2011-02-01", "2011-02-15"),
+    out = decision.decide(make_batch("2011-01-01", "2011-02-01"), make_batch("2011-02-01", "2011-02-15"),
                        params, run, judge)
     assert not out.drift and out.trigger is None and out.reasons == []
     assert out.report_window.label == "2011-02-08"
@@ -86,14 +86,14 @@ def test_check_decide_no_drift_reports_newest_week(make_batch, params):
 def test_check_decide_skips_windows_under_min_rows(make_batch, params):
     run, judge, calls = fake_drift({"2011-02-08"})
     rows = make_batch("2011-02-01", "2011-02-08 12:00")  # 12 rows into the second week
-    out = check.decide(make_batch("2011-01-01", "2011-02-01"), rows, params, run, judge)
+    out = decision.decide(make_batch("2011-01-01", "2011-02-01"), rows, params, run, judge)
     assert [w.drift for w in out.windows] == [False, None] and len(calls) == 1
     assert "rows < monitor.min_rows" in out.windows[1].reasons[0] and not out.drift
 
 
 def test_check_decide_force_retrains_without_drift(make_batch, params):
     run, judge, _ = fake_drift(set())
-    out = check.decide(make_batch("2011-01-01", "2011-02-01"), make_batch("2011-02-01", "2011-02-15"),
+    out = decision.decide(make_batch("2011-01-01", "2011-02-01"), make_batch("2011-02-01", "2011-02-15"),
                        params, run, judge, force=True)
     assert out.drift and out.forced and out.reasons == ["retraining forced (--force)"]
     assert out.trigger.label == "2011-02-08"
@@ -111,13 +111,13 @@ def test_check_decide_repredicts_windows_logged_by_another_model(make_batch, par
     rows = pd.concat([make_batch("2011-02-01", "2011-02-08", version="old00000"),
                       make_batch("2011-02-08", "2011-02-15", version="new11111")], ignore_index=True)
     judge = lambda result, params: SimpleNamespace(drift=False, reasons=[])  # noqa: E731
-    check.decide(make_batch("2011-01-01", "2011-02-01"), rows, params, run, judge, model="m",
+    decision.decide(make_batch("2011-01-01", "2011-02-01"), rows, params, run, judge, model="m",
                  version="new11111")
     assert seen == [False, True]
 
 
 def test_check_own_predictions_keeps_logged_predictions_without_a_version(make_batch):
     part = make_batch("2011-02-01", "2011-02-08", version="old00000")
-    assert "prediction" in check.own_predictions(part, None)
-    assert "prediction" not in check.own_predictions(part, "new11111")
-    assert check.own_predictions(part, "old00000") is part
+    assert "prediction" in decision.own_predictions(part, None)
+    assert "prediction" not in decision.own_predictions(part, "new11111")
+    assert decision.own_predictions(part, "old00000") is part

@@ -16,7 +16,7 @@ import pytest
 from staleguard import drift
 from staleguard.drift import estimate
 from staleguard.model import build_estimator
-from staleguard.monitor import check, run
+from staleguard.monitor import decision, monitor_job
 from staleguard.params import Params, Window, Windows
 
 START = pd.Timestamp("2011-01-01")
@@ -57,9 +57,10 @@ def week(p: Params, model, hum: tuple[float, float], seed: int) -> pd.DataFrame:
 
 
 def _decide(p, ref, model, estimator, frame):
-    current = check.observed_rows([frame], p.windows.train.end, p.features.target, p.monitor.label_delay_days)
+    current = decision.observed_rows([frame], p.windows.train.end, p.features.target,
+                                     p.monitor.label_delay_days)
     assert current[p.features.target].isna().all()  # two weeks late: no label of the week has arrived
-    return check.decide(ref, current, p, run.drift_checker(ref), drift.decide, model=model,
+    return decision.decide(ref, current, p, monitor_job.drift_checker(ref), drift.decide, model=model,
                         version="m", estimator=estimator)
 
 
@@ -93,8 +94,9 @@ def test_estimate_tracks_the_real_mae_once_labels_arrived(setup):
 
 def test_observed_rows_blank_labels_until_they_arrive(params: Params):
     frame = hours(START, 2, (0, 1), 0, params)
-    got = check.observed_rows([frame], datetime(2011, 1, 1), "cnt", delay_days=7, now=datetime(2011, 1, 10))
+    got = decision.observed_rows([frame], datetime(2011, 1, 1), "cnt", delay_days=7,
+                                 now=datetime(2011, 1, 10))
     arrived = got["timestamp"] + pd.Timedelta(days=7, hours=1) <= pd.Timestamp("2011-01-10")
     assert got.loc[arrived, "cnt"].notna().all() and got.loc[~arrived, "cnt"].isna().all()
     assert arrived.sum() == 2 * 24
-    assert check.observed_rows([frame], datetime(2011, 1, 1), "cnt")["cnt"].notna().all()
+    assert decision.observed_rows([frame], datetime(2011, 1, 1), "cnt")["cnt"].notna().all()

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from staleguard.monitor import check, policy, run
+from staleguard import artifacts
+from staleguard.monitor import decision, monitor_job, policy
 from staleguard.params import Params, Window, Windows
-from staleguard.stages import paths
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,9 +64,9 @@ def test_policy_reference_last_year_without_history_falls_back_to_recent(hourly,
 
 
 def test_policy_retrain_window_sliding_moves_all_keeps_its_start(params):
-    sliding = check.next_windows(datetime(2011, 6, 1), _with(params, retrain__policy="sliding",
+    sliding = decision.next_windows(datetime(2011, 6, 1), _with(params, retrain__policy="sliding",
                                                              retrain__train_weeks=4))[0]
-    grown = check.next_windows(datetime(2011, 6, 1), _with(params, retrain__policy="all"))[0]
+    grown = decision.next_windows(datetime(2011, 6, 1), _with(params, retrain__policy="all"))[0]
     assert sliding.start == datetime(2011, 4, 27) and sliding.end == grown.end == datetime(2011, 5, 25)
     assert grown.start == datetime(2011, 1, 1)
 
@@ -85,9 +85,9 @@ def test_monitor_writes_only_its_own_folder_never_a_dvc_stage_output():
     for stage in yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"].values():
         for key in ("outs", "metrics", "plots"):
             outs += [next(iter(o)) if isinstance(o, dict) else o for o in stage.get(key, [])]
-    assert inspect.signature(run.monitor).parameters["out"].default == paths.MONITOR_REPORTS
-    assert run.PLAN.parent == run.SUMMARY.parent == paths.MONITOR_REPORTS
-    assert not [o for o in outs if Path(o).is_relative_to(paths.MONITOR_REPORTS)]
+    assert inspect.signature(monitor_job.monitor).parameters["out"].default == artifacts.MONITOR_REPORTS
+    assert monitor_job.PLAN.parent == monitor_job.SUMMARY.parent == artifacts.MONITOR_REPORTS
+    assert not [o for o in outs if Path(o).is_relative_to(artifacts.MONITOR_REPORTS)]
     ignored = subprocess.run(["git", "check-ignore", "-q", "reports/monitor/drift.json"], cwd=ROOT)
     assert ignored.returncode == 0, "reports/monitor/ must be gitignored: a local run leaves git clean"
 
@@ -95,10 +95,10 @@ def test_monitor_writes_only_its_own_folder_never_a_dvc_stage_output():
 def test_policy_final_windows_never_hold_out_a_week_before_the_data(params):
     """The retraining PR's eval week lies before its training window; early on (12 weeks back is
     before January 2011) the window starts one week after the earliest data params name."""
-    train, evaluation = check.final_windows(datetime(2011, 3, 1), params)
+    train, evaluation = decision.final_windows(datetime(2011, 3, 1), params)
     assert evaluation == Window(start=datetime(2011, 1, 1), end=datetime(2011, 1, 8))
     assert train == Window(start=datetime(2011, 1, 8), end=datetime(2011, 3, 1))
     grown = _with(params, ("2011-01-08", "2011-03-01"), retrain__policy="all")
     grown = grown.model_copy(update={"windows": Windows(train=grown.windows.train, eval=evaluation)})
-    again = check.final_windows(datetime(2011, 9, 1), grown)
+    again = decision.final_windows(datetime(2011, 9, 1), grown)
     assert again[0].start == datetime(2011, 1, 8) and again[1] == evaluation  # all: no creeping start

@@ -78,13 +78,13 @@ def test_retrain_windows_it_writes_put_the_newest_labeled_week_in_training(
         tmp_path: Path, make_batch, params):
     """decide → plan → params.yaml as `staleguard retrain` writes it: the shipped model's
     training window reaches past the newest labeled hour, and eval does not overlap it."""
-    from staleguard.monitor import check, summary
+    from staleguard.monitor import decision, job_summary
 
     current = make_batch("2011-02-01", "2011-03-01")
-    out = check.decide(make_batch("2011-01-01", "2011-02-01"), current, params,
+    out = decision.decide(make_batch("2011-01-01", "2011-02-01"), current, params,
                        lambda *a, **k: None, lambda r, p: type("V", (), {"drift": True,
                                                                          "reasons": ["x"]})())
-    plan = summary.plan(out, params, "abcd1234", "prod", [])
+    plan = job_summary.plan(out, params, "abcd1234", "prod", [])
     path = tmp_path / "params.yaml"
     path.write_text((Path(__file__).resolve().parents[2] / "params.yaml").read_text())
     retrain.move_windows(path, plan["retrain"]["train"], plan["retrain"]["eval"])

@@ -18,7 +18,7 @@ import yaml
 
 from staleguard import cli, registry
 from staleguard.model import build_estimator, load_model, save_model
-from staleguard.monitor import rollback, shadow, store
+from staleguard.monitor import rollback, shadow_evidence, store
 from staleguard.params import Features, TrainParams
 from tests.registry.conftest import sh
 from tests.workflows.harness import BIN_DIR
@@ -123,11 +123,11 @@ def test_rollback_opens_one_issue_with_the_paired_comparison_and_a_rerun_opens_n
 
 def test_rollback_prefers_the_predecessors_shadow_predictions(site, params):
     dev, url = site
-    labeled = shadow.read_labeled(str(url), params)
+    labeled = shadow_evidence.read_labeled(str(url), params)
     previous = load_model(registry.resolve("v0.0.1", dev).path)
     logged = labeled.assign(prediction=previous.predict(labeled[params.features.columns]),
                             model_version=registry.hash_for_version("v0.0.1", dev))
-    store.write_batch(shadow.shadow_url(str(url)), logged, params, "actuals-1")
+    store.write_batch(shadow_evidence.shadow_url(str(url)), logged, params, "actuals-1")
     ev = rollback.evidence(params, str(url), dev)
     assert ev is not None and ev.source == "its shadow predictions" and ev.worse
 

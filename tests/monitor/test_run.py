@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from staleguard.errors import ConfigError, DataError, ModelError
-from staleguard.monitor import run, simulate, store
+from staleguard.monitor import monitor_job, simulate, store
 
 LOCK = """schema: '2.0'
 stages:
@@ -23,18 +23,18 @@ stages:
 
 def test_run_deployed_version_is_model_md5_prefix_from_lock(tmp_path: Path):
     (tmp_path / "dvc.lock").write_text(LOCK)
-    assert run.deployed_version(tmp_path / "dvc.lock") == "a1f7141d"
+    assert monitor_job.deployed_version(tmp_path / "dvc.lock") == "a1f7141d"
 
 
 def test_run_deployed_version_without_model_entry_says_run_repro(tmp_path: Path):
     (tmp_path / "dvc.lock").write_text("schema: '2.0'\nstages: {}\n")
     with pytest.raises(ModelError, match=r"dvc.lock: no output 'artifacts/model.skops' with an md5"):
-        run.deployed_version(tmp_path / "dvc.lock")
+        monitor_job.deployed_version(tmp_path / "dvc.lock")
 
 
 def test_run_deployed_version_missing_lock_is_a_model_error(tmp_path: Path):
     with pytest.raises(ModelError, match=r"dvc.lock: not found; run `dvc repro` first"):
-        run.deployed_version(tmp_path / "dvc.lock")
+        monitor_job.deployed_version(tmp_path / "dvc.lock")
 
 
 def test_monitor_store_with_only_old_batches_is_an_error(tmp_path, monkeypatch, make_batch, params):
@@ -43,7 +43,7 @@ def test_monitor_store_with_only_old_batches_is_an_error(tmp_path, monkeypatch, 
     store.write_batch(str(tmp_path / "prod"), make_batch("2011-01-10", "2011-01-17"), params, "old")
     with pytest.raises(DataError, match=r"store .*prod: no labeled production rows at or after "
                        r"2011-02-01 00:00 \(the training window's end\)"):
-        run.monitor(params, str(tmp_path / "prod"))
+        monitor_job.monitor(params, str(tmp_path / "prod"))
 
 
 def test_simulate_through_before_training_end_is_refused(hour, params):

@@ -7,7 +7,7 @@ import pytest
 
 from staleguard.errors import DataError
 from staleguard.monitor import store
-from staleguard.monitor.run import read_new_batches
+from staleguard.monitor.monitor_job import read_new_batches
 
 
 def test_store_batch_name_holds_first_and_last_timestamp(make_batch):

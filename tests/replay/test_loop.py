@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from staleguard.params import TrainParams, Window, Windows
-from staleguard.replay.run import history
+from staleguard.replay.replay_job import history
 from staleguard.replay.trainer import Trainer
 from tests.replay.conftest import with_replay
 

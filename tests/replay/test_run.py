@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from staleguard.errors import ConfigError, DataError
-from staleguard.replay.run import Result, replay
+from staleguard.replay.replay_job import Result, replay
 from tests.replay.conftest import with_replay
 
 pytestmark = pytest.mark.slow

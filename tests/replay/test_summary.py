@@ -9,9 +9,9 @@ import pytest
 
 from staleguard.errors import StaleguardError
 from staleguard.params import Window
-from staleguard.replay import report
+from staleguard.replay import freshness
+from staleguard.replay.figures import ratio, summarize
 from staleguard.replay.loop import Retrained, Week
-from staleguard.replay.summary import ratio, summarize
 
 START = datetime(2011, 2, 1)
 
@@ -56,7 +56,7 @@ def test_summary_ratio_of_mean_maes_and_missing_policies():
 
 def test_report_markdown_puts_policy_table_first_and_marks_weeks_above(params):
     summaries = {n: summarize(n, WEEKS) for n in ("never", "monitor")}
-    md = report.markdown(WEEKS, summaries, params)
+    md = freshness.markdown(WEEKS, summaries, params)
     assert md.index("| policy |") < md.index("| week of |")
     assert "| 2011-02-08 | 168 | 30.0 ⚠ | 30.0 ⚠ | **drift** (target) | v1 → v3 |" in md
     assert "guarded / stale (monitor / never): **0.90**" in md
@@ -64,7 +64,7 @@ def test_report_markdown_puts_policy_table_first_and_marks_weeks_above(params):
 
 def test_report_json_lists_policies_and_weeks(params):
     summaries = {n: summarize(n, WEEKS) for n in ("never", "monitor")}
-    doc = report.to_json(WEEKS, summaries, params)
+    doc = freshness.to_json(WEEKS, summaries, params)
     assert doc["policies"]["monitor"] == {"weeks": 3, "mean_mae": 18.0, "worst_mae": 30.0,
                                           "worst_week": "2011-02-08", "retrains": 1,
                                           "weeks_above_tolerance": 1, "drift_weeks": 1,

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from staleguard import artifacts
 from staleguard.errors import DataError
 from staleguard.serve.batch import predict_file
 from staleguard.stages import drift as stage
-from staleguard.stages import paths
 from tests.serve.test_server import call, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve-http")]
@@ -43,9 +43,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, model_file: Path) -> Iterat
 def workdir(tmp_path_factory: pytest.TempPathFactory, model_file: Path, january: pd.DataFrame) -> Path:
     """The drift stage's inputs: the model and January as the reference."""
     root = tmp_path_factory.mktemp("drift-messages")
-    (root / paths.PREPARED).mkdir(parents=True)
-    january.to_parquet(root / paths.TRAIN_SET, index=False)
-    shutil.copy(model_file, root / paths.MODEL)
+    (root / artifacts.PREPARED).mkdir(parents=True)
+    january.to_parquet(root / artifacts.TRAIN_SET, index=False)
+    shutil.copy(model_file, root / artifacts.MODEL)
     return root
 
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from staleguard.model import build_estimator, load_model, save_model
 from staleguard.monitor import store
-from staleguard.monitor.shadow import shadow_url
+from staleguard.monitor.shadow_evidence import shadow_url
 from staleguard.params import TrainParams
 from staleguard.serve.app import create_app
 from staleguard.serve.predlog import predictions_url

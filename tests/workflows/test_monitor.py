@@ -209,7 +209,7 @@ def test_monitor_dry_run_decides_drift_but_touches_nothing(site: Site):
 
 
 def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
-    from staleguard.monitor.run import deployed_version
+    from staleguard.monitor.monitor_job import deployed_version
 
     before = site.remote_files()
     result = site.act()
@@ -413,7 +413,7 @@ def test_monitor_workflow_is_serialised_weekly_and_least_privilege():
 
 
 def test_monitor_text_names_the_artifact_the_workflow_uploads():
-    from staleguard.monitor.summary import ARTIFACT
+    from staleguard.monitor.job_summary import ARTIFACT
     from tests.workflows.test_static import load
 
     doc = load(Path(__file__).resolve().parents[2] / ".github" / "workflows" / "monitor.yml")

@@ -10,7 +10,7 @@
 Core: imported by stages, monitor, serve and drift; imports only params and errors.
 """
 
-from staleguard.contract.batch import check_batch
+from staleguard.contract.batch_checks import check_batch
 from staleguard.contract.frame import MODEL_VERSION, PREDICTION, Role, layout, validate_frame
 from staleguard.contract.read import batch_files, check_size, read_file, read_raw, read_table, read_window
 from staleguard.contract.timestamp import TIMESTAMP, build_timestamp, calendar

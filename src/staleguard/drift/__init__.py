@@ -5,9 +5,9 @@
     write_outputs(Path("reports"), result, decision, params, html=...)
 """
 
-from staleguard.drift.check import check
+from staleguard.drift.compare_rows import check
 from staleguard.drift.decide import decide
-from staleguard.drift.report import write_outputs
+from staleguard.drift.outputs import write_outputs
 from staleguard.drift.result import ColumnDrift, Decision, DriftResult, Quality
 
 __all__ = ["ColumnDrift", "Decision", "DriftResult", "Quality", "check", "decide", "write_outputs"]

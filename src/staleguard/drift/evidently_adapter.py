@@ -1,5 +1,5 @@
 """The only module that imports Evidently 0.7: the HTML report for people, and the same scores
-computed by Evidently's own `ValueDrift` (to cross-check drift/scores.py).
+computed by Evidently's own `ValueDrift` (to cross-check drift/count_scores.py).
 
 Traps handled here (../shared/notes/evidently.md): every method and threshold is passed
 explicitly (Evidently's defaults flip to p-values under 1000 reference rows); current and

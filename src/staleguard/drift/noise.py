@@ -22,8 +22,8 @@ from dataclasses import replace
 import numpy as np
 from scipy.spatial import distance
 
+from staleguard.drift.count_scores import MAX_CATEGORIES, NORM_FLOOR, Counts
 from staleguard.drift.result import ColumnDrift
-from staleguard.drift.scores import MAX_CATEGORIES, NORM_FLOOR, Counts
 from staleguard.params import Params
 
 MAX_VALUES = 128      # distinct reference values kept for the null (more: quantile groups of equal mass)
@@ -51,7 +51,7 @@ def _wasserstein(values: np.ndarray, r: np.ndarray, c: np.ndarray) -> np.ndarray
     centred = values - values.mean()
     mean = r @ centred / nr[:, 0]
     std = np.sqrt(np.clip(r @ centred**2 / nr[:, 0] - mean**2, 0, None))
-    return (gap @ np.diff(values)) / np.maximum(std, NORM_FLOOR)
+    return np.asarray((gap @ np.diff(values)) / np.maximum(std, NORM_FLOOR), dtype=float)
 
 
 def _binned(values: np.ndarray, r: np.ndarray, c: np.ndarray, numerical: bool
@@ -83,9 +83,10 @@ def null_scores(ref: Counts, n: int, method: str, numerical: bool, draws: int, s
         return _wasserstein(ref.values, r, c)
     rp, cp = _binned(ref.values, r, c, numerical)
     if method == "jensenshannon":
-        return np.nan_to_num(distance.jensenshannon(rp, cp, axis=1))
+        js: np.ndarray = np.nan_to_num(np.asarray(distance.jensenshannon(rp, cp, axis=1), dtype=float))
+        return js
     rp, cp = _fill_zeroes(rp), _fill_zeroes(cp)
-    return np.sum((rp - cp) * np.log(rp / cp), axis=1)
+    return np.asarray(np.sum((rp - cp) * np.log(rp / cp), axis=1), dtype=float)
 
 
 def _key(ref: Counts, n: int, method: str, numerical: bool, alpha: float, draws: int, seed: int

@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 
 from staleguard.drift.decide import SHORT
 from staleguard.drift.result import ColumnDrift, DriftResult
-from staleguard.plots import plt, save
+from staleguard.model_plots import plt, save
 
 WIDTH = 6.4
 COLORS = {"reference": "tab:blue", "current": "tab:orange"}
@@ -55,8 +55,8 @@ def scores_chart(result: DriftResult, path: Path) -> None:
 def _panel(ax: Axes, name: str, ref: Any, cur: Any, score: ColumnDrift) -> None:
     if isinstance(ref, pd.Series):
         _rows_panel(ax, ref, cur)
-    else:  # summaries (staleguard.scale): drawn from counts, no raw rows
-        from staleguard.scale.plots import draw
+    else:  # summaries (staleguard.drift.sketch): drawn from counts, no raw rows
+        from staleguard.drift.sketch.sketch_plots import draw
 
         draw(ax, ref, cur)
     flag = " drifted" if score.drifted else ""

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from staleguard.contract import TIMESTAMP, read_raw
-from staleguard.monitor.check import split_windows
+from staleguard.monitor.decision import split_windows
 from staleguard.params import Params, Window
 from staleguard.stages.prepare import history, read_batches
 from staleguard.verdict import Verdict

@@ -23,13 +23,12 @@ from typing import Any
 
 import pandas as pd
 
-from staleguard import dvc_ops, gha
+from staleguard import artifacts, dvc_ops, gha
 from staleguard.errors import StaleguardError
 from staleguard.gitpush import auth_env
 from staleguard.io import write_text, write_with
-from staleguard.monitor import store, summary, workspace
+from staleguard.monitor import job_summary, store, workspace
 from staleguard.params import Params
-from staleguard.stages import paths
 
 PATHS = ["data.dvc", "params.yaml", "dvc.lock", "reports/**"]
 BOT = ("staleguard[bot]", "staleguard-bot@users.noreply.github.com")
@@ -121,7 +120,7 @@ def branch_exists(branch: str) -> bool:
 
 def body(plan: dict[str, Any], monitor_md: str, root: Path = Path()) -> str:
     """The PR body: the monitor's summary and drift table, then the retrained model's metrics."""
-    metrics_file = root / paths.METRICS
+    metrics_file = root / artifacts.METRICS
     metrics = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
     ev = plan["retrain"]["eval"]
     deployed = next((w.get("quality") for w in plan.get("windows", [])
@@ -140,7 +139,7 @@ def body(plan: dict[str, Any], monitor_md: str, root: Path = Path()) -> str:
             "`dvc.lock` and the reports from `dvc repro`. The PR workflow compares it with the "
             "deployed model. Branch `" + plan["retrain"]["branch"] + "` is reused until it is "
             "merged or deleted: later monitor runs update it."]
-    return summary.clip(monitor_md.rstrip("\n") + "\n" + "\n".join(tail) + "\n")
+    return job_summary.clip(monitor_md.rstrip("\n") + "\n" + "\n".join(tail) + "\n")
 
 
 def _num(value: float | None) -> str:
@@ -203,7 +202,7 @@ def update_pr_body(number: str, body_file: Path) -> None:
 
 
 def run(params: Params, params_file: Path,
-        plan_path: Path = paths.MONITOR_REPORTS / "monitor.json") -> str:
+        plan_path: Path = artifacts.MONITOR_REPORTS / "monitor.json") -> str:
     """Carry out the plan in a scratch clone; returns the PR URL. Data and model reach the DVC
     remote only after `dvc repro` succeeded, and before git; the checkout is never written."""
     plan = load_plan(plan_path)

@@ -18,15 +18,14 @@ from typing import Any
 
 import pandas as pd
 
-from staleguard import gha
+from staleguard import artifacts, gha
 from staleguard.contract import TIMESTAMP
 from staleguard.errors import DataError, StaleguardError
 from staleguard.io import write_json, write_text
-from staleguard.monitor import shadow, store
+from staleguard.monitor import shadow_evidence, store
 from staleguard.params import Params
-from staleguard.stages import paths
 
-REPORT = paths.MONITOR_REPORTS / "rollback"  # .json (the evidence) and .md (the issue body)
+REPORT = artifacts.MONITOR_REPORTS / "rollback"  # .json (the evidence) and .md (the issue body)
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ def compare(rows: pd.DataFrame, previous: pd.Series, target: str, params: Params
 def previous_predictions(rows: pd.DataFrame, previous: Any, store_url: str, params: Params,
                          repo: Path | str) -> tuple[pd.Series, str]:
     """The predecessor's predictions of `rows`: its shadow log if it covers them, else re-predicted."""
-    logged = shadow.read_labeled(shadow.shadow_url(store_url), params)
+    logged = shadow_evidence.read_labeled(shadow_evidence.shadow_url(store_url), params)
     if logged is not None:
         mine = logged[logged[store.MODEL_VERSION] == previous.short_hash].set_index(TIMESTAMP)
         if rows[TIMESTAMP].isin(mine.index).all():
@@ -85,7 +84,7 @@ def evidence(params: Params, store_url: str, repo: Path | str = ".") -> Evidence
     if current is None or previous is None:
         return None
     now, before = registry.find_version(current, repo), registry.find_version(previous, repo)
-    labeled = shadow.read_labeled(store_url, params)
+    labeled = shadow_evidence.read_labeled(store_url, params)
     if labeled is None:
         raise DataError(f"store {store_url}: no labeled production rows; is serving logging actuals?")
     rows = labeled[labeled[store.MODEL_VERSION] == now.short_hash].sort_values(TIMESTAMP)
@@ -106,7 +105,7 @@ def markdown(ev: Evidence) -> str:
              f"| rows | days | {v['metric']} {ev.previous} | {v['metric']} {ev.current} | change | "
              f"{v['confidence']:.0%} CI | verdict |", "|---:|---:|---:|---:|---:|---|---|",
              f"| {v['rows']} | {v['days']} | {_num(v['champion'])} | {_num(v['challenger'])} | "
-             f"{shadow.change(v)} | {shadow.interval(v)} | **{v['verdict']}** |", "",
+             f"{shadow_evidence.change(v)} | {shadow_evidence.interval(v)} | **{v['verdict']}** |", "",
              f"_Method: {v['method']}, the PR gate's paired comparison. `worse` means the whole "
              f"interval is beyond +{v['tolerance']:.0%} (`report.tolerance`)._"]
     if ev.worse:

@@ -12,13 +12,13 @@ from typing import Any
 
 import pandas as pd
 
+from staleguard import artifacts
 from staleguard.contract import TIMESTAMP, read_raw
 from staleguard.errors import ConfigError
 from staleguard.model import load_model
-from staleguard.monitor import check, store
-from staleguard.monitor.run import deployed_version
+from staleguard.monitor import decision, store
+from staleguard.monitor.monitor_job import deployed_version
 from staleguard.params import Params
-from staleguard.stages import paths
 
 SOURCE = "simulate"
 
@@ -33,7 +33,7 @@ def labeled_batches(raw: pd.DataFrame, model: Any, version: str, params: Params,
                           f"{start:%Y-%m-%d}; pick a later date")
     rows = raw[(raw[TIMESTAMP] >= pd.Timestamp(start)) & (raw[TIMESTAMP] < pd.Timestamp(end))]
     out = []
-    for _, _, part in check.split_windows(rows, start, params.monitor.window_days):
+    for _, _, part in decision.split_windows(rows, start, params.monitor.window_days):
         frame = part[[TIMESTAMP, *params.features.columns, params.features.target]].copy()
         frame.insert(len(frame.columns) - 1, store.PREDICTION,
                      model.predict(frame[params.features.columns]))
@@ -46,5 +46,5 @@ def simulate(params: Params, through: date, store_url: str | None = None) -> lis
     """Write the batches; returns their URLs."""
     url = store.resolve(store_url, params)
     raw = read_raw(params.data.raw, params)
-    frames = labeled_batches(raw, load_model(paths.MODEL), deployed_version(), params, through)
+    frames = labeled_batches(raw, load_model(artifacts.MODEL), deployed_version(), params, through)
     return [store.write_batch(url, f, params, SOURCE) for f in frames]

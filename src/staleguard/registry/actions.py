@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from staleguard import artifacts
 from staleguard.errors import ModelError
 from staleguard.registry.tags import (
     ARTIFACT,
@@ -27,7 +28,6 @@ from staleguard.registry.tags import (
     stage_assignment,
     versions,
 )
-from staleguard.stages import paths
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def stale_stages(status: dict[str, Any]) -> list[str]:
     return lines
 
 
-DEPLOYED = (paths.MODEL, paths.METRICS)  # what a deploy ships: the model and the metrics on its card
+DEPLOYED = (artifacts.MODEL, artifacts.METRICS)  # what a deploy ships: the model and the metrics on its card
 
 
 def deployed_stages(repo: Path | str = ".", files: tuple[Path, ...] = DEPLOYED) -> list[str]:

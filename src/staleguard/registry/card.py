@@ -12,9 +12,9 @@ from typing import Any
 
 import yaml
 
+from staleguard import artifacts
 from staleguard.errors import ModelError
 from staleguard.registry.tags import Version, show_file
-from staleguard.stages import paths
 
 DRIFT = Path("reports/drift.json")
 
@@ -46,7 +46,7 @@ def card(version: Version, repo: Path | str = ".", stage: str | None = None) -> 
     """Markdown model card for `version` (the release notes)."""
     rev = version.rev
     params = yaml.safe_load(_read(repo, rev, "params.yaml") or "{}") or {}
-    metrics = json.loads(_read(repo, rev, paths.METRICS) or "{}")
+    metrics = json.loads(_read(repo, rev, artifacts.METRICS) or "{}")
     drift_text = _read(repo, rev, DRIFT)
     window = (params.get("windows") or {}).get("train") or {}
     lines = [
@@ -55,7 +55,7 @@ def card(version: Version, repo: Path | str = ".", stage: str | None = None) -> 
         "| | |", "|---|---|",
         f"| version | `{version.tag}` |",
         f"| commit | `{rev[:12]}` |",
-        f"| model | `{paths.MODEL}` md5 `{version.md5}` (id `{version.short_hash}`) |",
+        f"| model | `{artifacts.MODEL}` md5 `{version.md5}` (id `{version.short_hash}`) |",
         f"| training window | [{window.get('start', '?')}, {window.get('end', '?')}) |",
         f"| data version | `data.dvc` md5 `{_data_version(repo, rev)}` |",
         "", "## Metrics (evaluation window "
@@ -72,5 +72,5 @@ def card(version: Version, repo: Path | str = ".", stage: str | None = None) -> 
               yaml.safe_dump({k: params[k] for k in ("train", "features") if k in params},
                              sort_keys=False).rstrip(), "```", "",
               f"Fetch it: `staleguard registry resolve {version.version}` or "
-              f"`dvc get --rev {version.tag} <repo-url> {paths.MODEL}`."]
+              f"`dvc get --rev {version.tag} <repo-url> {artifacts.MODEL}`."]
     return "\n".join(lines) + "\n"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from staleguard import artifacts
 from staleguard.errors import ModelError
 from staleguard.io import atomic_path, write_json
 from staleguard.registry.tags import (
@@ -31,7 +32,6 @@ from staleguard.registry.tags import (
     version_for_hash,
     version_in_stage,
 )
-from staleguard.stages import paths
 
 CACHE_ENV = "STALEGUARD_MODEL_CACHE"
 DEFAULT_CACHE = Path("~/.cache/staleguard/models")
@@ -92,17 +92,17 @@ def resolve_auto(repo: Path | str = ".", cache: Path | None = None) -> ResolvedM
         held = None  # not a git repository: there is no registry to ask
     if held is not None:
         return fetch(find_version(held[0], repo), repo, cache)
-    path = Path(repo) / paths.MODEL
+    path = Path(repo) / artifacts.MODEL
     if not path.is_file():
         raise ModelError(f"{path}: not found and no model is at stage {STAGE!r}; run `make demo` "
                          "(or `dvc pull`), or pass --model <version|path>")
     md5, expected = file_md5(path), current_md5(repo)
     if md5 != expected:
         raise ModelError(f"{path}: md5 {md5[:8]} is not the model dvc.lock names ({expected[:8]}); "
-                         f"run `dvc checkout {paths.MODEL}` or `dvc repro`")
-    return ResolvedModel(path, md5, None, None, json_or_none(Path(repo) / paths.METRICS),
+                         f"run `dvc checkout {artifacts.MODEL}` or `dvc repro`")
+    return ResolvedModel(path, md5, None, None, json_or_none(Path(repo) / artifacts.METRICS),
                          note=f"no model is at stage {STAGE!r} yet (nothing registered): serving the "
-                              f"workspace model {paths.MODEL} ({md5[:8]}, as dvc.lock names it)")
+                              f"workspace model {artifacts.MODEL} ({md5[:8]}, as dvc.lock names it)")
 
 
 def _from_path(path: Path, repo: Path, describe: bool) -> ResolvedModel:
@@ -118,7 +118,7 @@ def _from_path(path: Path, repo: Path, describe: bool) -> ResolvedModel:
                              json_or_none(path.parent / "metrics.json"))
     try:
         if md5 == current_md5(repo):  # the work tree's own model: its metrics are reports/metrics.json
-            metrics = json_or_none(repo / paths.METRICS)
+            metrics = json_or_none(repo / artifacts.METRICS)
         version = version_for_hash(md5, repo)
     except ModelError:
         pass  # not inside a staleguard repo, or no registry yet: the hash alone identifies it
@@ -132,9 +132,9 @@ def cache_dir(cache: Path | None = None) -> Path:
 def fetch(version: Version, repo: Path | str = ".", cache: Path | None = None) -> ResolvedModel:
     """Download a version's model.skops + model.json (+ metrics.json) unless already cached."""
     folder = cache_dir(cache) / version.md5
-    model = folder / paths.MODEL.name
+    model = folder / artifacts.MODEL.name
     if not (model.is_file() and file_md5(model) == version.md5):
-        for out in (paths.MODEL, paths.MODEL.with_suffix(".json")):  # model.save_model's layout
+        for out in (artifacts.MODEL, artifacts.MODEL.with_suffix(".json")):  # model.save_model's layout
             _download(repo, version, out, folder / out.name)
         got = file_md5(model)
         if got != version.md5:
@@ -143,7 +143,7 @@ def fetch(version: Version, repo: Path | str = ".", cache: Path | None = None) -
                              f"({version.md5}); the DVC remote holds a different file")
         # versions from before metrics were committed: /model shows none
         with contextlib.suppress(ModelError, json.JSONDecodeError):
-            write_json(folder / "metrics.json", json.loads(show_file(repo, version.rev, paths.METRICS)))
+            write_json(folder / "metrics.json", json.loads(show_file(repo, version.rev, artifacts.METRICS)))
     return ResolvedModel(model, version.md5, version.version, version.rev,
                          json_or_none(folder / "metrics.json"))
 

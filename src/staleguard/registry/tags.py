@@ -15,8 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from staleguard import artifacts
 from staleguard.errors import ModelError
-from staleguard.stages import paths
 
 ARTIFACT = "model"
 STAGE = "prod"
@@ -65,7 +65,7 @@ def show_file(repo: Path | str, rev: str, path: Path | str) -> str:
     return git(repo, "show", f"{rev}:{Path(path).as_posix()}")
 
 
-def lock_md5(lock_text: str, out: Path = paths.MODEL, source: str = "dvc.lock") -> str:
+def lock_md5(lock_text: str, out: Path = artifacts.MODEL, source: str = "dvc.lock") -> str:
     """The md5 DVC recorded for output `out` in a dvc.lock text."""
     try:
         lock = yaml.safe_load(lock_text) or {}

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from staleguard.contract import TIMESTAMP
-from staleguard.monitor import check, policy, retrain, run
+from staleguard.monitor import decision, monitor_job, policy, retrain
 from staleguard.monitor import store as store_mod
 from staleguard.params import Params, Window, Windows
 from staleguard.registry import ResolvedModel
@@ -128,7 +128,7 @@ class Policy:
         self.estimator = None
         if self.spec.kind == "monitor":
             self.estimator, quality = self.trainer.assess(dep)
-            self.checker = memo(run.drift_checker(quality=quality))
+            self.checker = memo(monitor_job.drift_checker(quality=quality))
         self.service.deploy(self.served(dep))
 
     def week(self, frame: pd.DataFrame, start: datetime, end: datetime) -> Week:
@@ -143,7 +143,7 @@ class Policy:
             return week
         refs, frames = self.read(dep.params)
         delay = timedelta(weeks=self.spec.delay_weeks)
-        current = check.observed_rows(frames, dep.params.windows.train.end, target,
+        current = decision.observed_rows(frames, dep.params.windows.train.end, target,
                                       delay.days, now=end)
         if not current[target].notna().any():
             return week  # no label has arrived yet: nothing to retrain on
@@ -164,7 +164,8 @@ class Policy:
 
         seasonal = dep.params.monitor.reference.policy == "last_year"
         history = self.history(frames, arrived, dep.params) if seasonal else dep.reference
-        outcome = check.decide(lambda s: policy.reference_rows(history, dep.params, s), current, dep.params,
+        outcome = decision.decide(lambda s: policy.reference_rows(history, dep.params, s), current,
+                                  dep.params,
                                self.checker, drift.decide, model=dep.estimator, version=dep.model_id,
                                estimator=self.estimator)
         mine = next((w for w in outcome.windows if w.start == week.start and w.result is not None), None)
@@ -197,7 +198,7 @@ class Policy:
         columns = [*params.features.columns, params.features.target]
         history = prepare.history(self.base, pd.concat(self.batches.values(), ignore_index=True), columns)
         labeled = current[current[params.features.target].notna()]
-        train_window, eval_window = check.next_windows(check.data_end_of(labeled), params)
+        train_window, eval_window = decision.next_windows(decision.data_end_of(labeled), params)
         moved = params.model_copy(update={"windows": Windows(train=train_window, eval=eval_window)})
         return self.trainer.build(history, moved, f"v{self.count + 1}")
 
@@ -222,5 +223,5 @@ class Policy:
 def _arrived(frame: pd.DataFrame, params: Params, arrived: datetime) -> pd.DataFrame:
     """The batch's rows whose label has arrived: timestamp + 1 h <= `arrived` (= now - delay)."""
     target = params.features.target
-    return frame[(frame[TIMESTAMP] + check.HOUR <= pd.Timestamp(arrived))
+    return frame[(frame[TIMESTAMP] + decision.HOUR <= pd.Timestamp(arrived))
                  & frame[target].notna()]

@@ -12,10 +12,10 @@ from pathlib import Path
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 
-from staleguard import plots
+from staleguard import model_plots
 from staleguard.params import Params
+from staleguard.replay.figures import PolicySummary
 from staleguard.replay.loop import Week
-from staleguard.replay.summary import PolicySummary
 
 COLORS = {"never": "tab:red", "weekly": "tab:blue", "monitor": "tab:green"}
 VARIANT_COLORS = ("tab:purple", "tab:orange", "tab:brown", "tab:olive", "tab:cyan")
@@ -68,4 +68,4 @@ def freshness(weeks: list[Week], summaries: dict[str, PolicySummary], params: Pa
     strip.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
     strip.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
     strip.tick_params(axis="x", labelsize=8)
-    plots.save(fig, path)
+    model_plots.save(fig, path)

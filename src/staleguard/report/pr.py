@@ -13,14 +13,13 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from staleguard import plots
+from staleguard import artifacts, model_plots
 from staleguard.errors import ModelError
 from staleguard.io import write_json, write_text
 from staleguard.params import Params
 from staleguard.report import gate, sources
 from staleguard.report.champion import Duel, duel, window_label
 from staleguard.report.render import Context, artifact_url, base_name, render
-from staleguard.stages import paths
 
 GATE = "gate.json"
 FULL = "report.full.md"       # every row, nothing cut: the artifact's copy of the comment
@@ -32,10 +31,10 @@ PLOTS = (("Predicted vs actual", "predicted_vs_actual"), ("Residuals over time",
 
 def gather(base: str, outdir: Path, params: Params, params_file: Path) -> Context:
     sha = sources.resolve(base)
-    metrics_new = sources.json_at_path(paths.METRICS)
+    metrics_new = sources.json_at_path(artifacts.METRICS)
     ctx = Context(base=base, base_sha=sha, params_old=sources.yaml_at(sha, params_file),
                   params_new=yaml.safe_load(params_file.read_text()),
-                  metrics_old=sources.json_at(sha, paths.METRICS), metrics_new=metrics_new,
+                  metrics_old=sources.json_at(sha, artifacts.METRICS), metrics_new=metrics_new,
                   artifact_url=artifact_url(), persisted=remote_configured())
     ctx.duel, ctx.window, frame = champion_vs_challenger(sha, params)
     ctx.gate = gate.decide(params, ctx.params_old, ctx.duel, frame)
@@ -56,9 +55,9 @@ def remote_configured() -> bool:
 
 def champion_vs_challenger(sha: str, params: Params) -> tuple[Duel, str, pd.DataFrame]:
     """Base model vs workspace model on the workspace's eval window, per row (and the window)."""
-    if not paths.EVAL_SET.exists() or not paths.MODEL.exists():
-        raise ModelError(f"{paths.EVAL_SET} or {paths.MODEL} not found; run `dvc repro` first")
-    frame = pd.read_parquet(paths.EVAL_SET)
+    if not artifacts.EVAL_SET.exists() or not artifacts.MODEL.exists():
+        raise ModelError(f"{artifacts.EVAL_SET} or {artifacts.MODEL} not found; run `dvc repro` first")
+    frame = pd.read_parquet(artifacts.EVAL_SET)
     cfg = params.report
     same = sources.model_md5(sources.yaml_at(sha, "dvc.lock")) == current_md5()
     with tempfile.TemporaryDirectory(prefix="staleguard-base-") as tmp:
@@ -66,10 +65,10 @@ def champion_vs_challenger(sha: str, params: Params) -> tuple[Duel, str, pd.Data
         champion: Path | None = fetched
         reason = None if same else sources.fetch_model(sha, fetched)
         if same:
-            champion = paths.MODEL
+            champion = artifacts.MODEL
         elif reason:
             champion = None
-        result = duel(champion, paths.MODEL, frame, params.features.target, cfg.metric,
+        result = duel(champion, artifacts.MODEL, frame, params.features.target, cfg.metric,
                       cfg.tolerance, unavailable=reason or "")
     if same:
         result = replace(result, note="This PR does not change the model.")
@@ -83,8 +82,8 @@ def current_md5() -> str | None:
 
 def draw_plots(sha: str, outdir: Path, name: str) -> list[tuple[str, str | None, str]]:
     """Base plots redrawn from its committed plot data, beside the PR's, in `outdir`."""
-    frames = {"base": (sources.predictions_at(sha), sources.csv_at(sha, paths.IMPORTANCE)),
-              "pr": (read_csv(paths.PREDICTIONS), read_csv(paths.IMPORTANCE))}
+    frames = {"base": (sources.predictions_at(sha), sources.csv_at(sha, artifacts.IMPORTANCE)),
+              "pr": (read_csv(artifacts.PREDICTIONS), read_csv(artifacts.IMPORTANCE))}
     out: list[tuple[str, str | None, str]] = []
     for title, stem in PLOTS:
         names: dict[str, str | None] = {}
@@ -95,8 +94,9 @@ def draw_plots(sha: str, outdir: Path, name: str) -> list[tuple[str, str | None,
                 continue
             png = outdir / f"{side}_{stem}.png"
             label = f"{title}, {name if side == 'base' else 'PR'}"
-            {"predicted_vs_actual": plots.predicted_vs_actual, "residuals": plots.residuals_over_time,
-             "importance": plots.importance}[stem](data, png, label)
+            {"predicted_vs_actual": model_plots.predicted_vs_actual,
+             "residuals": model_plots.residuals_over_time,
+             "importance": model_plots.importance}[stem](data, png, label)
             names[side] = png.name
         if names["pr"]:
             out.append((title, names["base"], names["pr"]))

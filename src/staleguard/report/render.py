@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from staleguard import artifacts
 from staleguard.report.champion import Duel
 from staleguard.report.diff import MISSING, metrics_diff, params_diff
 from staleguard.report.markdown import BUDGET, fit, fmt, table
-from staleguard.stages import paths
 from staleguard.verdict.text import verdict_line
 
 TITLE = "## 🚲 staleguard model report"
@@ -150,10 +150,10 @@ def metrics_section(ctx: Context, name: str, max_rows: int) -> str:
     if same_window:
         where = f"both models on the evaluation window {ctx.window}"
     elif ctx.metrics_old is not None:
-        where = (f"`{name}`'s committed `{paths.METRICS}` (its own window: the `{name}` model "
+        where = (f"`{name}`'s committed `{artifacts.METRICS}` (its own window: the `{name}` model "
                  f"could not be scored here{': ' + d.note if d and d.note else ''})")
     else:
-        where = f"the PR's `{paths.METRICS}`"
+        where = f"the PR's `{artifacts.METRICS}`"
     note = "\n\n_This PR does not change the model._" if d and d.note.startswith("This PR") else ""
     return (f"### Metrics\n\n_{where}; point estimates, so only the verdict above accounts "
             f"for noise._\n\n"

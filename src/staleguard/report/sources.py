@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from staleguard import artifacts
 from staleguard.errors import ConfigError
-from staleguard.stages import paths
 
 
 def resolve(ref: str) -> str:
@@ -60,7 +60,7 @@ def csv_at(rev: str, path: Path | str) -> pd.DataFrame | None:
 
 
 def predictions_at(rev: str) -> pd.DataFrame | None:
-    return csv_at(rev, paths.PREDICTIONS)
+    return csv_at(rev, artifacts.PREDICTIONS)
 
 
 def json_at_path(path: Path) -> dict[str, Any]:
@@ -79,7 +79,7 @@ def model_md5(lock: dict[str, Any] | None) -> str | None:
     """The md5 of artifacts/model.skops recorded in a dvc.lock document."""
     for stage in (lock or {}).get("stages", {}).values():
         for out in stage.get("outs", []):
-            if out.get("path") == paths.MODEL.as_posix():
+            if out.get("path") == artifacts.MODEL.as_posix():
                 return str(out["md5"]) if out.get("md5") else None
     return None
 
@@ -92,7 +92,7 @@ def fetch_model(rev: str, dest: Path) -> str | None:
     import dvc.api
 
     try:
-        for src, out in ((paths.MODEL, dest), (paths.MODEL.with_suffix(".json"),
+        for src, out in ((artifacts.MODEL, dest), (artifacts.MODEL.with_suffix(".json"),
                                                 dest.with_suffix(".json"))):
             with dvc.api.open(src.as_posix(), repo=".", rev=rev, mode="rb") as fh, \
                     out.open("wb") as target:
@@ -103,7 +103,7 @@ def fetch_model(rev: str, dest: Path) -> str | None:
     return None
 
 
-def drift_outputs(reports: Path = paths.REPORTS) -> dict[str, Any]:
+def drift_outputs(reports: Path = artifacts.REPORTS) -> dict[str, Any]:
     """The drift stage's outputs when present (issue 3 contract), else an empty dict."""
     found: dict[str, Any] = {}
     with contextlib.suppress(OSError, json.JSONDecodeError):

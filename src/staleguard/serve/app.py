@@ -22,7 +22,7 @@ from staleguard import __version__
 from staleguard.contract import TIMESTAMP
 from staleguard.errors import DataError, StaleguardError
 from staleguard.monitor import store as store_format
-from staleguard.monitor.shadow import shadow_url
+from staleguard.monitor.shadow_evidence import shadow_url
 from staleguard.params import Params
 from staleguard.serve.follow import Follower, followed_stage
 from staleguard.serve.loader import LoadedModel, load
@@ -145,7 +145,7 @@ def record_actuals(truth: pd.DataFrame, store_url: str, params: Params) -> Recor
         store_format.write_batch(store_url, labeled[store_format.columns(params)], params, source=source)
     shadow = read_predictions(store_url, first, last, shadow=True)
     shadow = None if shadow is None else shadow.drop(columns=[target]).merge(truth, on=TIMESTAMP)
-    if shadow is not None and len(shadow):  # the shadow's rows, labeled alike (monitor/shadow.py)
+    if shadow is not None and len(shadow):  # the shadow's rows, labeled alike (monitor/shadow_evidence.py)
         store_format.write_batch(shadow_url(store_url), shadow[store_format.columns(params)], params,
                                  source=source)
     return Recorded(labeled=len(labeled), unmatched=[t.to_pydatetime() for t in unmatched])

@@ -4,7 +4,7 @@ The request path hands the rows it already built (records and the feature matrix
 returns; it never waits for, and never sees, the shadow's answer. A worker thread drains the queue,
 predicts everything queued in one call, and logs the predictions beside the served ones
 (serve/predlog.py, `<store>/predictions/shadow/`) with the shadow's model id. When actuals arrive
-both are labeled, and the monitor compares them on the same rows (monitor/shadow.py).
+both are labeled, and the monitor compares them on the same rows (monitor/shadow_evidence.py).
 """
 
 from __future__ import annotations

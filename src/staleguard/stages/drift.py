@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from staleguard import gha
+from staleguard import artifacts, gha
 from staleguard.contract import check_size, read_window
 from staleguard.drift import Decision, check, decide, write_outputs
 from staleguard.drift.evidently_adapter import save_html
 from staleguard.model import load_model
 from staleguard.params import Params
-from staleguard.stages import paths
 
 
 def model_version(path: Path) -> str:
@@ -29,25 +28,25 @@ def model_version(path: Path) -> str:
 def trained_baseline() -> tuple[dict[str, float] | None, str]:
     """The reference quality `train` already measured (artifacts/reference.json, written with the
     model), so the drift stage does not fit the same cross-validation folds a second time."""
-    from staleguard.scale import io as summary_io
-    from staleguard.scale.check import trained_quality
+    from staleguard.drift.sketch import sketch_json as summary_io
+    from staleguard.drift.sketch.compare_sketches import trained_quality
 
-    if not paths.REFERENCE_SUMMARY.exists():
+    if not artifacts.REFERENCE_SUMMARY.exists():
         return None, ""
-    return trained_quality(summary_io.read(paths.REFERENCE_SUMMARY))
+    return trained_quality(summary_io.read(artifacts.REFERENCE_SUMMARY))
 
 
-def run(params: Params, current: Path | None = None, out: Path = paths.REPORTS) -> Decision:
+def run(params: Params, current: Path | None = None, out: Path = artifacts.REPORTS) -> Decision:
     """Check, decide, write. `current`: a .parquet/.csv file or a folder of batches."""
     from staleguard.monitor.policy import reference_rows
 
-    model = load_model(paths.MODEL)
-    training = pd.read_parquet(paths.TRAIN_SET)
+    model = load_model(artifacts.MODEL)
+    training = pd.read_parquet(artifacts.TRAIN_SET)
     reference, info = reference_rows(training, params)  # monitor.reference, as the monitor uses it
-    estimator = load_model(paths.ESTIMATOR) if paths.ESTIMATOR.exists() else None
+    estimator = load_model(artifacts.ESTIMATOR) if artifacts.ESTIMATOR.exists() else None
     if current is None:
-        window = pd.read_parquet(paths.EVAL_SET)
-        check_size(window, paths.EVAL_SET, params)
+        window = pd.read_parquet(artifacts.EVAL_SET)
+        check_size(window, artifacts.EVAL_SET, params)
     else:
         window = read_window(Path(current), params)
     baseline, source = trained_baseline()
@@ -56,7 +55,7 @@ def run(params: Params, current: Path | None = None, out: Path = paths.REPORTS) 
     decision = decide(result, params)
     write_outputs(Path(out), result, decision, params,
                   html=lambda path: save_html(reference, window, params, model, path),
-                  model={"version": model_version(paths.MODEL), "path": str(paths.MODEL)})
+                  model={"version": model_version(artifacts.MODEL), "path": str(artifacts.MODEL)})
     announce(decision, result.rows, Path(out), "drift")
     return decision
 

@@ -14,12 +14,11 @@ from sklearn.metrics import (
     r2_score,
 )
 
-from staleguard import plots
+from staleguard import artifacts, model_plots
 from staleguard.contract import TIMESTAMP
 from staleguard.io import write_json, write_with
 from staleguard.model import load_model
 from staleguard.params import Params
-from staleguard.stages import paths
 
 
 def regression_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
@@ -57,18 +56,18 @@ def importances(model: Any, frame: pd.DataFrame, params: Params) -> pd.DataFrame
 
 
 def main(params: Params) -> None:
-    frame = pd.read_parquet(paths.EVAL_SET)
-    model = load_model(paths.MODEL)
+    frame = pd.read_parquet(artifacts.EVAL_SET)
+    model = load_model(artifacts.MODEL)
     pred = predictions(model, frame, params)
     metrics = score(model, frame, params)
     imp = importances(model, frame, params)
-    write_json(paths.METRICS, metrics)
-    write_with(paths.PREDICTIONS, lambda tmp: pred.to_csv(tmp, index=False))
-    write_with(paths.IMPORTANCE, lambda tmp: imp.to_csv(tmp, index=False))
+    write_json(artifacts.METRICS, metrics)
+    write_with(artifacts.PREDICTIONS, lambda tmp: pred.to_csv(tmp, index=False))
+    write_with(artifacts.IMPORTANCE, lambda tmp: imp.to_csv(tmp, index=False))
     window = params.windows.eval.label()
-    plots.predicted_vs_actual(pred, paths.PLOTS / "predicted_vs_actual.png",
+    model_plots.predicted_vs_actual(pred, artifacts.PLOTS / "predicted_vs_actual.png",
                               f"Predicted vs actual, eval {window}", params.features.target)
-    plots.residuals_over_time(pred, paths.PLOTS / "residuals.png", f"Residuals, eval {window}")
-    plots.importance(imp, paths.PLOTS / "importance.png")
+    model_plots.residuals_over_time(pred, artifacts.PLOTS / "residuals.png", f"Residuals, eval {window}")
+    model_plots.importance(imp, artifacts.PLOTS / "importance.png")
     print("evaluate: " + ", ".join(f"{k}={v}" for k, v in metrics.items()))
 

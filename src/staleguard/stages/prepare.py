@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from staleguard import artifacts
 from staleguard.contract import TIMESTAMP, read_raw
 from staleguard.data.windows import slice_window
 from staleguard.io import write_with
 from staleguard.params import Params
-from staleguard.stages import paths
 
 
 def read_batches(folder: Path, columns: list[str]) -> pd.DataFrame | None:
@@ -41,7 +41,7 @@ def main(params: Params) -> None:
     columns = [*params.features.columns, params.features.target]
     frame = history(read_raw(params.data.raw, params), read_batches(params.data.batches, columns), columns)
     train, evaluation = split(frame, params)
-    for df, out in ((train, paths.TRAIN_SET), (evaluation, paths.EVAL_SET)):
+    for df, out in ((train, artifacts.TRAIN_SET), (evaluation, artifacts.EVAL_SET)):
         write_with(out, partial(df.to_parquet, index=False))
     print(f"prepare: {len(train)} train rows {params.windows.train.label()}, "
           f"{len(evaluation)} eval rows {params.windows.eval.label()}")

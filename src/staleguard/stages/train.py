@@ -6,10 +6,10 @@ from typing import Any
 
 import pandas as pd
 
+from staleguard import artifacts
 from staleguard.errors import DataError
 from staleguard.model import build_estimator, save_model
 from staleguard.params import Params
-from staleguard.stages import paths
 
 
 def train(frame: pd.DataFrame, params: Params) -> Any:
@@ -45,7 +45,7 @@ def model_meta(params: Params, frame: pd.DataFrame) -> dict[str, Any]:
 def check_rows(frame: pd.DataFrame, params: Params) -> None:
     """A model fitted on a handful of rows is no model: refuse it in one line, naming the file."""
     if len(frame) < params.train.min_rows:
-        raise DataError(f"{paths.TRAIN_SET}: {len(frame)} row(s) in windows.train "
+        raise DataError(f"{artifacts.TRAIN_SET}: {len(frame)} row(s) in windows.train "
                         f"{params.windows.train.label()}, fewer than train.min_rows "
                         f"({params.train.min_rows})")
 
@@ -53,16 +53,16 @@ def check_rows(frame: pd.DataFrame, params: Params) -> None:
 def main(params: Params) -> None:
     from staleguard.drift.estimate import fit_from_model
 
-    frame = pd.read_parquet(paths.TRAIN_SET)
+    frame = pd.read_parquet(artifacts.TRAIN_SET)
     check_rows(frame, params)
     model = train(frame, params)
-    save_model(model, paths.MODEL, model_meta(params, frame))
+    save_model(model, artifacts.MODEL, model_meta(params, frame))
     estimator, quality = fit_from_model(model, frame, params)  # one set of out-of-fold fits for both
-    save_model(estimator, paths.ESTIMATOR, {"of": str(paths.MODEL), "reference_quality": quality,
+    save_model(estimator, artifacts.ESTIMATOR, {"of": str(artifacts.MODEL), "reference_quality": quality,
                                             "method": "direct loss estimation (drift/estimate.py)"})
     write_reference_summary(frame, params, model, quality)
-    print(f"train: {params.train.estimator} on {len(frame)} rows → {paths.MODEL}, {paths.ESTIMATOR}, "
-          f"{paths.REFERENCE_SUMMARY}")
+    print(f"train: {params.train.estimator} on {len(frame)} rows → {artifacts.MODEL}, {artifacts.ESTIMATOR}, "
+          f"{artifacts.REFERENCE_SUMMARY}")
 
 
 def write_reference_summary(frame: pd.DataFrame, params: Params, model: Any,
@@ -70,10 +70,10 @@ def write_reference_summary(frame: pd.DataFrame, params: Params, model: Any,
     """The reference summary (frozen bins, counts, the model's predictions and out-of-sample
     quality) that windows of any size are compared with; tracked with the model. It summarises
     the rows `monitor.reference` selects; the quality is the whole training window's."""
+    from staleguard.drift.sketch import sketch_json
+    from staleguard.drift.sketch.compare_sketches import reference_summary
     from staleguard.monitor.policy import reference_rows
-    from staleguard.scale import io
-    from staleguard.scale.check import reference_summary
 
     rows, info = reference_rows(frame, params)
-    io.write(paths.REFERENCE_SUMMARY, reference_summary(rows, params, model, quality, frame, info),
-             reference=True)
+    sketch_json.write(artifacts.REFERENCE_SUMMARY,
+                      reference_summary(rows, params, model, quality, frame, info), reference=True)

@@ -5,10 +5,10 @@ One test, so one xdist worker starts the JVM (~5-30 s); skipped without pyspark 
 
 import pytest
 
-from staleguard.scale import engines
-from tests.scale.test_engines import WINDOW, store  # noqa: F401  (fixture)
-from tests.scale.test_run import _monitor_parity, logged_batches, project  # noqa: F401  (fixture)
-from tests.scale.test_summary import _same
+from staleguard.drift.sketch import engines
+from tests.drift.sketch.test_engines import WINDOW, store  # noqa: F401  (fixture)
+from tests.drift.sketch.test_run import _monitor_parity, logged_batches, project  # noqa: F401  (fixture)
+from tests.drift.sketch.test_summary import _same
 
 pytestmark = pytest.mark.spark
 

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from staleguard.drift.sketch.window_summary import Bins, Column, ColumnLayout, Layout, QualitySums, Summary
 from staleguard.errors import DataError
 from staleguard.io import write_text
-from staleguard.scale.summary import Bins, Column, ColumnLayout, Layout, QualitySums, Summary
 
 SCHEMA = "staleguard.summary"
 SCHEMA_VERSION = 1

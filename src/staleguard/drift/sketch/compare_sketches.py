@@ -1,4 +1,4 @@
-"""Summaries → DriftResult: the drift check of drift/check.py, read from counts instead of rows.
+"""Summaries → DriftResult: the drift check of drift/compare_rows.py, read from counts instead of rows.
 
 The methods and thresholds are drift/specs.py's `column_specs` (params.yaml drift:), the result
 type is the same, so `drift.decide` and the writers run on it unchanged. The reference summary
@@ -15,13 +15,20 @@ import pandas as pd
 
 from staleguard.drift import noise
 from staleguard.drift import quality as q
+from staleguard.drift.count_scores import Counts
 from staleguard.drift.result import ColumnDrift, DriftResult, Quality
-from staleguard.drift.scores import Counts
+from staleguard.drift.sketch import binned_scores
+from staleguard.drift.sketch.sketch_plots import Dist
+from staleguard.drift.sketch.window_summary import (
+    PREDICTION,
+    Column,
+    ColumnLayout,
+    Summary,
+    freeze,
+    summarise,
+)
 from staleguard.drift.specs import Spec, column_specs
 from staleguard.params import Params
-from staleguard.scale import scores
-from staleguard.scale.plots import Dist
-from staleguard.scale.summary import PREDICTION, Column, ColumnLayout, Summary, freeze, summarise
 
 QUALITY_KEY = "reference_quality"
 REFERENCE_KEY = "reference_policy"
@@ -76,7 +83,7 @@ def _window(s: Summary) -> dict[str, str]:
 def _score(ref: Summary, cur: Summary, spec: Spec, params: Params) -> ColumnDrift:
     layout = ref.layout.columns[spec.column]
     r, c = ref.columns[spec.column], cur.columns[spec.column]
-    value = scores.score(spec.method, r, c, layout)
+    value = binned_scores.score(spec.method, r, c, layout)
     col = ColumnDrift(spec.column, spec.kind, spec.method, value, spec.threshold)
     return noise.calibrate(col, _counts(r, layout), c.n, params)
 
@@ -84,7 +91,7 @@ def _score(ref: Summary, cur: Summary, spec: Spec, params: Params) -> ColumnDrif
 def _counts(col: Column, layout: ColumnLayout) -> Counts:
     """The reference column as value counts for its noise bar: exact, or its bins' mean values."""
     if col.exact:
-        return scores.counts(col)
+        return binned_scores.counts(col)
     assert layout.edges is not None
     b = col.to_bins(layout.edges)
     mids = (layout.edges[:-1] + layout.edges[1:]) / 2

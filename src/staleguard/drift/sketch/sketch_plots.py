@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.axes import Axes
 
-from staleguard.plots import plt  # noqa: F401 (pyplot after the Agg backend is set)
-from staleguard.scale.scores import _cdf_at_edges
-from staleguard.scale.summary import Column, ColumnLayout
+from staleguard.drift.sketch.binned_scores import _cdf_at_edges
+from staleguard.drift.sketch.window_summary import Column, ColumnLayout
+from staleguard.model_plots import plt  # noqa: F401 (pyplot after the Agg backend is set)
 
 COLORS = {"reference": "tab:blue", "current": "tab:orange"}
 DISCRETE = 30

@@ -17,11 +17,11 @@ import pandas as pd
 
 from staleguard.contract import TIMESTAMP, read_raw
 from staleguard.errors import ConfigError, DataError
-from staleguard.monitor import check
+from staleguard.monitor import decision
 from staleguard.params import Params
 from staleguard.params import ReplayVariant as ParamsVariant
-from staleguard.replay import loop, report
-from staleguard.replay.summary import PolicySummary, summarize
+from staleguard.replay import freshness, loop
+from staleguard.replay.figures import PolicySummary, summarize
 from staleguard.stages import prepare
 
 
@@ -58,7 +58,7 @@ def weeks_of(frame: pd.DataFrame, params: Params) -> list[tuple[datetime, dateti
     if part.empty:
         raise DataError(f"replay: no rows in [{start:%Y-%m-%d}, {end:%Y-%m-%d}); the data covers "
                         f"{ts.min():%Y-%m-%d} .. {ts.max():%Y-%m-%d}")
-    return check.split_windows(part, start, params.monitor.window_days)
+    return decision.split_windows(part, start, params.monitor.window_days)
 
 
 def specs(params: Params) -> list[loop.Spec]:
@@ -111,5 +111,5 @@ def replay(params: Params, out: Path | None = None, progress: bool | None = None
                 p.close()
     summaries: dict[str, PolicySummary] = {spec.name: summarize(spec.name, results, spec.describe())
                                            for spec in runs}
-    outputs = report.write(out or params.replay.out, results, summaries, params)
+    outputs = freshness.write(out or params.replay.out, results, summaries, params)
     return Result(results, summaries, outputs, trainer.fits, trainer.assessments)

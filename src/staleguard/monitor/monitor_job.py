@@ -11,17 +11,16 @@ from typing import Any
 
 import pandas as pd
 
-from staleguard import gha
+from staleguard import artifacts, gha
 from staleguard.contract import TIMESTAMP
 from staleguard.errors import DataError
 from staleguard.io import write_json, write_text
-from staleguard.monitor import check, evidence, policy, shadow, store, summary
+from staleguard.monitor import decision, evidence, job_summary, policy, shadow_evidence, store
 from staleguard.params import Params
-from staleguard.stages import paths
 
 LOCK = Path("dvc.lock")
-PLAN = paths.MONITOR_REPORTS / "monitor.json"
-SUMMARY = paths.MONITOR_REPORTS / "monitor.md"
+PLAN = artifacts.MONITOR_REPORTS / "monitor.json"
+SUMMARY = artifacts.MONITOR_REPORTS / "monitor.md"
 
 
 def deployed_version(lock: Path = LOCK) -> str:
@@ -85,7 +84,7 @@ def drift_checker(baseline_of: pd.DataFrame | None = None, quality: dict[str, fl
     return run
 
 
-def references(history: pd.DataFrame, params: Params) -> check.Reference:
+def references(history: pd.DataFrame, params: Params) -> decision.Reference:
     """The reference per window start, as monitor.reference chooses it (monitor/policy.py)."""
     return lambda start: policy.reference_rows(history, params, start)
 
@@ -94,10 +93,10 @@ def load_estimator() -> Any:
     """The label-free error estimator `train` saved beside the model, or None (older pipelines)."""
     from staleguard.model import load_model
 
-    return load_model(paths.ESTIMATOR) if paths.ESTIMATOR.exists() else None
+    return load_model(artifacts.ESTIMATOR) if artifacts.ESTIMATOR.exists() else None
 
 
-def write_drift_reports(outcome: check.Outcome, reference_of: check.Reference, current: pd.DataFrame,
+def write_drift_reports(outcome: decision.Outcome, reference_of: decision.Reference, current: pd.DataFrame,
                         params: Params, model: Any, version: str, out: Path) -> str:
     """The drift writer's outputs (json, md, html, PNGs) for the published window; its Markdown."""
     from staleguard import drift
@@ -109,11 +108,11 @@ def write_drift_reports(outcome: check.Outcome, reference_of: check.Reference, c
     ref = reference_of(window.start)[0]
     ts = current[TIMESTAMP]
     inside = (ts >= pd.Timestamp(window.start)) & (ts < pd.Timestamp(window.end))
-    part = check.own_predictions(current[inside], version)
+    part = decision.own_predictions(current[inside], version)
     drift.write_outputs(out, window.result, drift.decide(window.result, params), params,
                         html=(lambda path: save_html(ref, part, params, model, path))
                         if params.monitor.html else None,
-                        model={"version": version, "path": str(paths.MODEL)})
+                        model={"version": version, "path": str(artifacts.MODEL)})
     if not params.monitor.html:
         (out / "drift.html").unlink(missing_ok=True)  # never publish another window's HTML
     md = out / "drift.md"
@@ -121,7 +120,7 @@ def write_drift_reports(outcome: check.Outcome, reference_of: check.Reference, c
 
 
 def monitor(params: Params, store_url: str | None = None, force: bool = False,
-            out: Path = paths.MONITOR_REPORTS) -> dict[str, Any]:
+            out: Path = artifacts.MONITOR_REPORTS) -> dict[str, Any]:
     """Decide on the store's new batches; write reports/monitor/, the job summary and step outputs.
 
     Only under `out` (reports/monitor/): the drift stage's DVC outputs in reports/ are never
@@ -133,38 +132,39 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     url = store.resolve(store_url, params)
     version = deployed_version()
     if params.monitor.engine != "pandas":  # summaries computed where the batches live (docs/scale.md)
-        from staleguard.scale.monitor import monitor as at_scale
+        from staleguard.monitor.sketch_loop import monitor as at_scale
 
         return at_scale(params, url, version, force, out)
     refs, frames = read_new_batches(url, params)
     target = params.features.target
-    current = check.observed_rows(frames, params.windows.train.end, target, params.monitor.label_delay_days)
+    current = decision.observed_rows(frames, params.windows.train.end, target,
+                                     params.monitor.label_delay_days)
     if current.empty or not current[target].notna().any():
         raise DataError(f"store {url}: no labeled production rows at or after "
                         f"{params.windows.train.end:%Y-%m-%d %H:%M} (the training window's end); "
                         "is serving logging predictions and actuals?")
     from staleguard import drift
 
-    history, model = policy.history_frame(params), load_model(paths.MODEL)
+    history, model = policy.history_frame(params), load_model(artifacts.MODEL)
     ref = policy.training_frame(params, history)
     reference_of = references(history, params)
-    outcome = check.decide(reference_of, current, params, drift_checker(ref), drift.decide,
+    outcome = decision.decide(reference_of, current, params, drift_checker(ref), drift.decide,
                            model=model, force=force, version=version, estimator=load_estimator())
     drift_md = write_drift_reports(outcome, reference_of, current, params, model, version, out)
     batches = [{"url": r.url, "name": r.name} for r in refs]
-    plan = summary.plan(outcome, params, version, url, batches)
+    plan = job_summary.plan(outcome, params, version, url, batches)
     proof = ""
     if outcome.drift:  # only a retraining PR needs it: one fit per week since the training window
         found = evidence.gather(params, current[current[target].notna()], model)  # labeled rows only
         plan["evidence"] = found.to_dict()
         proof = evidence.markdown(found, version, params)
-    text = summary.markdown(outcome, params, version, url, len(current), drift_md, proof)
-    if live := shadow.live(url, params):  # a shadow was served: both models on the same hours
+    text = job_summary.markdown(outcome, params, version, url, len(current), drift_md, proof)
+    if live := shadow_evidence.live(url, params):  # a shadow was served: both models on the same hours
         plan["shadow"] = live
-        text = summary.clip(f"{text}\n{shadow.markdown(live)}")
+        text = job_summary.clip(f"{text}\n{shadow_evidence.markdown(live)}")
     write_json(out / PLAN.name, plan)
     write_text(out / SUMMARY.name, text)
-    gha.set_outputs(drift=summary.state(outcome.drift), branch=plan["retrain"]["branch"],
+    gha.set_outputs(drift=job_summary.state(outcome.drift), branch=plan["retrain"]["branch"],
                     model_version=version, evidence=plan.get("evidence", {}).get("verdict", ""))
     gha.add_summary(text)
     print(text)

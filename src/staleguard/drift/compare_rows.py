@@ -1,6 +1,6 @@
 """check(): reference vs current → DriftResult, with the methods and thresholds from params.yaml.
 
-Scores come from value counts (drift/scores.py), so the cost grows like reading the data.
+Scores come from value counts (drift/count_scores.py), so the cost grows like reading the data.
 Predictions the window already carries (a `prediction` column logged by serving) are used as is;
 otherwise the model predicts, on a seeded sample of at most drift.sample_rows rows.
 The reference quality is measured out of sample (drift/quality.py), never on the rows the model
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from staleguard.contract import PREDICTION, TIMESTAMP
-from staleguard.drift import noise, scores
+from staleguard.drift import count_scores, noise
 from staleguard.drift import quality as q
 from staleguard.drift.result import ColumnDrift, DriftResult, Quality
 from staleguard.drift.specs import Spec, column_specs
@@ -33,14 +33,14 @@ def exact_scores(ref: Mapping[str, pd.Series], cur: Mapping[str, pd.Series],
                  specs: list[Spec]) -> dict[str, float]:
     out = {}
     for s in specs:
-        out[s.column] = scores.score(s.method, scores.Counts.of(ref[s.column]),
-                                     scores.Counts.of(cur[s.column]), s.kind == "numerical")
+        out[s.column] = count_scores.score(s.method, count_scores.Counts.of(ref[s.column]),
+                                     count_scores.Counts.of(cur[s.column]), s.kind == "numerical")
     return out
 
 
 def calibrated(col: ColumnDrift, ref: pd.Series, cur: pd.Series, params: Params) -> ColumnDrift:
     """The column's score with its noise bar at the current window's size (drift/noise.py)."""
-    return noise.calibrate(col, scores.Counts.of(ref), int(cur.notna().sum()), params)
+    return noise.calibrate(col, count_scores.Counts.of(ref), int(cur.notna().sum()), params)
 
 
 def _predict(model: Any, frame: pd.DataFrame, columns: list[str], source: str) -> np.ndarray:

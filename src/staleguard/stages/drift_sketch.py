@@ -17,10 +17,10 @@ import pandas as pd
 
 from staleguard.contract import value_problem
 from staleguard.drift.result import Decision, DriftResult
+from staleguard.drift.sketch import engines, sketch_json
+from staleguard.drift.sketch.window_summary import Summary
 from staleguard.errors import DataError
 from staleguard.params import Params
-from staleguard.scale import engines, io
-from staleguard.scale.summary import Summary
 
 EXACT = 1e-6          # value-count scores agree with Evidently to this (absolute)
 BINNED = 0.005        # frozen-bin Wasserstein to this (relative)
@@ -68,16 +68,16 @@ def _read_window(source: str | Path) -> pd.DataFrame:
 def run(params: Params, current: str | Path | None, out: Path, engine: str,
         reference_path: Path | None = None) -> Decision:
     """Summarise `current` (default: the eval window) on `engine`, decide, write `out`/."""
+    from staleguard import artifacts
     from staleguard.drift import decide, write_outputs
     from staleguard.drift.evidently_adapter import save_html
     from staleguard.model import load_model
     from staleguard.monitor.policy import reference_rows
-    from staleguard.stages import paths
     from staleguard.stages.drift import announce, model_version
 
-    ref = io.read(reference_path or paths.REFERENCE_SUMMARY)
-    source = current or paths.EVAL_SET
-    model = load_model(paths.MODEL)
+    ref = sketch_json.read(reference_path or artifacts.REFERENCE_SUMMARY)
+    source = current or artifacts.EVAL_SET
+    model = load_model(artifacts.MODEL)
     mon = params.monitor
     cur = engines.summary_of(engine, source, ref.layout, model=model, features=params.features.columns,
                              batch_rows=mon.batch_rows, master=mon.spark_master)
@@ -88,22 +88,22 @@ def run(params: Params, current: str | Path | None, out: Path, engine: str,
     extra: dict[str, Any] = {}
     if cur.rows <= params.drift.sample_rows:  # small enough for people: Evidently's HTML + cross-check
         window = _read_window(source)
-        reference, _ = reference_rows(pd.read_parquet(paths.TRAIN_SET), params)  # what `ref` summarises
+        reference, _ = reference_rows(pd.read_parquet(artifacts.TRAIN_SET), params)  # what `ref` summarises
         scores = save_html(reference, window, params, model, out / "drift.html")
         extra["crosscheck"] = crosscheck(result, scores)
         if not extra["crosscheck"]["agree"]:
             print(f"warning: Evidently's scores differ from the summary's: {extra['crosscheck']['columns']}")
     else:
         (out / "drift.html").unlink(missing_ok=True)  # never leave another window's HTML beside it
-    write_outputs(out, result, decision, params, model={"version": model_version(paths.MODEL),
-                                                          "path": str(paths.MODEL)}, extra=extra)
-    io.write(out / "summary.json", cur)
+    write_outputs(out, result, decision, params, model={"version": model_version(artifacts.MODEL),
+                                                          "path": str(artifacts.MODEL)}, extra=extra)
+    sketch_json.write(out / "summary.json", cur)
     announce(decision, {"current": cur.rows, "reference": ref.rows}, out, f"drift ({engine})")
     return decision
 
 
 def engines_result(ref: Summary, cur: Summary, params: Params, engine: str) -> DriftResult:
-    from staleguard.scale.check import check_summaries
+    from staleguard.drift.sketch.compare_sketches import check_summaries
 
     result = check_summaries(ref, cur, params, engine=f"summary:{engine}")
     if any(np.isnan(c.score) for c in result.features.values()):

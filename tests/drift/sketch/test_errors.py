@@ -6,21 +6,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from staleguard.drift.sketch import engines, sketch_json
+from staleguard.drift.sketch.compare_sketches import check_summaries
+from staleguard.drift.sketch.window_summary import freeze, summarise
 from staleguard.errors import ConfigError, DataError
-from staleguard.scale import engines, io
-from staleguard.scale import monitor as scale_monitor
-from staleguard.scale.check import check_summaries
-from staleguard.scale.summary import freeze, summarise
+from staleguard.monitor import sketch_loop as scale_monitor
 
 
 def test_errors_reference_without_values_and_reference_without_edges():
     with pytest.raises(DataError, match="column 'x' has no finite values"):
         freeze(pd.DataFrame({"x": [np.nan, np.inf]}), {"x": "numerical"})
     layout = freeze(pd.DataFrame({"x": [1.0, 2.0]}), {"x": "numerical"})
-    doc = io.to_dict(summarise(pd.DataFrame({"x": [1.0]}), layout), reference=True)
+    doc = sketch_json.to_dict(summarise(pd.DataFrame({"x": [1.0]}), layout), reference=True)
     del doc["columns"]["x"]["edges"]
     with pytest.raises(DataError, match="column 'x' has no edges; not a reference summary"):
-        io.from_dict(doc, source="ref.json")
+        sketch_json.from_dict(doc, source="ref.json")
 
 
 def test_errors_check_refuses_summaries_of_another_reference(params):

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from staleguard.drift import plots
+from staleguard.drift.documents import to_json, to_markdown
 from staleguard.drift.result import Decision, DriftResult
-from staleguard.drift.summary import to_json, to_markdown
 from staleguard.io import write_json, write_text
 from staleguard.params import Params
 

@@ -6,18 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from staleguard import drift
+from staleguard import artifacts, drift
+from staleguard.drift.sketch import sketch_json
 from staleguard.errors import DataError
 from staleguard.model import build_estimator, save_model
-from staleguard.monitor import check as monitor_check
+from staleguard.monitor import decision as monitor_check
+from staleguard.monitor import sketch_loop as scale_monitor
 from staleguard.monitor import store
 from staleguard.monitor.policy import reference_rows
-from staleguard.scale import io
-from staleguard.scale import monitor as scale_monitor
-from staleguard.scale.run import crosscheck, run
-from staleguard.stages import paths
+from staleguard.stages.drift_sketch import crosscheck, run
 from staleguard.stages.train import write_reference_summary
-from tests.scale.conftest import window, with_train
+from tests.drift.sketch.conftest import window, with_train
 
 VERSION = "abcd1234"
 
@@ -28,10 +27,10 @@ def project(tmp_path, monkeypatch, hour, params):
     monkeypatch.chdir(tmp_path)
     p = with_train(params, n_est=10)
     ref = window(hour, p, "2011-01-01", "2011-02-01")
-    paths.PREPARED.mkdir(parents=True)
-    ref.to_parquet(paths.TRAIN_SET, index=False)
+    artifacts.PREPARED.mkdir(parents=True)
+    ref.to_parquet(artifacts.TRAIN_SET, index=False)
     model = build_estimator(p.train, p.features).fit(ref[p.features.columns], ref["cnt"])
-    save_model(model, paths.MODEL, {"features": p.features.model_dump()})
+    save_model(model, artifacts.MODEL, {"features": p.features.model_dump()})
     write_reference_summary(ref, p, model)
     return p, ref, model
 
@@ -62,7 +61,8 @@ def test_run_duckdb_decides_as_pandas_and_evidently_agrees(project, hour, tmp_pa
     assert out["crosscheck"]["agree"] and len(out["crosscheck"]["columns"]) == 14
     for f in ("drift.md", "drift.html", "plots/drift_scores.png", "plots/drift_distributions.png"):
         assert (tmp_path / "out" / f).stat().st_size > 1000, f
-    summary = io.read(tmp_path / "out" / "summary.json", io.read(paths.REFERENCE_SUMMARY).layout)
+    layout = sketch_json.read(artifacts.REFERENCE_SUMMARY).layout
+    summary = sketch_json.read(tmp_path / "out" / "summary.json", layout)
     assert summary.rows == len(cur)
 
 
@@ -122,7 +122,7 @@ def _monitor_parity(p, ref, model, url, frames, engine, windows=3):
     expected = monitor_check.decide(rows, monitor_check.new_rows([frames], p.windows.train.end, "cnt"), p,
                                     lambda *a, **k: drift.check(*a, **k, baseline=baseline), drift.decide,
                                     model=model)
-    got, sums = scale_monitor.decide(p, refs, io.read(paths.REFERENCE_SUMMARY), model, VERSION)
+    got, sums = scale_monitor.decide(p, refs, sketch_json.read(artifacts.REFERENCE_SUMMARY), model, VERSION)
     assert [(w.start, w.rows, w.drift, w.reasons) for w in got.windows] == \
         [(w.start, w.rows, w.drift, w.reasons) for w in expected.windows if w.rows]
     assert (got.drift, got.data_end, got.train, got.eval) == (expected.drift, expected.data_end,

@@ -28,7 +28,7 @@ def spark():
     pytest.importorskip("pyspark")
     if java_major() < 17:
         pytest.skip("Spark needs Java 17+")
-    from staleguard.scale.engines import spark_session
+    from staleguard.drift.sketch.engines import spark_session
 
     session = spark_session("local[1]")
     session.sparkContext.setLogLevel("ERROR")

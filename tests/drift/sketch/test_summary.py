@@ -7,9 +7,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from staleguard.drift.sketch import sketch_json
+from staleguard.drift.sketch.window_summary import MAX_VALUES, freeze, merge, merge_all, summarise
 from staleguard.errors import DataError
-from staleguard.scale import io
-from staleguard.scale.summary import MAX_VALUES, freeze, merge, merge_all, summarise
 
 
 @pytest.fixture(scope="module")
@@ -77,33 +77,33 @@ def test_summary_json_round_trip_is_exact(data):
     ref = summarise(frame.iloc[:5000], layout)
     ref.meta["note"] = "x"
     cur = summarise(frame.iloc[5000:], layout)
-    back_ref = io.loads(io.dumps(ref, reference=True))
+    back_ref = sketch_json.loads(sketch_json.dumps(ref, reference=True))
     assert back_ref.layout.id == layout.id and back_ref.meta == {"note": "x"}
     _same(back_ref, ref)
-    _same(io.loads(io.dumps(cur), back_ref.layout), cur)
+    _same(sketch_json.loads(sketch_json.dumps(cur), back_ref.layout), cur)
 
 
 def test_summary_refuses_a_window_without_its_reference(data):
     frame, layout = data
-    text = io.dumps(summarise(frame.iloc[:100], layout))
+    text = sketch_json.dumps(summarise(frame.iloc[:100], layout))
     with pytest.raises(DataError, match="needs its reference summary's layout"):
-        io.loads(text)
+        sketch_json.loads(text)
     other = freeze(frame.iloc[:300], {"wide": "numerical"})
     with pytest.raises(DataError, match="does not match the reference's"):
-        io.loads(text, other)
+        sketch_json.loads(text, other)
     with pytest.raises(DataError, match="cannot merge summaries of different layouts"):
         merge(summarise(frame.iloc[:10], layout), summarise(frame.iloc[:10], other))
 
 
 def test_summary_refuses_other_documents_and_broken_files(tmp_path, data):
     with pytest.raises(DataError, match=r"not a staleguard.summary v1 document"):
-        io.loads(json.dumps({"schema": "x"}))
+        sketch_json.loads(json.dumps({"schema": "x"}))
     bad = tmp_path / "s.json"
     bad.write_text("{")
     with pytest.raises(DataError, match=r"s\.json: not a valid summary"):
-        io.read(bad)
+        sketch_json.read(bad)
     with pytest.raises(DataError, match=r"missing\.json: cannot read the summary"):
-        io.read(tmp_path / "missing.json")
+        sketch_json.read(tmp_path / "missing.json")
 
 
 def test_summary_refuses_rows_without_layout_columns(data):

@@ -2,7 +2,7 @@
 
 Each adapter reads only the summarised columns, hands slices of rows to the one pure
 `summarise`, and adds the results with `merge`; they give the same summary on the same rows
-(tests/scale/test_engines.py). `source`: a Parquet file, a folder of them, or a list; local
+(tests/drift/sketch/test_engines.py). `source`: a Parquet file, a folder of them, or a list; local
 paths or fsspec URLs (s3://…). `window`: keep rows with start <= timestamp < end;
 `labeled`: keep rows whose target is present (the monitor's rule).
 """
@@ -17,8 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from staleguard.drift.sketch.window_summary import PREDICTION, TIMESTAMP, Layout, Summary, merge, summarise
 from staleguard.errors import ConfigError, DataError
-from staleguard.scale.summary import PREDICTION, TIMESTAMP, Layout, Summary, merge, summarise
 
 ENGINES = ("pandas", "duckdb", "spark")
 BATCH_ROWS = 1_000_000
@@ -154,7 +154,7 @@ def spark_summary(source: Source, layout: Layout, *, model: Any = None, features
     merges them (a few KB per column), so no rows leave the executors."""
     from pyspark.sql import functions as F
 
-    from staleguard.scale import io
+    from staleguard.drift.sketch import sketch_json
 
     spark = spark or spark_session(master)
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_rows))
@@ -176,12 +176,12 @@ def spark_summary(source: Source, layout: Layout, *, model: Any = None, features
         for frame in batches:
             total = merge(total, summarise(frame, layout, model, features))
         if total is not None:
-            yield pd.DataFrame({"summary": [io.dumps(total)]})
+            yield pd.DataFrame({"summary": [sketch_json.dumps(total)]})
 
     rows = df.mapInPandas(partition, "summary string").collect()
     total = None
     for row in rows:
-        total = merge(total, io.loads(row.summary, layout))
+        total = merge(total, sketch_json.loads(row.summary, layout))
     if total is None:
         return summarise(pd.DataFrame({c: pd.Series(dtype=float) for c in cols}), layout)
     return total

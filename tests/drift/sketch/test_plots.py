@@ -3,9 +3,9 @@
 import numpy as np
 import pandas as pd
 
-from staleguard.plots import plt
-from staleguard.scale.plots import Dist, draw, mass
-from staleguard.scale.summary import freeze, summarise
+from staleguard.drift.sketch.sketch_plots import Dist, draw, mass
+from staleguard.drift.sketch.window_summary import freeze, summarise
+from staleguard.model_plots import plt
 
 
 def test_plots_mass_from_bins_and_tails_matches_the_raw_histogram():

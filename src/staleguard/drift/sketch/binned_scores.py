@@ -1,6 +1,6 @@
 """Drift scores from two summaries (reference, window), defined as Evidently 0.7 defines them.
 
-- Both sides with exact value counts: the scores of drift/scores.py, exact (equal to Evidently's
+- Both sides with exact value counts: the scores of drift/count_scores.py, exact (equal to Evidently's
   `ValueDrift` to rounding).
 - Otherwise (a wide numerical column): Wasserstein from the frozen bins. Both CDFs are
   piecewise-linear between the shared edges, so ∫|F − G| has a closed form per bin (a bin where
@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import distance
 
-from staleguard.drift import scores as exact
-from staleguard.scale.summary import Bins, Column, ColumnLayout
+from staleguard.drift import count_scores as exact
+from staleguard.drift.sketch.window_summary import Bins, Column, ColumnLayout
 
 
 def counts(col: Column) -> exact.Counts:

@@ -3,7 +3,7 @@
 The store's batches are never loaded into one frame: each window [start, start + window_days)
 is summarised where the files live (labeled rows only), compared with artifacts/reference.json
 and judged by `drift.decide`; the Outcome, plan, job summary and reports are the pandas
-monitor's (monitor/check.py, monitor/summary.py). Differences, documented in docs/scale.md:
+monitor's (monitor/decision.py, monitor/job_summary.py). Differences, documented in docs/scale.md:
 duplicate timestamps across batches are not de-duplicated (a later batch does not replace an
 earlier one), and a window with batches logged by another model version is re-predicted as a
 whole (file-level: the batch's model_version statistics), as the pandas monitor does.
@@ -18,12 +18,12 @@ from typing import Any
 import pandas as pd
 
 from staleguard import gha
+from staleguard.drift.sketch import engines, sketch_json
+from staleguard.drift.sketch.window_summary import Summary
 from staleguard.errors import DataError
-from staleguard.monitor import check, store, summary
+from staleguard.monitor import decision, job_summary, store
 from staleguard.params import Params
-from staleguard.scale import engines, io
-from staleguard.scale.run import engines_result, validate
-from staleguard.scale.summary import Summary
+from staleguard.stages.drift_sketch import engines_result, validate
 
 MODEL_VERSION = "model_version"
 
@@ -61,7 +61,7 @@ def windows(refs: list[store.BatchRef], start: datetime, days: int) -> list[tupl
 
 
 def decide(params: Params, refs: list[store.BatchRef], reference: Summary, model: Any, version: str,
-           force: bool = False) -> tuple[check.Outcome, dict[datetime, Summary]]:
+           force: bool = False) -> tuple[decision.Outcome, dict[datetime, Summary]]:
     """check.decide's Outcome from per-window summaries (and the summaries, by window start)."""
     from staleguard.drift import decide as judge
 
@@ -75,30 +75,31 @@ def decide(params: Params, refs: list[store.BatchRef], reference: Summary, model
                                  drop_prediction=foreign, batch_rows=mon.batch_rows, master=mon.spark_master)
         lasts += [cur.last] if cur.last is not None else []
         if cur.rows < mon.min_rows:
-            checks.append(check.WindowCheck(lo, hi, cur.rows, None,
+            checks.append(decision.WindowCheck(lo, hi, cur.rows, None,
                                             [f"{cur.rows} rows < monitor.min_rows {mon.min_rows}"]))
             continue
         validate(cur, params, f"window {lo:%Y-%m-%d}")
         result = engines_result(reference, cur, params, mon.engine)
         verdict = judge(result, params)
-        checks.append(check.WindowCheck(lo, hi, cur.rows, bool(verdict.drift), list(verdict.reasons), result))
+        checks.append(decision.WindowCheck(lo, hi, cur.rows, bool(verdict.drift), list(verdict.reasons),
+                                           result))
         sums[lo] = cur
     if not lasts:
         raise DataError(f"no labeled production rows at or after {params.windows.train.end:%Y-%m-%d %H:%M}")
     data_end = (pd.Timestamp(max(lasts)).normalize() + pd.Timedelta(days=1)).to_pydatetime()
-    outcome = check.conclude(checks, force, data_end, params)
+    outcome = decision.conclude(checks, force, data_end, params)
     return outcome, sums
 
 
-def small_window_html(params: Params, window: check.WindowCheck, refs: list[store.BatchRef],
+def small_window_html(params: Params, window: decision.WindowCheck, refs: list[store.BatchRef],
                       version: str, out: Path) -> dict[str, Any]:
     """Evidently's HTML for a window of at most drift.sample_rows rows, and the cross-check of its
     scores with the summary's ({} for a larger window: people get the PNGs and drift.md)."""
+    from staleguard import artifacts
     from staleguard.drift.evidently_adapter import save_html
     from staleguard.model import load_model
     from staleguard.monitor.policy import reference_rows, training_frame
-    from staleguard.scale.run import crosscheck
-    from staleguard.stages import paths
+    from staleguard.stages.drift_sketch import crosscheck
 
     if window.rows > params.drift.sample_rows:
         return {}
@@ -109,23 +110,24 @@ def small_window_html(params: Params, window: check.WindowCheck, refs: list[stor
     if MODEL_VERSION in part and (part[MODEL_VERSION] != version).any():
         part = part.drop(columns=[store.PREDICTION])  # re-predicted, as the summary was
     ref = reference_rows(training_frame(params), params)[0]  # the rows train summarised
-    scores = save_html(ref, part.reset_index(drop=True), params, load_model(paths.MODEL), out / "drift.html")
+    scores = save_html(ref, part.reset_index(drop=True), params, load_model(artifacts.MODEL),
+                       out / "drift.html")
     return {"crosscheck": crosscheck(window.result, scores)}
 
 
 def monitor(params: Params, url: str, version: str, force: bool, out: Path) -> dict[str, Any]:
     """The monitor's outputs (reports/monitor/: monitor.{json,md}, drift.*) on a summary engine."""
+    from staleguard import artifacts
     from staleguard.drift import decide as judge
     from staleguard.drift import write_outputs
     from staleguard.io import write_json, write_text
     from staleguard.model import load_model
-    from staleguard.stages import paths
 
     refs = [r for r in store.list_batches(url) if r.last >= params.windows.train.end]
     if not refs:
         raise DataError(f"store {url}: no batches at or after {params.windows.train.end:%Y-%m-%d %H:%M}")
-    reference = io.read(paths.REFERENCE_SUMMARY)
-    outcome, sums = decide(params, refs, reference, load_model(paths.MODEL), version, force)
+    reference = sketch_json.read(artifacts.REFERENCE_SUMMARY)
+    outcome, sums = decide(params, refs, reference, load_model(artifacts.MODEL), version, force)
     drift_md = ""
     window = outcome.report_window
     if window is not None and window.result is not None:
@@ -133,16 +135,16 @@ def monitor(params: Params, url: str, version: str, force: bool, out: Path) -> d
         if not extra:
             (out / "drift.html").unlink(missing_ok=True)  # never another window's HTML
         write_outputs(out, window.result, judge(window.result, params), params,
-                      model={"version": version, "path": str(paths.MODEL)}, extra=extra)
-        io.write(out / "summary.json", sums[window.start])
+                      model={"version": version, "path": str(artifacts.MODEL)}, extra=extra)
+        sketch_json.write(out / "summary.json", sums[window.start])
         drift_md = (out / "drift.md").read_text()
     batches = [{"url": r.url, "name": r.name} for r in refs]
-    plan = summary.plan(outcome, params, version, url, batches)
+    plan = job_summary.plan(outcome, params, version, url, batches)
     rows = sum(w.rows for w in outcome.windows)
-    text = summary.markdown(outcome, params, version, url, rows, drift_md)
+    text = job_summary.markdown(outcome, params, version, url, rows, drift_md)
     write_json(out / "monitor.json", plan)
     write_text(out / "monitor.md", text)
-    gha.set_outputs(drift=summary.state(outcome.drift), branch=plan["retrain"]["branch"],
+    gha.set_outputs(drift=job_summary.state(outcome.drift), branch=plan["retrain"]["branch"],
                         model_version=version)
     gha.add_summary(text)
     print(text)

@@ -11,8 +11,8 @@ from typing import Any
 
 from staleguard.io import write_json, write_text
 from staleguard.params import Params
+from staleguard.replay.figures import HORIZON, PolicySummary, ratio
 from staleguard.replay.loop import Week
-from staleguard.replay.summary import HORIZON, PolicySummary, ratio
 
 NAMES = {"never": "never retrain (stale)", "weekly": "retrain every week",
          "monitor": "retrain on the monitor's drift"}

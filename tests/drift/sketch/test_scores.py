@@ -6,11 +6,11 @@ import pytest
 from scipy import stats
 
 from staleguard.drift import check
+from staleguard.drift.sketch.binned_scores import score
+from staleguard.drift.sketch.compare_sketches import check_summaries, reference_summary
+from staleguard.drift.sketch.window_summary import ColumnLayout, freeze, summarise
 from staleguard.model import build_estimator
-from staleguard.scale.check import check_summaries, reference_summary
-from staleguard.scale.scores import score
-from staleguard.scale.summary import ColumnLayout, freeze, summarise
-from tests.scale.conftest import window, with_drift, with_train
+from tests.drift.sketch.conftest import window, with_drift, with_train
 
 OVERRIDES = {"temp": {"method": "jensenshannon"}, "hum": {"method": "psi"},
              "hr": {"method": "jensenshannon"}, "season": {"method": "psi", "threshold": 0.2}}

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from staleguard.drift.sketch import engines
+from staleguard.drift.sketch.window_summary import freeze
 from staleguard.errors import ConfigError, DataError
-from staleguard.scale import engines
-from staleguard.scale.summary import freeze
-from tests.scale.test_summary import _same
+from tests.drift.sketch.test_summary import _same
 
 
 @pytest.fixture(scope="module")

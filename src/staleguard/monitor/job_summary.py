@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from staleguard.monitor.check import Outcome, WindowCheck
+from staleguard.monitor.decision import Outcome, WindowCheck
 from staleguard.params import Params, Window
 
 BODY_LIMIT = 60_000  # GitHub rejects PR bodies and comments over 65,536 characters
@@ -140,7 +140,7 @@ def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
 
 def _context(outcome: Outcome, params: Params) -> str:
     """Which reference the weeks were compared with, and the label delay, in one sentence."""
-    from staleguard.drift.summary import reference_label
+    from staleguard.drift.documents import reference_label
 
     ref = params.monitor.reference
     info = next((w.result.reference for w in outcome.windows if getattr(w.result, "reference", None)),
