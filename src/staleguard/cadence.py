@@ -43,28 +43,23 @@ def rows_per_week(freq: str) -> float | None:
 
 def derived(raw: dict[str, Any]) -> dict[str, Any]:
     """params.yaml (as read) with the sizes it leaves out derived from its frequency."""
-    contract = raw.get("contract")
-    ts = contract.get("timestamp") if isinstance(contract, dict) else None
-    if not isinstance(ts, dict) or ts.get("unique", True) is False:
-        return raw
-    week = rows_per_week(str(ts.get("freq", "1h")))
-    if week is None:
-        return raw
-    window_days = 7 * max(1, math.ceil(MIN_WINDOW_ROWS / week)) if week < MIN_WINDOW_ROWS else 7
-    train_min = _get(raw, "train", "min_rows") or MIN_ROWS
-    sizes: dict[tuple[str, ...], int] = {("monitor", "window_days"): window_days}
-    window = _get(raw, "monitor", "window_days") or window_days
-    min_rows = min(MIN_ROWS, math.ceil(0.6 * window / 7 * week))
-    sizes[("monitor", "min_rows")] = min_rows
-    sizes[("drift", "min_rows")] = max(2, min_rows)
-    sizes[("monitor", "retrain", "train_weeks")] = max(12, math.ceil(train_min / week))
     out = dict(raw)
-    for path, value in sizes.items():
-        _set_default(out, path, value)
+    ts = _get(raw, "contract", "timestamp")
+    week = rows_per_week(str(ts.get("freq", "1h"))) if isinstance(ts, dict) else None
+    if week is not None and ts.get("unique", True) is not False:  # one row per period at most
+        window_days = 7 * max(1, math.ceil(MIN_WINDOW_ROWS / week)) if week < MIN_WINDOW_ROWS else 7
+        _set_default(out, ("monitor", "window_days"), window_days)
+        window = _get(out, "monitor", "window_days")
+        min_rows = min(MIN_ROWS, math.ceil(0.6 * window / 7 * week)) if isinstance(window, int) else MIN_ROWS
+        _set_default(out, ("monitor", "min_rows"), min_rows)
+        _set_default(out, ("drift", "min_rows"), max(2, min_rows))
+        train_min = _get(raw, "train", "min_rows") or MIN_ROWS
+        _set_default(out, ("monitor", "retrain", "train_weeks"), max(12, math.ceil(train_min / week)))
     train = _span(_get(raw, "windows", "train"))
     if train is not None:
-        weeks = timedelta(weeks=_get(out, "monitor", "retrain", "train_weeks") or 12)
-        _set_default(out, ("drift", "quality", "folds"), max(4, math.ceil(max(train, weeks) / FOLD)))
+        weeks = _get(out, "monitor", "retrain", "train_weeks")
+        longest = max(train, timedelta(weeks=weeks if isinstance(weeks, int) else 12))
+        _set_default(out, ("drift", "quality", "folds"), max(4, math.ceil(longest / FOLD)))
     return out
 
 
