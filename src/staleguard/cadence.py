@@ -2,7 +2,8 @@
 cannot work together at that frequency, found at load (docs/monitor.md, "Defaults that scale").
 
 One row per period (contract.timestamp.unique): a week holds 7 days ÷ freq rows at most, so
-168 rows of hourly data and 7 of daily data. Params leave out a size → it is derived from that:
+168 rows of hourly data and 7 of daily data. Params leave out a size (or write `auto`) → it is
+derived from that:
 - monitor.window_days: 7, or the 7-day multiple holding ≥ 28 rows (28 days for daily data);
 - monitor.min_rows and drift.min_rows: 100, or 60 % of a window's rows when a window holds fewer;
 - monitor.retrain.train_weeks: 12, or enough weeks for train.min_rows;
@@ -24,8 +25,11 @@ if TYPE_CHECKING:
 FREQ = re.compile(r"^(\d+)\s*(s|min|h|d)$")
 SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
 WEEK = 7 * 86400
+AUTO = "auto"           # a size written as `auto` (DVC needs the key present) is derived too
 MIN_WINDOW_ROWS = 28    # a derived window holds at least this many rows
 MIN_ROWS = 100          # the plain default of monitor.min_rows, drift.min_rows, train.min_rows
+PLAIN = {("monitor", "window_days"): 7, ("monitor", "min_rows"): MIN_ROWS, ("drift", "min_rows"): MIN_ROWS,
+         ("monitor", "retrain", "train_weeks"): 12}
 SEASON = timedelta(days=91)
 FOLD = timedelta(days=30)
 
@@ -49,12 +53,14 @@ def derived(raw: dict[str, Any]) -> dict[str, Any]:
     if week is not None and ts.get("unique", True) is not False:  # one row per period at most
         window_days = 7 * max(1, math.ceil(MIN_WINDOW_ROWS / week)) if week < MIN_WINDOW_ROWS else 7
         _set_default(out, ("monitor", "window_days"), window_days)
-        window = _get(out, "monitor", "window_days")
+        window = _get(out, "monitor", "window_days")  # after the default: an int, or bad input
         min_rows = min(MIN_ROWS, math.ceil(0.6 * window / 7 * week)) if isinstance(window, int) else MIN_ROWS
         _set_default(out, ("monitor", "min_rows"), min_rows)
         _set_default(out, ("drift", "min_rows"), max(2, min_rows))
         train_min = _get(raw, "train", "min_rows") or MIN_ROWS
         _set_default(out, ("monitor", "retrain", "train_weeks"), max(12, math.ceil(train_min / week)))
+    for path, plain in PLAIN.items():  # rows per period unknown: `auto` is the plain default
+        _set_default(out, path, plain)
     train = _span(_get(raw, "windows", "train"))
     if train is not None:
         weeks = _get(out, "monitor", "retrain", "train_weeks")
@@ -89,7 +95,8 @@ def _set_default(raw: dict[str, Any], path: tuple[str, ...], value: Any) -> None
             return  # a malformed section: the section's own validation names it
         node[key] = child = dict(child)
         node = child
-    node.setdefault(path[-1], value)
+    if node.get(path[-1], AUTO) == AUTO:
+        node[path[-1]] = value
 
 
 def default_folds(params: Params) -> int:

@@ -6,7 +6,7 @@ Importing this module has no side effects; `load_params` is the only reader of p
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -110,6 +110,13 @@ class Features(_Strict):
         return [*self.numerical, *self.categorical]
 
 
+class ModelParams(_Strict):
+    """What the model is, in words: its model card and model.json say it (dvc.yaml's artifact
+    entry stays generic, so adopting other data is a params change)."""
+
+    description: str = "Regression model"
+
+
 class TrainParams(_Strict):
     seed: int = 42
     n_est: int = Field(100, ge=1)
@@ -150,7 +157,15 @@ class MonitorParams(_Strict):
     batch_rows: int = Field(1_000_000, ge=1000)  # engine duckdb/spark: rows per summarised batch
     retrain: RetrainWindows = RetrainWindows()
     reference: ReferencePolicy = ReferencePolicy()
-    label_delay_days: int = Field(0, ge=0)  # an actual counts once timestamp + this <= the run's now
+    label_delay_days: int = Field(0, ge=0)  # an actual counts once timestamp + label_delay + this <= now
+    # when a row's actual exists after its timestamp (30min, 1h, 1d); default: one contract.timestamp.freq
+    label_delay: str | None = Field(None, pattern=r"^\d+\s*(s|min|h|d)$")
+
+    def label_lag(self, freq: str) -> timedelta:
+        """How long after its timestamp a row's actual exists (label_delay, else one period)."""
+        from staleguard.cadence import period_seconds
+
+        return timedelta(seconds=period_seconds(self.label_delay or freq) or 3600)
 
 
 class ServeParams(_Strict):
@@ -415,6 +430,7 @@ class Params(BaseModel):
     features: Features
     contract: Contract
     train: TrainParams
+    model: ModelParams = ModelParams()
     drift: DriftParams = DriftParams()
     monitor: MonitorParams = MonitorParams()
     serve: ServeParams = ServeParams()

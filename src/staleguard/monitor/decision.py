@@ -16,7 +16,7 @@ import pandas as pd
 from staleguard.contract import TIMESTAMP
 from staleguard.params import Params, Window
 
-HOUR = pd.Timedelta(hours=1)  # an hour's actual exists once the hour is over
+HOUR = pd.Timedelta(hours=1)  # the lag of hourly data: an hour's actual exists once the hour is over
 
 
 @dataclass(frozen=True)
@@ -67,20 +67,23 @@ def new_rows(frames: list[pd.DataFrame], train_end: datetime, target: str) -> pd
 
 
 def observed_rows(frames: list[pd.DataFrame], train_end: datetime, target: str, delay_days: int = 0,
-                  now: datetime | None = None) -> pd.DataFrame:
-    """Every row newer than the training window, one per hour (a later batch wins), with the
-    actuals that would not have arrived by `now` blanked: an hour's label exists at its end and
-    counts once timestamp + 1 h + `delay_days` <= now (monitor.label_delay_days). `now` defaults to the end of
-    the newest logged hour: the store is as recent as serving's last prediction."""
+                  now: datetime | None = None, lag: timedelta = HOUR, period: timedelta = HOUR
+                  ) -> pd.DataFrame:
+    """Every row newer than the training window, one per timestamp (a later batch wins), with the
+    actuals that would not have arrived by `now` blanked: a row's actual exists `lag` after its
+    timestamp (monitor.label_delay, default one contract.timestamp.freq period) and counts once
+    timestamp + lag + `delay_days` <= now (monitor.label_delay_days). `now` defaults to the end of
+    the newest logged period: the store is as recent as serving's last prediction."""
     if not frames:
         return pd.DataFrame()
     frame = pd.concat(frames, ignore_index=True)
     frame = frame[frame[TIMESTAMP] >= pd.Timestamp(train_end)].drop_duplicates(TIMESTAMP, keep="last")
     frame = frame.sort_values(TIMESTAMP).reset_index(drop=True)
-    if delay_days and not frame.empty:
-        clock = pd.Timestamp(now) if now is not None else frame[TIMESTAMP].max() + HOUR
-        late = frame[TIMESTAMP] + HOUR + pd.Timedelta(days=delay_days) > clock
-        frame[target] = frame[target].astype(float).mask(late)
+    if not frame.empty:
+        clock = pd.Timestamp(now) if now is not None else frame[TIMESTAMP].max() + period
+        late = frame[TIMESTAMP] + lag + pd.Timedelta(days=delay_days) > clock
+        if late.any():
+            frame[target] = frame[target].astype(float).mask(late)
     return frame
 
 

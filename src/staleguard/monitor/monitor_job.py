@@ -6,6 +6,7 @@ builds the training reference, loads the deployed model, writes reports/ and the
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -137,8 +138,10 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
         return at_scale(params, url, version, force, out)
     refs, frames = read_new_batches(url, params)
     target = params.features.target
+    freq = params.contract.timestamp.freq
     current = decision.observed_rows(frames, params.windows.train.end, target,
-                                     params.monitor.label_delay_days)
+                                     params.monitor.label_delay_days, lag=params.monitor.label_lag(freq),
+                                     period=timedelta(seconds=params.contract.timestamp.period_seconds))
     if current.empty or not current[target].notna().any():
         raise DataError(f"store {url}: no labeled production rows at or after "
                         f"{params.windows.train.end:%Y-%m-%d %H:%M} (the training window's end); "

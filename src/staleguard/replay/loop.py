@@ -144,8 +144,8 @@ class Policy:
             return week
         refs, frames = self.read(dep.params)
         delay = timedelta(weeks=self.spec.delay_weeks)
-        current = decision.observed_rows(frames, dep.params.windows.train.end, target,
-                                      delay.days, now=end)
+        current = decision.observed_rows(frames, dep.params.windows.train.end, target, delay.days, now=end,
+                                         lag=_lag(dep.params))
         if not current[target].notna().any():
             return week  # no label has arrived yet: nothing to retrain on
         if self.spec.kind == "monitor":
@@ -224,8 +224,12 @@ class Policy:
         self.service.close()
 
 
+def _lag(params: Params) -> timedelta:
+    return params.monitor.label_lag(params.contract.timestamp.freq)
+
+
 def _arrived(frame: pd.DataFrame, params: Params, arrived: datetime) -> pd.DataFrame:
-    """The batch's rows whose label has arrived: timestamp + 1 h <= `arrived` (= now - delay)."""
+    """The batch's rows whose label has arrived: timestamp + label lag <= `arrived` (= now - delay)."""
     target = params.features.target
-    return frame[(frame[TIMESTAMP] + decision.HOUR <= pd.Timestamp(arrived))
+    return frame[(frame[TIMESTAMP] + _lag(params) <= pd.Timestamp(arrived))
                  & frame[target].notna()]
