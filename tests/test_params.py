@@ -75,3 +75,36 @@ def test_data_url_and_sha256_come_together_or_not_at_all(tmp_path):
         load_params(path)
     path.write_text("\n".join(ln for ln in lines if not ln.startswith(("  url:", "  member:"))) + "\n")
     assert load_params(path).data.url is None
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"monitr": {"engine": "duckdb"}}, r"unknown section 'monitr' \(did you mean 'monitor'\?\)$"),
+    ({"zzz": 1}, r"unknown section 'zzz'$"),
+    ({"monitor": {"engin": "duckdb"}}, r"unknown key 'monitor\.engin' \(did you mean 'monitor\.engine'\?\)$"),
+    ({"drift": {"quality": {"tolerence": 0.3}}},
+     r"unknown key 'drift\.quality\.tolerence' \(did you mean 'drift\.quality\.tolerance'\?\)$"),
+    ({"contract": {"columns": {"temp": {"rang": [0, 1]}}}},
+     r"unknown key 'contract\.columns\.temp\.rang' \(did you mean 'contract\.columns\.temp\.range'\?\)$"),
+])
+def test_params_unknown_sections_and_keys_are_one_line_errors(tmp_path, extra, message):
+    doc = yaml.safe_load((ROOT / "params.yaml").read_text())
+
+    def merge(into: dict, new: dict) -> None:
+        for key, value in new.items():
+            if isinstance(value, dict) and isinstance(into.get(key), dict):
+                merge(into[key], value)
+            else:
+                into[key] = value
+
+    merge(doc, extra)
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(ConfigError, match=r"^.*params\.yaml: " + message) as err:
+        load_params(path)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("path", ["params.yaml", *sorted(p.relative_to(ROOT).as_posix()
+                                                         for p in (ROOT / "tests").rglob("params*.yaml"))])
+def test_params_every_shipped_and_fixture_params_file_loads(path):
+    load_params(ROOT / path)

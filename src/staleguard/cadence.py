@@ -17,10 +17,10 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from staleguard.params import Params
+# The sections are params.py's models (Windows, Contract, TrainParams, MonitorParams, DriftParams),
+# typed Any here: params.py calls these while it validates, and imports go one way (params → cadence).
 
 FREQ = re.compile(r"^(\d+)\s*(s|min|h|d)$")
 SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
@@ -99,29 +99,30 @@ def _set_default(raw: dict[str, Any], path: tuple[str, ...], value: Any) -> None
         node[path[-1]] = value
 
 
-def default_folds(params: Params) -> int:
+def default_folds(windows: Any, retrain: Any) -> int:
     """drift.quality.folds when params leave it out: 4, or blocks of about a month over the
     longest training window (windows.train, or a sliding retrain's train_weeks)."""
-    return max(4, math.ceil(_longest_training(params) / FOLD))
+    return max(4, math.ceil(_longest(windows, retrain) / FOLD))
 
 
-def _longest_training(params: Params) -> timedelta:
-    w = params.windows.train
-    return max(w.end - w.start, timedelta(weeks=params.monitor.retrain.train_weeks))
+def _longest(windows: Any, retrain: Any) -> timedelta:
+    w = windows.train
+    span: timedelta = w.end - w.start
+    return max(span, timedelta(weeks=retrain.train_weeks))
 
 
 def _at_most(span: timedelta, week: float) -> int:
     return int(span.total_seconds() / WEEK * week)
 
 
-def problems(params: Params) -> list[str]:
-    """Settings that cannot work together at the data's frequency, each one line naming them."""
-    ts = params.contract.timestamp
+def problems(windows: Any, contract: Any, train: Any, monitor: Any, drift: Any) -> list[str]:
+    """Settings that cannot work together at the data's frequency, each one line naming them.
+    Sections, not Params: these checks run while params.yaml is validated."""
+    ts, w, mon, d, t = contract.timestamp, windows, monitor, drift, train
     week = rows_per_week(ts.freq) if ts.unique else None
     out = []
     if week is not None:
         freq = f"at contract.timestamp.freq {ts.freq}"
-        w, mon, d, t = params.windows, params.monitor, params.drift, params.train
         checks = [
             (w.train.end - w.train.start, t.min_rows, f"windows.train {w.train.label()}", "train.min_rows",
              "widen windows.train or lower train.min_rows"),
@@ -140,10 +141,10 @@ def problems(params: Params) -> list[str]:
         for span, need, what, setting, fix in checks:
             if (got := _at_most(span, week)) < need:
                 out.append(f"{what} holds at most {got} rows {freq}, below {setting}={need}: {fix}")
-    longest, folds = _longest_training(params), params.drift.quality.folds
+    longest, folds = _longest(w, mon.retrain), d.quality.folds
     block = longest / folds
     if block >= SEASON:
         out.append(f"drift.quality.folds={folds} cuts a {longest.days}-day training window into "
                    f"{block.days}-day blocks: each held-out block is a season the "
-                   f"model never saw; use ≥ {default_folds(params)} folds or leave folds out")
+                   f"model never saw; use ≥ {default_folds(w, mon.retrain)} folds or leave folds out")
     return out

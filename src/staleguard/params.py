@@ -5,10 +5,11 @@ Importing this module has no side effects; `load_params` is the only reader of p
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -421,9 +422,10 @@ class Contract(_Strict):
 
 
 class Params(BaseModel):
-    """All settings. Sections other issues add (drift, monitor, serve...) live beside these."""
+    """All settings; an unknown section or key anywhere is a load error (a misspelt `monitr:` would
+    otherwise run on the defaults without a word)."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     data: DataParams
     windows: Windows
@@ -450,7 +452,7 @@ class Params(BaseModel):
         """Settings that cannot work together at the data's frequency: one line naming them."""
         from staleguard import cadence
 
-        problems = cadence.problems(self)
+        problems = cadence.problems(self.windows, self.contract, self.train, self.monitor, self.drift)
         if problems:
             raise ValueError(problems[0])
         return self
@@ -488,7 +490,47 @@ def load_params(path: Path | str = PARAMS_FILE) -> Params:
     try:
         return Params.model_validate(raw)
     except ValidationError as err:
+        unknown = unknown_keys(err)
+        if unknown:
+            raise ConfigError(f"{path}: {unknown}") from err
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         msg = first["msg"] if where else first["msg"].removeprefix("Value error, ")
         raise ConfigError(f"{path}: {where}: {msg}" if where else f"{path}: {msg}") from err
+
+
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The settings class that holds the keys at `loc` (mappings such as contract.columns.<name>
+    are stepped through), or None when `loc` does not lead to one."""
+    model: type[BaseModel] = Params
+    i = 0
+    while i < len(loc):
+        field = model.model_fields.get(str(loc[i]))
+        if field is None:
+            return None
+        inner: Any = field.annotation
+        while not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            args = [a for a in get_args(inner) if a is not type(None)]
+            if not args:
+                return None
+            if get_origin(inner) is dict:
+                i += 1  # the mapping's key (a column name)
+            inner = args[-1]
+        model, i = inner, i + 1
+    return model
+
+
+def unknown_keys(err: ValidationError) -> str | None:
+    """One line naming every unknown section or key, with "did you mean" where one is close."""
+    parts = []
+    for e in err.errors():
+        if e["type"] != "extra_forbidden":
+            continue
+        *parent, key = e["loc"]
+        name = ".".join(str(p) for p in e["loc"])
+        model = _model_at(tuple(parent))
+        close = difflib.get_close_matches(str(key), list(model.model_fields), n=1) if model else []
+        what = "section" if not parent else "key"
+        hint = f" (did you mean {'.'.join([*map(str, parent), close[0]])!r}?)" if close else ""
+        parts.append(f"unknown {what} {name!r}{hint}")
+    return "; ".join(parts) or None

@@ -217,7 +217,7 @@ def test_the_valid_store_does_open_a_retraining_pr(site: Site, monkeypatch, caps
 def test_a_run_that_decided_no_window_says_not_decided_everywhere(site: Site, monkeypatch, capsys, tmp_path):
     """Every window below monitor.min_rows: never 'no drift'. The heading, the exit status
     (NOT_DECIDED), monitor.json (`drift: null`) and the step output all say it was not decided."""
-    from staleguard.cli import NOT_DECIDED
+    from staleguard.monitor.monitor_cli import NOT_DECIDED
 
     strict = tmp_path / "params.yaml"
     strict.write_text((site.repo / "params.yaml").read_text().replace(

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from staleguard import cli, registry
+from staleguard.artifacts import current_model_id, lock_md5
 from staleguard.errors import ModelError
 from staleguard.registry.actions import stale_stages
-from staleguard.registry.tags import lock_md5
 from tests.registry.conftest import sh
 
 pytestmark = pytest.mark.xdist_group("registry")  # one worker builds the two-version repo once
@@ -18,15 +18,6 @@ def md5_at(repo, rev):
     return lock_md5(sh(repo, "git", "show", f"{rev}:dvc.lock"))
 
 
-def test_lock_md5_reads_the_model_output_and_explains_a_missing_one():
-    lock = "stages:\n  train:\n    outs:\n    - path: artifacts/model.skops\n      md5: abc123\n"
-    assert lock_md5(lock) == "abc123"
-    with pytest.raises(ModelError, match=r"no output 'artifacts/model\.skops' with an md5"):
-        lock_md5("stages: {}\n")
-    with pytest.raises(ModelError, match="not valid YAML"):
-        lock_md5("stages: [\n")
-
-
 def test_register_is_idempotent_per_model_and_maps_hashes_both_ways(repo):
     first = registry.register(repo)
     assert (first.created, first.tag, first.version.version) == (True, "model@v0.0.1", "v0.0.1")
@@ -34,7 +25,7 @@ def test_register_is_idempotent_per_model_and_maps_hashes_both_ways(repo):
     assert (again.created, again.tag) == (False, "model@v0.0.1")
     assert registry.version_for_hash(md5_at(repo, "HEAD")[:8], repo) == "v0.0.1"
     assert registry.hash_for_version("model@v0.0.1", repo) == md5_at(repo, "HEAD")[:8]
-    assert registry.current_hash(repo) == md5_at(repo, "HEAD")[:8]
+    assert current_model_id(repo) == md5_at(repo, "HEAD")[:8]
     assert registry.version_for_hash("ffffffff", repo) is None
 
 

@@ -11,9 +11,6 @@ from staleguard.errors import ConfigError, ModelError
 from staleguard.report import sources
 from tests.conftest import run
 
-LOCK = {"stages": {"train": {"outs": [{"path": "artifacts/model.skops", "md5": "abc123"},
-                                      {"path": "artifacts/model.json", "md5": "zzz"}]}}}
-
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -49,11 +46,6 @@ def test_json_at_path_names_the_missing_workspace_file(repo):
     (repo / "bad.json").write_text("{")
     with pytest.raises(ConfigError, match=r"bad.json: not valid JSON"):
         sources.json_at_path(Path("bad.json"))
-
-
-def test_model_md5_reads_the_model_out_of_dvc_lock():
-    assert sources.model_md5(LOCK) == "abc123"
-    assert sources.model_md5(None) is None
 
 
 def test_fetch_model_reports_why_the_base_model_is_unavailable(repo, tmp_path):

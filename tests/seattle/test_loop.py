@@ -20,7 +20,7 @@ def test_daily_weather_runs_the_loop_with_only_params_and_data(tmp_path: Path, s
     for stage in ("prepare", "train", "evaluate", "drift"):
         assert f"Running stage '{stage}'" in out, out
     metrics = json.loads((repo / "reports" / "metrics.json").read_text())
-    assert metrics["r2"] > 0.5 and metrics["mae"] < 3, metrics   # °C: the day's minimum and the season
+    assert metrics["mae"] < 2.5, metrics   # °C, on four January weeks (R² is low: January varies little)
     model = json.loads((repo / "artifacts" / "model.json").read_text())
     assert model["description"] == "Daily maximum temperature regressor, Seattle"
     assert {"month", "dayofyear"} <= set(model["features"]["numerical"] + model["features"]["categorical"])

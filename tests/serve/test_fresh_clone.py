@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from staleguard.registry import current_hash
+from staleguard.artifacts import current_model_id as current_hash
 from tests.conftest import free_port, wait_for_http
 from tests.serve.test_server import call
 from tests.workflows.conftest import clone_seed, seeded  # noqa: F401  (the shared fixture)

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from staleguard.registry.files import SIDECAR, file_md5
+from staleguard.artifacts import file_md5
+from staleguard.registry.files import SIDECAR
 from tests.serve.conftest import ROOT
 
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"

@@ -67,7 +67,7 @@ def test_deploy_tags_version_and_prod_and_publishes_one_release(repo, tmp_path):
     call = calls[0]
     assert call["command"] == "release create" and call["tag"] == "model@v0.0.1"
     assert call["token_var"] == "GH_TOKEN" and call["verify_tag"]
-    md5 = run(["python", "-c", "from staleguard.registry import current_md5; print(current_md5())"],
+    md5 = run(["python", "-c", "from staleguard.artifacts import current_md5; print(current_md5())"],
               repo).stdout.strip()
     data_md5 = next(ln.split()[-1] for ln in (repo / "data.dvc").read_text().splitlines() if "md5" in ln)
     mae = json.loads((repo / "reports" / "metrics.json").read_text())["mae"]

@@ -27,9 +27,7 @@ SUMMARY = artifacts.MONITOR_REPORTS / "monitor.md"
 def deployed_version(lock: Path = LOCK) -> str:
     """The deployed model's id: the registry's 8-hex md5 prefix of artifacts/model.skops in
     dvc.lock (the same id the prediction log records as `model_version`)."""
-    from staleguard.registry import current_hash
-
-    return current_hash(lock.parent)
+    return artifacts.current_model_id(lock.parent)
 
 
 def read_new_batches(url: str, params: Params) -> tuple[list[store.BatchRef], list[pd.DataFrame]]:

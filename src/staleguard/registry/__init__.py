@@ -1,19 +1,17 @@
 """The model registry: GTO tags on git for versions and stages, DVC for the files behind them.
 
-`current_version()` / `current_hash()` and `version_for_hash()` / `hash_for_version()` are the
-helpers other features use to name a model: a registry version (`v0.0.3`) or the 8-hex md5 id of
-artifacts/model.skops from dvc.lock (what the prediction log records as `model_version`).
+`current_version()`, `version_for_hash()` and `hash_for_version()` are the helpers other features use
+to name a model by its registry version (`v0.0.3`); the 8-hex model id itself (what the prediction
+log records as `model_version`) and dvc.lock reading belong to staleguard.artifacts.
 """
 
 from staleguard.registry.actions import Outcome, check_lock, deployed_stages, promote, pull, register, show
 from staleguard.registry.card import card
-from staleguard.registry.files import AUTO, ResolvedModel, fetch, file_md5, resolve, resolve_auto, stage
+from staleguard.registry.files import AUTO, ResolvedModel, fetch, resolve, resolve_auto, stage
 from staleguard.registry.tags import (
     ARTIFACT,
     STAGE,
     Version,
-    current_hash,
-    current_md5,
     current_version,
     find_version,
     hash_for_version,
@@ -25,7 +23,7 @@ from staleguard.registry.tags import (
 
 __all__ = [
     "ARTIFACT", "AUTO", "STAGE", "Outcome", "ResolvedModel", "Version", "card", "check_lock",
-    "current_hash", "current_md5", "current_version", "deployed_stages", "fetch", "file_md5",
+    "current_version", "deployed_stages", "fetch",
     "find_version", "hash_for_version", "promote", "pull", "register", "resolve", "resolve_auto",
     "show", "stage", "stage_history", "version_for_hash", "version_in_stage", "versions",
 ]

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from staleguard import artifacts
+from staleguard.artifacts import lock_md5
 from staleguard.errors import ModelError
 from staleguard.registry.tags import (
     ARTIFACT,
@@ -23,7 +24,6 @@ from staleguard.registry.tags import (
     current_version,
     find_version,
     gto_errors,
-    lock_md5,
     show_file,
     stage_assignment,
     versions,
@@ -112,7 +112,8 @@ def register(repo: Path | str = ".", rev: str = "HEAD") -> Outcome:
         return Outcome(existing, existing.tag, created=False)
     with gto_errors(repo):
         reg = gto.api.register(str(repo), ARTIFACT, rev,
-                               message=f"Register model {md5[:8]} (artifacts/model.skops md5 {md5})")
+                               message=f"Register model {artifacts.model_id(md5)} "
+                                       f"({artifacts.MODEL} md5 {md5})")
     return Outcome(find_version(reg.version, repo), reg.tag, created=True)
 
 

@@ -10,7 +10,6 @@ dvc.lock names (a fresh clone after `make demo`).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -19,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from staleguard import artifacts
+from staleguard.artifacts import current_md5, file_md5
 from staleguard.errors import ModelError
 from staleguard.io import atomic_path, write_json
 from staleguard.registry.tags import (
     STAGE,
     VERSION_RE,
     Version,
-    current_md5,
     find_version,
     show_file,
     stage_assignment,
@@ -53,15 +52,7 @@ class ResolvedModel:
 
     @property
     def short_hash(self) -> str:
-        return self.md5[:8]
-
-
-def file_md5(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)  # DVC's content id, not a security check
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return artifacts.model_id(self.md5)
 
 
 def is_path(spec: str) -> bool:
@@ -98,11 +89,13 @@ def resolve_auto(repo: Path | str = ".", cache: Path | None = None) -> ResolvedM
                          "(or `dvc pull`), or pass --model <version|path>")
     md5, expected = file_md5(path), current_md5(repo)
     if md5 != expected:
-        raise ModelError(f"{path}: md5 {md5[:8]} is not the model dvc.lock names ({expected[:8]}); "
+        got, want = artifacts.model_id(md5), artifacts.model_id(expected)
+        raise ModelError(f"{path}: md5 {got} is not the model dvc.lock names ({want}); "
                          f"run `dvc checkout {artifacts.MODEL}` or `dvc repro`")
     return ResolvedModel(path, md5, None, None, json_or_none(Path(repo) / artifacts.METRICS),
                          note=f"no model is at stage {STAGE!r} yet (nothing registered): serving the "
-                              f"workspace model {artifacts.MODEL} ({md5[:8]}, as dvc.lock names it)")
+                              f"workspace model {artifacts.MODEL} ({artifacts.model_id(md5)}, "
+                              "as dvc.lock names it)")
 
 
 def _from_path(path: Path, repo: Path, describe: bool) -> ResolvedModel:
@@ -134,7 +127,7 @@ def fetch(version: Version, repo: Path | str = ".", cache: Path | None = None) -
     folder = cache_dir(cache) / version.md5
     model = folder / artifacts.MODEL.name
     if not (model.is_file() and file_md5(model) == version.md5):
-        for out in (artifacts.MODEL, artifacts.MODEL.with_suffix(".json")):  # model.save_model's layout
+        for out in (artifacts.MODEL, artifacts.MODEL_META):  # model.save_model's layout
             _download(repo, version, out, folder / out.name)
         got = file_md5(model)
         if got != version.md5:

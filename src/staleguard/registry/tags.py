@@ -13,9 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from staleguard import artifacts
+from staleguard.artifacts import lock_md5
 from staleguard.errors import ModelError
 
 ARTIFACT = "model"
@@ -34,7 +33,7 @@ class Version:
 
     @property
     def short_hash(self) -> str:
-        return self.md5[:8]
+        return artifacts.model_id(self.md5)
 
 
 def _in(repo: Path | str) -> str:
@@ -63,32 +62,6 @@ def git(repo: Path | str, *args: str) -> str:
 def show_file(repo: Path | str, rev: str, path: Path | str) -> str:
     """The text of a git-tracked file at `rev` (dvc.lock, data.dvc, reports/metrics.json)."""
     return git(repo, "show", f"{rev}:{Path(path).as_posix()}")
-
-
-def lock_md5(lock_text: str, out: Path = artifacts.MODEL, source: str = "dvc.lock") -> str:
-    """The md5 DVC recorded for output `out` in a dvc.lock text."""
-    try:
-        lock = yaml.safe_load(lock_text) or {}
-    except yaml.YAMLError as err:
-        raise ModelError(f"{source}: not valid YAML ({err})") from err
-    for stage in (lock.get("stages") or {}).values():
-        for entry in stage.get("outs") or []:
-            if entry.get("path") == out.as_posix() and entry.get("md5"):
-                return str(entry["md5"])
-    raise ModelError(f"{source}: no output {out.as_posix()!r} with an md5; run `dvc repro train` and commit")
-
-
-def current_md5(repo: Path | str = ".") -> str:
-    """md5 of the model that the work tree's dvc.lock names (what the PR reviewed)."""
-    lock = Path(repo) / "dvc.lock"
-    if not lock.exists():
-        raise ModelError(f"{lock}: not found; run `dvc repro` first")
-    return lock_md5(lock.read_text(), source=str(lock))
-
-
-def current_hash(repo: Path | str = ".") -> str:
-    """The 8-hex model id the monitor and the prediction log use (md5[:8] from dvc.lock)."""
-    return current_md5(repo)[:8]
 
 
 def versions(repo: Path | str = ".") -> list[Version]:

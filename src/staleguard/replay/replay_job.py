@@ -71,7 +71,8 @@ def specs(params: Params) -> list[loop.Spec]:
     for name, variant in named:
         for delay in ([0] if variant.policy == "never" else params.replay.label_delays_weeks):
             run = variant_params(params, variant, delay)
-            if problems := cadence.problems(run):  # the checks params.yaml passed at load
+            checked = (run.windows, run.contract, run.train, run.monitor, run.drift)
+            if problems := cadence.problems(*checked):  # the checks params.yaml passed at load
                 raise ConfigError(f"replay.variants.{name}: {problems[0]}")
             out.append(loop.Spec(name if not delay else f"{name}@{delay}w", variant.policy, run, delay, name))
     return out

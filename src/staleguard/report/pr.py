@@ -59,7 +59,7 @@ def champion_vs_challenger(sha: str, params: Params) -> tuple[Duel, str, pd.Data
         raise ModelError(f"{artifacts.EVAL_SET} or {artifacts.MODEL} not found; run `dvc repro` first")
     frame = pd.read_parquet(artifacts.EVAL_SET)
     cfg = params.report
-    same = sources.model_md5(sources.yaml_at(sha, "dvc.lock")) == current_md5()
+    same = artifacts.recorded_md5(sources.yaml_at(sha, "dvc.lock")) == current_md5()
     with tempfile.TemporaryDirectory(prefix="staleguard-base-") as tmp:
         fetched = Path(tmp) / "model.skops"
         champion: Path | None = fetched
@@ -76,8 +76,9 @@ def champion_vs_challenger(sha: str, params: Params) -> tuple[Duel, str, pd.Data
 
 
 def current_md5() -> str | None:
-    lock = Path("dvc.lock")
-    return sources.model_md5(yaml.safe_load(lock.read_text())) if lock.exists() else None
+    """The work tree's model md5 from dvc.lock, or None before the first `dvc repro`."""
+    lock = artifacts.LOCK
+    return artifacts.recorded_md5(yaml.safe_load(lock.read_text())) if lock.exists() else None
 
 
 def draw_plots(sha: str, outdir: Path, name: str) -> list[tuple[str, str | None, str]]:

@@ -75,15 +75,6 @@ def json_at_path(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid JSON ({err})") from err
 
 
-def model_md5(lock: dict[str, Any] | None) -> str | None:
-    """The md5 of artifacts/model.skops recorded in a dvc.lock document."""
-    for stage in (lock or {}).get("stages", {}).values():
-        for out in stage.get("outs", []):
-            if out.get("path") == artifacts.MODEL.as_posix():
-                return str(out["md5"]) if out.get("md5") else None
-    return None
-
-
 def fetch_model(rev: str, dest: Path) -> str | None:
     """Copy the base's model (and model.json) to `dest` via DVC (cache, then remote).
 
@@ -92,7 +83,7 @@ def fetch_model(rev: str, dest: Path) -> str | None:
     import dvc.api
 
     try:
-        for src, out in ((artifacts.MODEL, dest), (artifacts.MODEL.with_suffix(".json"),
+        for src, out in ((artifacts.MODEL, dest), (artifacts.MODEL_META,
                                                 dest.with_suffix(".json"))):
             with dvc.api.open(src.as_posix(), repo=".", rev=rev, mode="rb") as fh, \
                     out.open("wb") as target:

@@ -7,7 +7,6 @@ decision: only bad input, config or model files are errors, and then nothing is 
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -18,11 +17,6 @@ from staleguard.drift import Decision, check, decide, write_outputs
 from staleguard.drift.evidently_adapter import save_html
 from staleguard.model import load_model
 from staleguard.params import Params
-
-
-def model_version(path: Path) -> str:
-    """First 8 hex chars of the model file's md5: the hash dvc.lock records for it."""
-    return hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()[:8]
 
 
 def trained_baseline() -> tuple[dict[str, float] | None, str]:
@@ -55,7 +49,7 @@ def run(params: Params, current: Path | None = None, out: Path = artifacts.REPOR
     decision = decide(result, params)
     write_outputs(Path(out), result, decision, params,
                   html=lambda path: save_html(reference, window, params, model, path),
-                  model={"version": model_version(artifacts.MODEL), "path": str(artifacts.MODEL)})
+                  model={"version": artifacts.file_id(artifacts.MODEL), "path": str(artifacts.MODEL)})
     announce(decision, result.rows, Path(out), "drift")
     return decision
 

@@ -73,7 +73,7 @@ def run(params: Params, current: str | Path | None, out: Path, engine: str,
     from staleguard.drift.evidently_adapter import save_html
     from staleguard.model import load_model
     from staleguard.monitor.policy import reference_rows
-    from staleguard.stages.drift import announce, model_version
+    from staleguard.stages.drift import announce
 
     ref = sketch_json.read(reference_path or artifacts.REFERENCE_SUMMARY)
     source = current or artifacts.EVAL_SET
@@ -95,7 +95,7 @@ def run(params: Params, current: str | Path | None, out: Path, engine: str,
             print(f"warning: Evidently's scores differ from the summary's: {extra['crosscheck']['columns']}")
     else:
         (out / "drift.html").unlink(missing_ok=True)  # never leave another window's HTML beside it
-    write_outputs(out, result, decision, params, model={"version": model_version(artifacts.MODEL),
+    write_outputs(out, result, decision, params, model={"version": artifacts.file_id(artifacts.MODEL),
                                                           "path": str(artifacts.MODEL)}, extra=extra)
     sketch_json.write(out / "summary.json", cur)
     announce(decision, {"current": cur.rows, "reference": ref.rows}, out, f"drift ({engine})")
