@@ -33,6 +33,7 @@ from staleguard.serve.schema import (
     Prediction,
     Recorded,
     actual_model,
+    period_floor,
     rows_body,
 )
 from staleguard.serve.shadow import ShadowScorer
@@ -113,7 +114,7 @@ def router(params: Params) -> APIRouter:
     @api.post("/actuals", response_model=Recorded, tags=["monitor"])
     def actuals(rows: Annotated[list[actual], Body(min_length=1, max_length=params.serve.max_rows)],
                 log: LogDep, shadow: ShadowDep) -> Recorded:
-        truth = pd.DataFrame({TIMESTAMP: hours([r.timestamp for r in rows]),
+        truth = pd.DataFrame({TIMESTAMP: hours([r.timestamp for r in rows], period_floor(params)),
                               target: [getattr(r, target) for r in rows]})
         if shadow is not None:
             shadow.flush()  # its predictions of these hours reach the log first

@@ -25,6 +25,7 @@ from staleguard.contract import TIMESTAMP
 from staleguard.io import write_with
 from staleguard.monitor import store
 from staleguard.params import Params
+from staleguard.serve.schema import period_floor
 
 PREDICTIONS = "predictions"
 SHADOW = "shadow"
@@ -32,11 +33,13 @@ _STOP = object()
 Item = tuple[list[dict[str, Any]], np.ndarray, str]  # (records, predictions, model id)
 
 
-def hours(values: list[datetime | None]) -> pd.Series:
-    """Timestamps as naive UTC, floored to the hour; a missing one is the current hour."""
+def hours(values: list[datetime | None], floor: str | None = "1h") -> pd.Series:
+    """Timestamps as naive UTC, floored to the data's period (schema.period_floor: the hour for
+    hourly data, the day for daily, none for event-level); a missing one is now."""
     now = datetime.now(UTC).replace(tzinfo=None)
     clean = [(v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo else v) if v else now for v in values]
-    return pd.Series(pd.to_datetime(clean), dtype="datetime64[ns]").dt.floor("h")
+    stamps = pd.Series(pd.to_datetime(clean), dtype="datetime64[ns]")
+    return stamps.dt.floor(floor) if floor else stamps
 
 
 def write_bytes(url: str, data: bytes) -> None:
@@ -57,7 +60,7 @@ def predictions_url(store_url: str, shadow: bool = False) -> str:
 def as_batch(items: list[Item], params: Params) -> pd.DataFrame:
     """Queued (records, predictions, model id) → one batch: store columns, one row per hour."""
     frame = pd.DataFrame([rec for records, _, _ in items for rec in records])
-    frame[TIMESTAMP] = hours(list(frame[TIMESTAMP])).to_numpy()
+    frame[TIMESTAMP] = hours(list(frame[TIMESTAMP]), period_floor(params)).to_numpy()
     frame[store.PREDICTION] = np.concatenate([pred for _, pred, _ in items])
     frame[store.MODEL_VERSION] = [v for records, _, v in items for _ in records]
     frame[params.features.target] = np.nan

@@ -10,25 +10,41 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import pandas as pd
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 
 from staleguard.contract import TIMESTAMP, calendar_of, derived_problem, value_problem
 from staleguard.params import ColumnSpec, Params
 
-TIMESTAMP_DOC = "the hour this row describes (UTC if no offset); default: the current hour"
-YEARS = (1900, 2200)  # inside pandas' nanosecond range, so every accepted hour can be stored
+TIMESTAMP_DOC = ("the period this row describes (UTC if no offset), floored to contract.timestamp.freq "
+                 "when the data has one row per period; default: now")
+YEARS = (1900, 2200)  # inside pandas' nanosecond range, so every accepted time can be stored
 
 
-def _hour(value: datetime) -> datetime:
-    """Naive UTC, floored to the hour: the store's one-row-per-hour key."""
+def _naive_utc(value: datetime) -> datetime:
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     if not YEARS[0] <= value.year < YEARS[1]:
         raise ValueError(f"timestamp year must be in [{YEARS[0]}, {YEARS[1]}), got {value.year}")
-    return value.replace(minute=0, second=0, microsecond=0)
+    return value
 
 
-Hour = Annotated[datetime, AfterValidator(_hour)]
+def period_floor(params: Params) -> str | None:
+    """The pandas floor of the store's key: one row per contract.timestamp.freq period (1h, 1d…),
+    or none for event-level data (several rows per timestamp keep their own times)."""
+    ts = params.contract.timestamp
+    return ts.freq if ts.unique else None
+
+
+def stamp(params: Params) -> Any:
+    """The timestamp type of requests: naive UTC, floored to the data's period (period_floor)."""
+    floor = period_floor(params)
+
+    def to_key(value: datetime) -> datetime:
+        value = _naive_utc(value)
+        return pd.Timestamp(value).floor(floor).to_pydatetime() if floor else value
+
+    return Annotated[datetime, AfterValidator(to_key)]
 
 
 def _checker(name: str, spec: ColumnSpec) -> Any:
@@ -71,7 +87,7 @@ def row_model(params: Params) -> type[BaseModel]:
     """One observation: every feature, optional timestamp, nothing else (the contract's fields)."""
     columns = params.contract.columns
     fields: dict[str, Any] = {name: _field(name, columns[name]) for name in params.features.columns}
-    fields[TIMESTAMP] = (Hour | None, Field(None, description=TIMESTAMP_DOC))
+    fields[TIMESTAMP] = (stamp(params) | None, Field(None, description=TIMESTAMP_DOC))
     return create_model("Row", __config__=ConfigDict(extra="forbid"),
                         __validators__={"calendar": _calendar_agrees(params)}, **fields)
 
@@ -83,11 +99,11 @@ def rows_body(params: Params) -> Any:
 
 
 def actual_model(params: Params) -> type[BaseModel]:
-    """Ground truth for one hour (`timestamp` + the target), matched to its logged prediction."""
+    """Ground truth for one period (`timestamp` + the target), matched to its logged prediction."""
     target = params.features.target
     spec = params.contract.columns[target].model_copy(update={"nullable": False})
     return create_model("Actual", __config__=ConfigDict(extra="forbid"),
-                        timestamp=(Hour, Field(description="the hour, as sent to /predict")),
+                        timestamp=(stamp(params), Field(description="the time, as sent to /predict")),
                         **{target: _field(target, spec)})
 
 
