@@ -39,7 +39,7 @@ def refuse_moved(data: Any, section: str) -> Any:
 
 
 class Window(_Strict):
-    """A half-open time interval [start, end) on the hourly timestamp."""
+    """A half-open time interval [start, end) on the timestamp."""
 
     start: datetime
     end: datetime

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
 def test_daily_weather_runs_the_loop_with_only_params_and_data(tmp_path: Path, seattle_repo: Path, env):

@@ -126,7 +126,7 @@ def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
         lines += ["", "Retraining was **forced** (`force` input / `--force`)."]
     if outcome.drift:
         lines += ["", f"Retraining moves `windows.train` {params.windows.train.label()} → "
-                  f"{outcome.train.label()} (up to the newest labeled hour) and `windows.eval` "
+                  f"{outcome.train.label()} (up to the newest labeled row) and `windows.eval` "
                   f"{params.windows.eval.label()} → {outcome.eval.label()} (the week before "
                   "it, which the new model never fits)."]
     if evidence_md:
