@@ -26,8 +26,10 @@ demo: $(STAMP)
 	dvc repro; \
 	dvc push -q; \
 	staleguard replay; \
+	staleguard dashboard --history reports/monitor-history.json --out reports/dashboard; \
 	echo; echo "demo finished in $$(( $$(date +%s) - start )) s. Results:"; \
 	echo "  replay:  reports/freshness.png, reports/freshness.md (policy table), reports/freshness.json"; \
+	echo "  dashboard: $(CURDIR)/reports/dashboard/index.html (the monitored model's 100 weeks; open it in a browser)"; \
 	echo "  metrics: reports/metrics.json"; \
 	echo "  plots:   reports/plots/*.png"
 

@@ -22,6 +22,7 @@ FEATURES = (  # in the order `staleguard --help` lists their commands
     "staleguard.serve.serve_cli",
     "staleguard.report.report_cli",
     "staleguard.replay.replay_cli",
+    "staleguard.dashboard.dashboard_cli",
 )
 
 

@@ -1,14 +1,20 @@
-"""Open a page in headless Chromium and collect console errors and uncaught exceptions (DevTools)."""
+"""Open a page in headless Chromium and collect console errors and uncaught exceptions (DevTools);
+offline visits check images and save a screenshot."""
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,8 +41,9 @@ def _devtools_port(profile: Path, proc: subprocess.Popen, timeout: float = 30) -
     raise TimeoutError("chromium did not open its DevTools port")
 
 
-def console_errors(page: Path, settle: float = 2.0, timeout: float = 60) -> tuple[list[str], int]:
-    """(errors, length of the rendered body text) after `page` loaded and ran its scripts."""
+@contextmanager
+def _page_socket() -> Iterator[Any]:
+    """A fresh headless Chromium (own profile) and the DevTools websocket of its blank page."""
     from websockets.sync.client import connect
 
     with tempfile.TemporaryDirectory(prefix="staleguard-chromium-") as profile:
@@ -47,14 +54,69 @@ def console_errors(page: Path, settle: float = 2.0, timeout: float = 60) -> tupl
             targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10))
             ws_url = next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
             with connect(ws_url, max_size=None, open_timeout=10) as ws:
-                return _collect(ws, page, settle, timeout)
+                yield ws
         finally:
             proc.terminate()
             proc.wait(timeout=10)
 
 
-def _collect(ws, page: Path, settle: float, timeout: float) -> tuple[list[str], int]:
-    ids = iter(range(1, 10_000))
+def console_errors(page: Path, settle: float = 2.0, timeout: float = 60) -> tuple[list[str], int]:
+    """(errors, length of the rendered body text) after `page` loaded and ran its scripts."""
+    with _page_socket() as ws:
+        return _collect(ws, page, settle, timeout)
+
+
+@dataclass
+class Visit:
+    """What a page did offline: console errors, its images (src, loaded), every URL it fetched."""
+
+    errors: list[str]
+    images: list[tuple[str, bool]]
+    requests: list[str]
+
+
+def visit_offline(page: Path, screenshot: Path, width: int = 1000, timeout: float = 60) -> Visit:
+    """Open `page` from its file:// URL with the network emulated off; check every image and save
+    a full-page PNG screenshot to `screenshot`."""
+    with _page_socket() as ws:
+        ids = iter(range(1000, 100_000))
+        call(ws, ids, "Network.enable")
+        call(ws, ids, "Network.emulateNetworkConditions",
+             {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+        call(ws, ids, "Emulation.setDeviceMetricsOverride",
+             {"width": width, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+        requests: list[str] = []
+        errors, _ = _collect(ws, page, 1.0, timeout, requests)
+        images = evaluate(ws, ids, "Array.from(document.images).map(i => [i.getAttribute('src'), "
+                                   "i.complete && i.naturalWidth > 0])")
+        height = evaluate(ws, ids, "document.documentElement.scrollHeight")
+        call(ws, ids, "Emulation.setDeviceMetricsOverride",
+             {"width": width, "height": int(height), "deviceScaleFactor": 1, "mobile": False})
+        shot = call(ws, ids, "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+        screenshot.write_bytes(base64.b64decode(shot["data"]))
+        return Visit(errors, [(str(a), bool(b)) for a, b in images], requests)
+
+
+def call(ws: Any, ids: Iterator[int], method: str, params: dict[str, Any] | None = None) -> Any:
+    """Send one DevTools command and wait for its answer (events meanwhile are dropped)."""
+    req = next(ids)
+    ws.send(json.dumps({"id": req, "method": method, "params": params or {}}))
+    while True:
+        msg = json.loads(ws.recv(timeout=30))
+        if msg.get("id") == req:
+            if "error" in msg:
+                raise RuntimeError(f"{method}: {msg['error']}")
+            return msg.get("result", {})
+
+
+def evaluate(ws: Any, ids: Iterator[int], expression: str) -> Any:
+    return call(ws, ids, "Runtime.evaluate", {"expression": expression,
+                                              "returnByValue": True})["result"].get("value")
+
+
+def _collect(ws, page: Path, settle: float, timeout: float,
+             requests: list[str] | None = None) -> tuple[list[str], int]:
+    ids = iter(range(1, 1000))
     for method in ("Runtime.enable", "Log.enable", "Page.enable"):
         ws.send(json.dumps({"id": next(ids), "method": method}))
     ws.send(json.dumps({"id": next(ids), "method": "Page.navigate", "params": {"url": page.as_uri()}}))
@@ -67,7 +129,9 @@ def _collect(ws, page: Path, settle: float, timeout: float) -> tuple[list[str], 
         except TimeoutError:
             continue
         method, params = msg.get("method"), msg.get("params", {})
-        if method == "Page.loadEventFired":
+        if method == "Network.requestWillBeSent" and requests is not None:
+            requests.append(params["request"]["url"])
+        elif method == "Page.loadEventFired":
             loaded_at = time.monotonic()
         elif method == "Runtime.exceptionThrown":
             errors.append(params["exceptionDetails"].get("exception", {}).get("description")

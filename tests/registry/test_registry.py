@@ -215,3 +215,18 @@ def test_a_candidate_stage_resolves_like_prod_for_serve_shadow(repo, tmp_path):
     registry.promote("v0.0.2", stage="candidate", repo=repo)
     candidate = registry.resolve("candidate", repo, cache=tmp_path / "cache")
     assert candidate.version == "v0.0.2" and registry.current_version(repo) == "v0.0.1"
+
+
+def test_dashboard_reads_what_serves_now_and_since_when_from_the_prod_tag(repo):
+    from datetime import datetime
+
+    from staleguard.dashboard.lookups import registry_serving
+
+    assert registry_serving(repo) is None
+    registry.register(repo)
+    registry.promote("v0.0.1", repo=repo)
+    found = registry_serving(repo)
+    assert {k: found[k] for k in ("version", "tag", "stage")} == {"version": "v0.0.1",
+                                                                  "tag": "model#prod#1", "stage": "prod"}
+    assert found["model"] == md5_at(repo, "HEAD")[:8]
+    assert abs((datetime.now().astimezone() - datetime.fromisoformat(found["since"])).total_seconds()) < 600

@@ -124,3 +124,29 @@ def test_replay_outputs_are_byte_identical_across_runs(delayed):
     first, second = ({p.name: p.read_bytes() for p in r.outputs} for r in delayed)
     assert set(first) == {"freshness.json", "freshness.md", "freshness.png"}
     assert first == second
+
+
+def test_replay_keeps_the_monitor_history_and_the_dashboard_draws_it(february, params, tmp_path):
+    """The on-time monitor run's history, in the store's format: one row per week, the retrain
+    of the week of Feb 15 on its rows, the next model serving from Feb 22; the site builds."""
+    from staleguard.dashboard import page
+    from staleguard.dashboard.life import life
+    from staleguard.monitor import logbook
+
+    out = {p.name: p for p in february.outputs}
+    rows = logbook.read(str(out["monitor-history.json"]))
+    monitor = [w for w in february.weeks if w.policy == "monitor"]
+    assert [r["start"][:10] for r in rows] == [f"{w.start:%Y-%m-%d}" for w in monitor]
+    assert [r["decision"] for r in rows][:3] == ["no drift", "no drift", "drift"]
+    assert [r["model"] for r in rows] == [w.version for w in monitor]
+    assert rows[2]["retrain"]["action"].startswith("simulated: merged, v2")
+    for row, week in zip(rows, monitor, strict=True):
+        assert row["measured"]["mae"] == pytest.approx(week.mae, rel=1e-6)
+    assert set(rows[0]["drift_scores"]["features"]) == set(params.features.columns)
+    view = life(rows)
+    assert [f"{d:%m-%d}" for d in view.retrains] == [f"{w.start:%m-%d}" for w in monitor if w.retrained]
+    assert view.retrains[0].day == 15
+    assert [f"{d:%m-%d}" for d, _ in view.deploys] == ["02-22"]
+    index = page.build(rows, tmp_path / "site", params.features.target, source="replay")
+    assert {p.name for p in index.parent.iterdir()} == {"index.html", "README.md", "error.png", "drift.png",
+                                                        "rows.png"}

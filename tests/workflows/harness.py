@@ -33,6 +33,8 @@ STUB_FOR: dict[str, str] = {
     "iterative/setup-dvc": "noop",
     "docker/login-action": "noop",
     "docker/build-push-action": "record-build",
+    "actions/upload-pages-artifact": "record-pages-upload",
+    "actions/deploy-pages": "record-pages-deploy",
 }
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*([\w.-]+/[\w./-]+)@([^\s#]+)", re.M)
 

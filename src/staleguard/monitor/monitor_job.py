@@ -16,7 +16,15 @@ from staleguard import artifacts, gha
 from staleguard.contract import TIMESTAMP
 from staleguard.errors import DataError
 from staleguard.io import write_json, write_text
-from staleguard.monitor import decision, evidence, job_summary, policy, shadow_evidence, store
+from staleguard.monitor import (
+    decision,
+    evidence,
+    job_summary,
+    logbook,
+    policy,
+    shadow_evidence,
+    store,
+)
 from staleguard.params import Params
 
 LOCK = Path("dvc.lock")
@@ -133,8 +141,12 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     if params.monitor.engine != "pandas":  # summaries computed where the batches live (docs/scale.md)
         from staleguard.monitor.sketch_loop import monitor as at_scale
 
-        return at_scale(params, url, version, force, out)
+        logbook.read(logbook.url_of(url))  # a history it cannot extend is refused before any work
+        plan = at_scale(params, url, version, force, out)
+        logbook.record(url, plan, params.drift.quality.tolerance)
+        return plan
     refs, frames = read_new_batches(url, params)
+    logbook.read(logbook.url_of(url))  # a history it cannot extend is refused before any work
     target = params.features.target
     freq = params.contract.timestamp.freq
     current = decision.observed_rows(frames, params.windows.train.end, target,
@@ -160,9 +172,13 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
         plan["evidence"] = found.to_dict()
         proof = evidence.markdown(found, version, params)
     text = job_summary.markdown(outcome, params, version, url, len(current), drift_md, proof)
-    if live := shadow_evidence.live(url, params):  # a shadow was served: both models on the same hours
+    pairs = shadow_evidence.pairs(url, params)
+    if live := shadow_evidence.compare(pairs, params) if pairs is not None else []:  # same hours
         plan["shadow"] = live
         text = job_summary.clip(f"{text}\n{shadow_evidence.markdown(live)}")
+    text = job_summary.with_dashboard_link(text, params)
+    logbook.record(url, plan, params.drift.quality.tolerance,
+                   shadow_evidence.weekly(pairs, plan["windows"], target))
     write_json(out / PLAN.name, plan)
     write_text(out / SUMMARY.name, text)
     gha.set_outputs(drift=job_summary.state(outcome.drift), branch=plan["retrain"]["branch"],

@@ -201,6 +201,15 @@ def update_pr_body(number: str, body_file: Path) -> None:
        "-F", f"body=@{body_file}", "--silent", env={"GH_TOKEN": token} if token else None)
 
 
+def remember(plan: dict[str, Any], retrain: dict[str, Any]) -> None:
+    """Write the PR onto this run's weeks in the monitor's history (monitor/logbook.py)."""
+    from staleguard.monitor import logbook
+
+    if plan.get("store"):
+        logbook.update(logbook.url_of(plan["store"]), {w["start"] for w in plan["windows"]},
+                       {"retrain": retrain}, plan.get("model_version"))
+
+
 def run(params: Params, params_file: Path,
         plan_path: Path = artifacts.MONITOR_REPORTS / "monitor.json") -> str:
     """Carry out the plan in a scratch clone; returns the PR URL. Data and model reach the DVC
@@ -235,11 +244,14 @@ def run(params: Params, params_file: Path,
                     f"comment of {url}"
                     if sha else f"Branch `{branch}` already holds this retraining; commented on {url}")
         else:
+            sha = None
             url = cml_pr(plan, text, cwd=wt)
             if url == "undefined":
                 raise StaleguardError("cml pr create found no changed files to commit; "
                                       "the retraining produced nothing new")
             note = f"Opened retraining PR {url} from branch `{branch}`"
+    action = ("updated" if sha else "unchanged") if exists else "opened"
+    remember(plan, {"branch": branch, "pr": url, "action": action})
     fallback = os.environ.get("GITHUB_ACTIONS") and not os.environ.get("REPO_TOKEN")
     gha.add_summary(note + ("\n\n" + FALLBACK_NOTE if fallback else ""))
     gha.set_outputs(pr_url=url)

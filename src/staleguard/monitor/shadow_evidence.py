@@ -65,13 +65,40 @@ def compare(pairs: pd.DataFrame, params: Params) -> list[dict[str, Any]]:
     return out
 
 
-def live(store_url: str, params: Params) -> list[dict[str, Any]]:
-    """The comparisons for a store; empty when no shadow was logged and labeled."""
+def pairs(store_url: str, params: Params) -> pd.DataFrame | None:
+    """The labeled hours both the served and the shadow model predicted; None without a shadow."""
     shadow = read_labeled(shadow_url(store_url), params)
     served = read_labeled(store_url, params) if shadow is not None else None
     if shadow is None or served is None:
-        return []
-    return compare(paired_rows(served, shadow, params.features.target), params)
+        return None
+    return paired_rows(served, shadow, params.features.target)
+
+
+def live(store_url: str, params: Params) -> list[dict[str, Any]]:
+    """The comparisons for a store; empty when no shadow was logged and labeled."""
+    found = pairs(store_url, params)
+    return [] if found is None else compare(found, params)
+
+
+def weekly(found: pd.DataFrame | None, windows: list[dict[str, Any]], target: str
+           ) -> dict[str, dict[str, Any]]:
+    """Per monitored window (by its ISO start): both models' MAE on the hours both predicted."""
+    out: dict[str, dict[str, Any]] = {}
+    if found is None or found.empty:
+        return out
+    ts = found[TIMESTAMP]
+    for w in windows:
+        part = found[(ts >= pd.Timestamp(w["start"])) & (ts < pd.Timestamp(w["end"]))]
+        if part.empty:
+            continue
+        actual = part[target].to_numpy(dtype=float)
+        out[w["start"]] = {
+            "served": str(part[store.MODEL_VERSION].iloc[-1]),
+            "shadow": str(part[f"{store.MODEL_VERSION}_shadow"].iloc[-1]), "rows": len(part),
+            "mae_served": float(np.mean(np.abs(actual - part[store.PREDICTION].to_numpy(dtype=float)))),
+            "mae_shadow": float(np.mean(np.abs(
+                actual - part[f"{store.PREDICTION}_shadow"].to_numpy(dtype=float))))}
+    return out
 
 
 def interval(verdict: dict[str, Any]) -> str:

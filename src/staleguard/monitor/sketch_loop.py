@@ -142,6 +142,7 @@ def monitor(params: Params, url: str, version: str, force: bool, out: Path) -> d
     plan = job_summary.plan(outcome, params, version, url, batches)
     rows = sum(w.rows for w in outcome.windows)
     text = job_summary.markdown(outcome, params, version, url, rows, drift_md)
+    text = job_summary.with_dashboard_link(text, params)
     write_json(out / "monitor.json", plan)
     write_text(out / "monitor.md", text)
     gha.set_outputs(drift=job_summary.state(outcome.drift), branch=plan["retrain"]["branch"],

@@ -23,6 +23,7 @@ from staleguard.monitor import decision, monitor_job, policy, retrain
 from staleguard.monitor import store as store_mod
 from staleguard.params import Params, Window, Windows
 from staleguard.registry import ResolvedModel
+from staleguard.replay.record import Journal
 from staleguard.replay.service import Service
 from staleguard.replay.trainer import Deployment, Trainer
 from staleguard.serve.loader import wrap
@@ -113,6 +114,7 @@ class Policy:
         self.count = 0
         self.previous: tuple[Any, int] | None = None
         self.deployed: Deployment
+        self.journal: Journal | None = None   # the monitor history, when the replay keeps one
         first = trainer.build(history, spec.params, "v1")
         self.service = Service(first.params, store, self.served(first))
         self.deploy(first)
@@ -158,6 +160,8 @@ class Policy:
             return replace(week, reasons=[*week.reasons, f"retrain refused: {err}"])
         if new.model_id == dep.model_id:
             return week  # no new labels since the last fit: the same training run, not a retrain
+        if self.journal is not None:
+            self.journal.retrained(dep, new)
         self.deploy(new)
         return replace(week, retrained=Retrained.of(new))
 
@@ -172,6 +176,8 @@ class Policy:
                                   dep.params,
                                self.checker, drift.decide, model=dep.estimator, version=dep.model_id,
                                estimator=self.estimator)
+        if self.journal is not None:
+            self.journal.decided(outcome, dep, self.store, week.end)
         mine = next((w for w in outcome.windows if w.start == week.start and w.result is not None), None)
         guess = getattr(mine.result, "estimate", None) if mine is not None else None
         return replace(week, drift=outcome.drift, reasons=outcome.reasons,

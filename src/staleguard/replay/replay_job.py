@@ -18,10 +18,10 @@ import pandas as pd
 from staleguard import cadence
 from staleguard.contract import TIMESTAMP, read_raw
 from staleguard.errors import ConfigError, DataError
-from staleguard.monitor import decision
+from staleguard.monitor import decision, logbook
 from staleguard.params import Params
 from staleguard.params import ReplayVariant as ParamsVariant
-from staleguard.replay import freshness, loop
+from staleguard.replay import freshness, loop, record
 from staleguard.replay.figures import PolicySummary, summarize
 from staleguard.stages import prepare
 
@@ -104,6 +104,8 @@ def replay(params: Params, out: Path | None = None, progress: bool | None = None
     results: list[loop.Week] = []
     with tempfile.TemporaryDirectory(prefix="staleguard-replay-") as tmp:
         policies = [loop.Policy(spec, base, frame, f"{tmp}/{spec.name}", tolerance, trainer) for spec in runs]
+        for p in policies:  # the on-time monitor run keeps a monitor history (the dashboard's input)
+            p.journal = record.Journal() if p.spec.kind == "monitor" and p.name == "monitor" else None
         bar = tqdm(weeks, unit="week", desc="replay", file=sys.stderr,
                    disable=not (sys.stderr.isatty() if progress is None else progress))
         try:
@@ -116,4 +118,8 @@ def replay(params: Params, out: Path | None = None, progress: bool | None = None
     summaries: dict[str, PolicySummary] = {spec.name: summarize(spec.name, results, spec.describe())
                                            for spec in runs}
     outputs = freshness.write(out or params.replay.out, results, summaries, params)
+    journal = next((p.journal for p in policies if p.journal is not None and p.journal.rows), None)
+    if journal is not None:
+        outputs.append((out or params.replay.out) / record.NAME)
+        logbook.write(str(outputs[-1]), journal.rows)
     return Result(results, summaries, outputs, trainer.fits, trainer.assessments)
