@@ -112,8 +112,10 @@ def noise(ref: Counts, n: int, method: str, numerical: bool, *, alpha: float = 0
     if n < 1 or ref.n < 1:
         value = float("inf")
     else:
-        value = max(float(np.quantile(null_scores(ref, n, method, numerical, draws, seed, fixed), 1 - alpha))
-                    for fixed in (False, True))  # both: the bar holds whether the reference is exact or not
+        # "higher": a score the null reached, so ties of discrete columns stay below the bar;
+        # both nulls: the bar holds whether the reference is taken as exact or as a sample
+        value = max(float(np.quantile(null_scores(ref, n, method, numerical, draws, seed, fixed), 1 - alpha,
+                                      method="higher")) for fixed in (False, True))
     _cache[key] = value
     while len(_cache) > CACHE_SIZE:
         _cache.popitem(last=False)
