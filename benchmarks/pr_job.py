@@ -53,10 +53,10 @@ def seed(root: Path) -> tuple[Path, dict[str, str]]:
 def step_times(output: str) -> dict[str, float]:
     """Seconds per step from act's `Success - Main <step> [1.2s]` lines."""
     times = {}
-    for m in re.finditer(r"Success - Main (.+?) \[([\d.]+)(ms|s|m[\d.]+s)?\]", output):
-        name, value, unit = m.groups()
-        secs = float(value) / 1000 if unit == "ms" else float(value)
-        times[name] = secs
+    for m in re.finditer(r"Success - Main (.+?) \[(?:(\d+)m)?([\d.]+)(ms|µs|s)\]", output):
+        name, minutes, value, unit = m.groups()
+        scale = {"ms": 1e-3, "µs": 1e-6, "s": 1.0}[unit]
+        times[name] = int(minutes or 0) * 60 + float(value) * scale
     return times
 
 
@@ -93,11 +93,14 @@ def main() -> None:
         bare_repo = root / "bare"
         shutil.copytree(seed_repo, bare_repo / "repo")
         open_pr(bare_repo / "repo", bare_repo, args.n_est)
-        bare = 0.0
+        bare = bare_cpu = 0.0
+        bare_steps = []
         for cmd in BARE:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), children_cpu()
             run(cmd, bare_repo / "repo", env)
-            bare += time.perf_counter() - t
+            bare_steps.append((" ".join(cmd[:3]), time.perf_counter() - t, children_cpu() - c))
+            bare += bare_steps[-1][1]
+            bare_cpu += bare_steps[-1][2]
         total = sum(job.values())
         verdict = re.search(r"report pr: (.+?) → gate (passes|fails) \((.+?); verdict "
                             r"([\d.]+) s, (\d+) fits\)", result.output)
@@ -106,8 +109,11 @@ def main() -> None:
         for name, secs in job.items():
             print(f"  {name:<20} {secs:6.1f} s")
         print(f"  {'dvc pull → comment':<20} {total:6.1f} s  (DESIGN target: under 60 s)")
-        print(f"bare baseline (same commands in a shell): {bare:.1f} s; "
-              f"ratio act/bare {total / bare:.2f}")
+        print(f"bare baseline (same commands in a shell): {bare:.1f} s wall, {bare_cpu:.1f} s CPU "
+              f"(the job's own work: about its wall time on 2 idle cores); ratio act/bare "
+              f"{total / bare:.2f}")
+        for name, wall, cpu_s in bare_steps:
+            print(f"  {name:<28} {wall:6.1f} s wall {cpu_s:6.1f} s CPU")
         if verdict:
             secs = float(verdict[4])
             print(f"verdict ({verdict[3]}, {verdict[5]} fits): {secs:.1f} s = "

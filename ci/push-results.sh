@@ -12,6 +12,8 @@
 #     computes, comments and commits the results of that code.
 # A push that loses a race is retried from a fresh fetch. `--check` only answers, as the step
 # output `current`, whether this run still has the branch's latest code (run before the comment).
+# Both write the step output `head`: the branch's final head that holds this run's code and
+# results (the commit the verdict's status goes on), empty when a newer push owns the branch.
 #
 # env: HEAD_REF (PR branch), HEAD_SHA (its head commit in the event), PUSH_TOKEN (contents:
 # write; optional for a local origin). The token goes to git through GIT_CONFIG_* environment
@@ -54,9 +56,9 @@ fetch_tip() {
 # `--check`: before the comment, is this run still the PR's latest code? (step output `current`)
 # A re-run of an old event after a newer push must not overwrite the newer run's comment.
 if [[ "${1:-}" == "--check" ]]; then
-  current=false
-  if tip="$(fetch_tip)" && base_for_results "$tip" >/dev/null; then current=true; fi
-  echo "current=$current" >> "${GITHUB_OUTPUT:-/dev/null}"
+  current=false head=""
+  if tip="$(fetch_tip)" && head="$(base_for_results "$tip")"; then current=true; fi
+  printf 'current=%s\nhead=%s\n' "$current" "$head" >> "${GITHUB_OUTPUT:-/dev/null}"
   echo "this run's commit ${HEAD_SHA:0:8} is the latest code on $HEAD_REF: $current"
   exit 0
 fi
@@ -68,6 +70,9 @@ keep="$(mktemp -d)"
   git ls-files --others --exclude-standard -- reports; } | sort -u > "$keep/files"
 if [[ ! -s "$keep/files" ]]; then
   echo "results unchanged: nothing to commit back to $HEAD_REF"
+  if tip="$(fetch_tip)" && head="$(base_for_results "$tip")"; then
+    echo "head=$head" >> "${GITHUB_OUTPUT:-/dev/null}"
+  fi
   exit 0
 fi
 tar -cf "$keep/results.tar" -T "$keep/files"
@@ -83,6 +88,7 @@ for attempt in 1 2 3; do
   xargs -a "$keep/files" git add --
   if git diff --cached --quiet; then
     echo "results already on $HEAD_REF (${base:0:8}): nothing to commit"
+    echo "head=$base" >> "${GITHUB_OUTPUT:-/dev/null}"
     exit 0
   fi
   git -c user.name="github-actions[bot]" \
@@ -91,6 +97,7 @@ for attempt in 1 2 3; do
       -m "Pushed by the pr workflow for ${HEAD_SHA:0:8}: the DVC outputs are on the remote; this is what was reviewed."
   if git push -q origin "HEAD:refs/heads/$HEAD_REF"; then
     echo "results committed to $HEAD_REF: $(git rev-parse --short HEAD) on ${base:0:8} ($(tr '\n' ' ' < "$keep/files"))"
+    echo "head=$(git rev-parse HEAD)" >> "${GITHUB_OUTPUT:-/dev/null}"
     exit 0
   fi
   echo "push to $HEAD_REF lost a race (attempt $attempt): fetching again" >&2

@@ -168,13 +168,13 @@ def test_label_arrival_follows_the_data_frequency_and_the_label_delay():
 
     from staleguard.monitor.decision import observed_rows
 
-    days = pd.DataFrame({"timestamp": pd.date_range("2013-01-01", periods=10, freq="D"), "y": 1.0})
-    on_time = observed_rows([days], datetime(2013, 1, 1), "y", lag=timedelta(days=1),
-                            period=timedelta(days=1))
-    assert on_time["y"].notna().all()   # a day's actual exists once the day is over: all arrived
-    late = observed_rows([days], datetime(2013, 1, 1), "y", lag=timedelta(days=3), period=timedelta(days=1))
-    assert late["y"].isna().sum() == 2   # three days after each day: the newest two are not in yet
-    params = PARAMS.model_copy(update={"monitor": PARAMS.monitor.model_copy(update={"label_delay": "3d"})})
-    assert params.monitor.label_lag("1d") == timedelta(days=3)
+    daily = load_params(ROOT / "tests" / "fixtures" / "seattle" / "params.yaml")
+    days = pd.DataFrame({"timestamp": pd.date_range("2013-01-01", periods=10, freq="D"), "temp_max": 1.0})
+    on_time = observed_rows([days], datetime(2013, 1, 1), "temp_max", params=daily)
+    assert on_time["temp_max"].notna().all()   # a day's actual exists once the day is over: all in
+    late = daily.model_copy(update={"monitor": daily.monitor.model_copy(update={"label_delay": "3d"})})
+    got = observed_rows([days], datetime(2013, 1, 1), "temp_max", params=late)
+    assert got["temp_max"].isna().sum() == 2   # three days after each day: the newest two are not in yet
+    assert late.monitor.label_lag("1d") == timedelta(days=3)
     assert PARAMS.monitor.label_lag("1d") == timedelta(days=1) and PARAMS.monitor.label_lag("1h") == \
         timedelta(hours=1)

@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("artifacts",),
     ("contract",),
     ("data",),
-    ("model", "model_plots"),
+    ("model", "model_plots", "baseline"),
     ("drift", "verdict"),
     ("recipe",),
     ("stages",),

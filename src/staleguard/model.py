@@ -12,37 +12,76 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import ExtraTreesRegressor, GradientBoostingRegressor, RandomForestRegressor
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from staleguard.errors import ModelError
 from staleguard.io import atomic_path, write_json
-from staleguard.params import Features, TrainParams
+from staleguard.params import Contract, Features, TrainParams
 
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "builtins.", "collections.OrderedDict", "scipy.sparse.")
 
 
-def build_estimator(train: TrainParams, features: Features) -> RegressorMixin:
-    """The estimator for `train.estimator`, seeded; trees take raw columns, ridge gets encodings."""
+ENCODE, UNKNOWN_CODE = "encode", -1   # pipeline step that encodes text; the code of an unseen value
+
+
+def build_estimator(train: TrainParams, features: Features, contract: Contract | None = None
+                    ) -> RegressorMixin:
+    """The estimator for `train.estimator`, seeded. Trees take raw numeric columns; text categories
+    (contract `type: str`) are encoded inside the saved pipeline (ordinal codes in the contract's
+    order, unseen values -1), and `train.missing: impute` puts a median imputer before them, so
+    serving needs nothing but the pipeline. Ridge always gets scaled and one-hot encodings."""
+    text = contract.text(features.columns) if contract is not None else []
     common = {"random_state": train.seed}
+    if train.estimator == "ridge":
+        num: Any = StandardScaler()
+        if train.missing == "impute":
+            num = Pipeline([("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+                            ("scale", num)])
+        encode = ColumnTransformer([
+            ("num", num, features.numerical),
+            ("cat", OneHotEncoder(handle_unknown="ignore"), features.categorical),
+        ])
+        return Pipeline([(ENCODE, encode), ("ridge", Ridge())])
+    model: RegressorMixin
     if train.estimator == "random_forest":
-        return RandomForestRegressor(n_estimators=train.n_est, min_samples_split=train.min_split,
-                                     n_jobs=-1, **common)
-    if train.estimator == "extra_trees":
-        return ExtraTreesRegressor(n_estimators=train.n_est, min_samples_split=train.min_split,
-                                   n_jobs=-1, **common)
-    if train.estimator == "gradient_boosting":
-        return GradientBoostingRegressor(n_estimators=train.n_est,
-                                         min_samples_split=train.min_split, **common)
-    encode = ColumnTransformer([
-        ("num", StandardScaler(), features.numerical),
-        ("cat", OneHotEncoder(handle_unknown="ignore"), features.categorical),
-    ])
-    return Pipeline([("encode", encode), ("ridge", Ridge())])
+        model = RandomForestRegressor(n_estimators=train.n_est, min_samples_split=train.min_split,
+                                      n_jobs=-1, **common)
+    elif train.estimator == "extra_trees":
+        model = ExtraTreesRegressor(n_estimators=train.n_est, min_samples_split=train.min_split,
+                                    n_jobs=-1, **common)
+    else:
+        model = GradientBoostingRegressor(n_estimators=train.n_est,
+                                          min_samples_split=train.min_split, **common)
+    if not text and train.missing == "native":
+        return model  # the bike case: no encoding step, the same model file as before
+    if contract is None:
+        raise ModelError("train.missing: impute needs the contract to build the pipeline")
+    steps: list[tuple[str, Any, list[str]]] = []
+    if text:
+        cats = [list(contract.columns[n].categories or []) for n in text]
+        missing = -2 if train.missing == "impute" else float("nan")
+        steps.append(("text", OrdinalEncoder(categories=cats, handle_unknown="use_encoded_value",
+                                             unknown_value=UNKNOWN_CODE, encoded_missing_value=missing,
+                                             dtype=float), text))
+    rest = [c for c in features.columns if c not in text]
+    impute: Any = (SimpleImputer(strategy="median", keep_empty_features=True)
+                   if train.missing == "impute" else "passthrough")
+    steps.append(("rest", impute, rest))
+    encode = ColumnTransformer(steps, verbose_feature_names_out=False)
+    return Pipeline([(ENCODE, encode), ("model", model)])
+
+
+def mape_defined(actual: Any) -> bool:
+    """MAPE divides by the actual: every report shows it only when every actual is above zero."""
+    values = np.asarray(actual, dtype=float)
+    return bool(values.size) and bool((values > 0).all())
 
 
 def save_model(model: Any, path: Path, meta: dict[str, Any]) -> None:

@@ -22,7 +22,9 @@ MOVED = {  # settings that moved into the contract: one line saying where, inste
     "drift.columns": "contract.columns.<column>.drift",
     "drift.categories": "contract.columns.<column>.categories",
     "serve.limits": "contract.columns.<column>.range",
+    "timestamp.unique": "contract.key (timestamp | <a key column> | none)",
 }
+KEY_TIMESTAMP, KEY_NONE = "timestamp", "none"   # contract.key: what identifies a row
 
 
 class _Strict(BaseModel):
@@ -124,6 +126,13 @@ class TrainParams(_Strict):
     min_split: int = Field(2, ge=2)
     estimator: Literal["random_forest", "extra_trees", "gradient_boosting", "ridge"] = "random_forest"
     min_rows: int = Field(100, ge=1)  # fewer training rows: `train` refuses to fit a model
+    missing: Literal["native", "impute"] = "native"   # nullable features: the estimator takes NaN
+                                      # (forests) | the pipeline imputes (median; any estimator)
+
+    @property
+    def takes_nan(self) -> bool:
+        """Whether the fitted pipeline accepts NaN features (forests natively, or imputation)."""
+        return self.missing == "impute" or self.estimator in ("random_forest", "extra_trees")
 
 
 class RetrainWindows(_Strict):
@@ -251,8 +260,9 @@ class Backtest(_Strict):
     """Walk-forward origins for comparing two training recipes (docs/pr-workflow.md)."""
 
     folds: int = Field(4, ge=0)            # K weekly origins; 0 = single-window comparison only
-    policy: Literal["sliding", "expanding"] = "sliding"   # sliding: the recipe's windows.train
-                                                          # length; expanding: all history before
+    policy: Literal["sliding", "expanding"] = "expanding"  # expanding: all labeled history
+                                                           # before the week (>= 1 week); sliding:
+                                                           # the recipe's windows.train length
 
 
 class ReportParams(_Strict):
@@ -271,6 +281,8 @@ class ReportParams(_Strict):
     backtest: Backtest = Backtest()
     max_rows: int = Field(30, ge=1)        # longer params/metrics tables are cut with a note
     images: Literal["auto", "github-branch", "cml"] = "auto"   # where the comment's plots live
+    title: str = "staleguard model report"  # the comment's heading
+    baseline: Literal["median", "hour_median", "none"] = "median"   # the naive model shown beside them
 
 
 class ReplayVariant(_Strict):
@@ -347,7 +359,11 @@ class TimestampSpec(_Strict):
     hour: str | None = None
     format: str | None = None      # strptime format of the text in `column`/`date` (default ISO 8601)
     freq: str = "1h"               # one row per period: batch coverage is counted in these
-    unique: bool = True            # a repeated timestamp is an error
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: Any) -> Any:
+        return refuse_moved(data, "timestamp")
 
     @model_validator(mode="after")
     def _one_source(self) -> TimestampSpec:
@@ -370,9 +386,11 @@ class TimestampSpec(_Strict):
 class ColumnSpec(_Strict):
     """One column: its type, the values it may take, whether it may be empty, how it is derived."""
 
-    type: Literal["int", "float"]
+    type: Literal["int", "float", "str"]
     range: tuple[float, float] | None = None       # [min, max], inclusive
-    categories: list[float] | None = None          # the only values allowed
+    categories: list[float] | list[str] | None = None   # the only values allowed (str: required)
+    unknown: Literal["refuse", "encode"] = "refuse"  # str: a value outside categories in a batch,
+                                                   # a predict file or a request (never the raw data)
     nullable: bool = False
     derived: Derived | None = None                 # must equal this calendar field of the timestamp
     drift: DriftOverride | None = None             # method/threshold when the column is a feature
@@ -381,9 +399,18 @@ class ColumnSpec(_Strict):
     def _values(self) -> ColumnSpec:
         if self.range is not None and self.range[0] > self.range[1]:
             raise ValueError(f"range {list(self.range)}: min is above max")
+        if self.type == "str":
+            if self.categories is not None and (not self.categories
+                                                or not all(isinstance(v, str) for v in self.categories)):
+                raise ValueError("a str column lists its allowed values as text: categories: [a, b, ...]")
+            if self.range is not None or self.derived is not None:
+                raise ValueError("a str column takes categories only (no range, not derived)")
+            return self
+        if self.unknown != "refuse":
+            raise ValueError("unknown: encode applies to str columns only")
         if self.categories is not None:
-            if not self.categories:
-                raise ValueError("categories lists no values")
+            if not self.categories or not all(isinstance(v, int | float) for v in self.categories):
+                raise ValueError(f"categories {self.categories} of a {self.type} column must be numbers")
             if self.type == "int" and any(v != int(v) for v in self.categories):
                 raise ValueError(f"categories {self.categories} of an int column must be whole numbers")
         return self
@@ -402,6 +429,8 @@ class Contract(_Strict):
 
     timestamp: TimestampSpec
     columns: dict[str, ColumnSpec]
+    key: str = KEY_TIMESTAMP                    # what identifies a row: timestamp (unique) | a key
+                                                # column (an event/request id) | none (rows stand alone)
     ignore: list[str] = []                      # raw columns dropped on read; never features
     extra: Literal["refuse", "drop"] = "refuse"  # columns the contract does not describe
     batches: BatchChecks = BatchChecks()
@@ -418,7 +447,25 @@ class Contract(_Strict):
             if name is not None and name in self.columns:
                 raise ValueError(f"timestamp source {name!r} is consumed to build the timestamp; "
                                  "do not list it in columns")
+        if self.key not in (KEY_TIMESTAMP, KEY_NONE):
+            spec = self.columns.get(self.key)
+            if spec is None or spec.type == "float" or spec.nullable:
+                raise ValueError(f"key {self.key!r} must be timestamp, none, or a non-nullable int/str "
+                                 "column of contract.columns")
         return self
+
+    @property
+    def key_column(self) -> str | None:
+        """The key column, when rows are identified by one (not by the timestamp, not `none`)."""
+        return None if self.key in (KEY_TIMESTAMP, KEY_NONE) else self.key
+
+    @property
+    def unique_timestamp(self) -> bool:
+        return self.key == KEY_TIMESTAMP
+
+    def text(self, names: list[str]) -> list[str]:
+        """The str (text category) columns among `names`."""
+        return [n for n in names if n in self.columns and self.columns[n].type == "str"]
 
 
 class Params(BaseModel):
@@ -458,6 +505,13 @@ class Params(BaseModel):
         return self
 
     @model_validator(mode="after")
+    def _engine_supports_the_monitor(self) -> Params:
+        problem = engine_problem(self)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+    @model_validator(mode="after")
     def _columns_are_described(self) -> Params:
         """Every column a setting names is checked here, at load, the same way (docs/contract.md)."""
         f, c = self.features, self.contract
@@ -470,12 +524,55 @@ class Params(BaseModel):
             unknown = [n for n in names if n not in c.columns]
             if unknown:
                 raise ValueError(f"{role} names {unknown}, which contract.columns does not describe")
+        numeric_text = [n for n in f.numerical if c.columns[n].type == "str"]
+        if numeric_text:
+            raise ValueError(f"features.numerical lists text column(s) {numeric_text}; list them in "
+                             "features.categorical")
+        if c.key_column in f.columns:
+            raise ValueError(f"contract.key {c.key!r} identifies rows; it must not be a feature")
+        nullable = [n for n in f.columns if c.columns[n].nullable and c.columns[n].type != "str"]
+        if nullable and not self.train.takes_nan:
+            raise ValueError(f"features {nullable} are nullable but train.estimator {self.train.estimator} "
+                             "does not take NaN; set train.missing: impute")
+        open_text = [n for n in f.categorical if c.columns[n].type == "str" and not c.columns[n].categories]
+        if open_text:
+            raise ValueError(f"text feature(s) {open_text} need their allowed values: "
+                             "contract.columns.<column>.categories")
         for name in f.categorical:
             over = c.columns[name].drift
             if over is not None and over.method == "wasserstein":
                 raise ValueError(f"contract.columns.{name}.drift.method wasserstein is for numerical "
                                  "features; use jensenshannon or psi")
         return self
+
+
+def engine_problem(params: Params) -> str | None:
+    """The monitor features a summary engine (monitor.engine duckdb|spark) cannot give, as one
+    line naming both settings (docs/scale.md lists them). Summaries are built from labeled rows
+    against one reference frozen at train, so a label delay, a reference chosen per window and
+    the label-free estimate (which scores unlabeled rows) need the rows: engine pandas."""
+    mon, engine = params.monitor, params.monitor.engine
+    if engine == "pandas":
+        return None
+    if mon.label_delay_days:
+        return (f"monitor.engine {engine} cannot honour monitor.label_delay_days {mon.label_delay_days} "
+                "(summaries count labeled rows only; docs/scale.md): use engine pandas or delay 0")
+    if mon.reference.policy == "last_year":
+        return (f"monitor.engine {engine} cannot honour monitor.reference.policy last_year (one "
+                "reference summary is frozen at train; docs/scale.md): use training or recent")
+    if params.drift.triggers.estimate:
+        return (f"monitor.engine {engine} cannot honour drift.triggers.estimate true (the label-free "
+                "estimate scores unlabeled rows; docs/scale.md): set it false or use engine pandas")
+    return None
+
+
+def with_engine(params: Params, engine: str, flag: str = "--engine") -> Params:
+    """`params` with monitor.engine replaced (a command's --engine), refused as at load."""
+    changed = params.model_copy(update={"monitor": params.monitor.model_copy(update={"engine": engine})})
+    problem = engine_problem(changed)
+    if problem:
+        raise ConfigError(f"{flag} {engine}: {problem}")
+    return changed
 
 
 def load_params(path: Path | str = PARAMS_FILE) -> Params:

@@ -149,3 +149,40 @@ def _collect(ws, page: Path, settle: float, timeout: float,
         msg = json.loads(ws.recv(timeout=10))
         if msg.get("id") == req:
             return errors, int(msg["result"]["result"].get("value") or 0)
+
+
+def evaluate_page(page: Path, expression: str, screenshot: Path | None = None,
+                  width: int = 1000, height: int = 1400, timeout: float = 60) -> object:
+    """Load `page` at `width`×`height`, evaluate `expression` (returned by value) and, with
+    `screenshot`, save the viewport as a PNG there (for people to look at)."""
+    import base64
+
+    with _page_socket() as ws:
+        ids = iter(range(1, 10_000))
+
+        def call(method: str, **params: object) -> dict:
+            req = next(ids)
+            ws.send(json.dumps({"id": req, "method": method, "params": params}))
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                msg = json.loads(ws.recv(timeout=timeout))
+                if msg.get("id") == req:
+                    return msg.get("result", {})
+            raise TimeoutError(method)
+
+        call("Page.enable")
+        call("Emulation.setDeviceMetricsOverride", width=width, height=height,
+             deviceScaleFactor=1, mobile=False)
+        call("Page.navigate", url=page.as_uri())
+        deadline = time.monotonic() + timeout
+        while call("Runtime.evaluate", expression="document.readyState",
+                   returnByValue=True)["result"].get("value") != "complete":
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{page} did not load")
+            time.sleep(0.1)
+        value = call("Runtime.evaluate", expression=expression,
+                     returnByValue=True)["result"].get("value")
+        if screenshot is not None:
+            shot = call("Page.captureScreenshot", format="png")
+            screenshot.write_bytes(base64.b64decode(shot["data"]))
+        return value

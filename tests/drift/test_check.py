@@ -81,3 +81,21 @@ def test_check_without_model_or_actuals_measures_data_drift_only(frames, params)
     result = check(ref, cur.drop(columns="cnt"), params)
     assert result.target is None and result.prediction is None and result.quality is None
     assert len(result.features) == len(params.features.columns)
+
+
+@pytest.mark.parametrize("case", ["random", "constant", "perfect", "zeros"])
+def test_regression_metrics_equal_sklearns(case):
+    from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error, r2_score
+
+    from staleguard.drift.quality import regression_metrics
+
+    rng = np.random.default_rng(1)
+    actual = {"random": rng.normal(100, 30, 500), "constant": np.full(50, 7.0),
+              "perfect": np.arange(1.0, 21.0), "zeros": np.r_[np.zeros(5), np.ones(5)]}[case]
+    predicted = actual.copy() if case == "perfect" else actual + rng.normal(0, 5, len(actual))
+    expected = {"mae": round(mean_absolute_error(actual, predicted), 4),
+                "rmse": round(float(np.sqrt(np.mean((actual - predicted) ** 2))), 4),
+                "r2": round(r2_score(actual, predicted), 4)}
+    if (actual > 0).all():  # MAPE only where it is defined (model.mape_defined)
+        expected["mape"] = round(mean_absolute_percentage_error(actual, predicted), 4)
+    assert regression_metrics(actual, predicted) == expected

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 from staleguard.monitor import decision
+from staleguard.params import load_params
 
 
 def fake_drift(drifted_weeks: set[str]):
@@ -29,7 +30,7 @@ def test_check_new_rows_keeps_labeled_rows_after_training_end_once(make_batch):
     a = make_batch("2011-01-30", "2011-02-03")
     b = make_batch("2011-02-02", "2011-02-04").assign(prediction=-1.0)
     b.loc[b.index[-1], "cnt"] = float("nan")
-    rows = decision.new_rows([a, b], datetime(2011, 2, 1), "cnt")
+    rows = decision.new_rows([a, b], datetime(2011, 2, 1), "cnt", params=load_params())
     assert rows["timestamp"].min() == pd.Timestamp("2011-02-01")
     assert rows["timestamp"].is_unique and rows["timestamp"].is_monotonic_increasing
     assert rows["cnt"].notna().all()

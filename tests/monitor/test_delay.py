@@ -17,7 +17,7 @@ from staleguard import drift
 from staleguard.drift import estimate
 from staleguard.model import build_estimator
 from staleguard.monitor import decision, monitor_job
-from staleguard.params import Params, Window, Windows
+from staleguard.params import Params, Window, Windows, load_params
 
 START = pd.Timestamp("2011-01-01")
 
@@ -58,7 +58,7 @@ def week(p: Params, model, hum: tuple[float, float], seed: int) -> pd.DataFrame:
 
 def _decide(p, ref, model, estimator, frame):
     current = decision.observed_rows([frame], p.windows.train.end, p.features.target,
-                                     p.monitor.label_delay_days)
+                                     p.monitor.label_delay_days, params=p)
     assert current[p.features.target].isna().all()  # two weeks late: no label of the week has arrived
     return decision.decide(ref, current, p, monitor_job.drift_checker(ref), drift.decide, model=model,
                         version="m", estimator=estimator)
@@ -95,8 +95,9 @@ def test_estimate_tracks_the_real_mae_once_labels_arrived(setup):
 def test_observed_rows_blank_labels_until_they_arrive(params: Params):
     frame = hours(START, 2, (0, 1), 0, params)
     got = decision.observed_rows([frame], datetime(2011, 1, 1), "cnt", delay_days=7,
-                                 now=datetime(2011, 1, 10))
+                                 now=datetime(2011, 1, 10), params=load_params())
     arrived = got["timestamp"] + pd.Timedelta(days=7, hours=1) <= pd.Timestamp("2011-01-10")
     assert got.loc[arrived, "cnt"].notna().all() and got.loc[~arrived, "cnt"].isna().all()
     assert arrived.sum() == 2 * 24
-    assert decision.observed_rows([frame], datetime(2011, 1, 1), "cnt")["cnt"].notna().all()
+    assert decision.observed_rows([frame], datetime(2011, 1, 1), "cnt",
+                                  params=load_params())["cnt"].notna().all()

@@ -41,6 +41,9 @@ def test_evidence_the_january_model_by_may_reads_better_for_retraining(hour, loc
     assert {"metric", "verdict", "delta", "ci", "confidence", "rows", "folds", "method"} <= set(block)
     text = evidence.markdown(ev, "abcd1234", local)
     assert "**🟢 better**" in text and "**Retraining helps**" in text
+    b = block["baseline"]  # the training window's median on the same rows: far behind both models
+    assert b["mae"] > b["deployed_mae"] > b["recipe_mae"] and f"MAE {b['mae']:g}" in text
+    assert "The baseline beats" not in text
 
 
 def test_evidence_weeks_never_train_on_what_they_score(hour, local, make_batch):

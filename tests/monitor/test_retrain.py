@@ -45,21 +45,35 @@ def test_retrain_sh_failure_is_one_line_with_last_error(tmp_path: Path):
         retrain.sh("git", "-C", str(tmp_path / "nowhere"), "status")
 
 
-def test_retrain_body_appends_new_metrics_and_branch_note(tmp_path: Path, monkeypatch):
+def test_retrain_body_reads_top_down_and_says_what_happens_next(tmp_path: Path, monkeypatch):
+    """Issue 20: the decision and evidence first, metrics and next steps, the weekly detail
+    folded last; what happens next follows the token that pushed the PR."""
+    from staleguard.monitor import job_summary
+
     monkeypatch.chdir(tmp_path)
     (tmp_path / "reports").mkdir()
     (tmp_path / "reports" / "metrics.json").write_text(json.dumps({"mae": 20.5, "r2": 0.81}))
     ev = {"start": "2011-02-22T00:00:00", "end": "2011-03-01T00:00:00"}
     plan = {"batches": [{}, {}], "model_version": "abcd1234",
             "windows": [{**ev, "quality": {"mae": 25.51, "r2": 0.7}}],
-            "retrain": {"branch": "retrain/abcd1234", "eval": ev}}
-    text = retrain.body(plan, "## Retrain: drift detected in week of 2011-02-15\n")
-    assert text.startswith("## Retrain: drift detected in week of 2011-02-15\n")
-    assert "### Retrained model, evaluated on [2011-02-22, 2011-03-01)" in text
+            "retrain": {"branch": "retrain/abcd1234", "base": "main", "eval": ev}}
+    monitor_md = ("## Retrain: drift detected in week of 2011-02-15\n\n### Evidence: keep the "
+                  "deployed model, or retrain?\n\nverdict\n\n"
+                  f"{job_summary.FOLD}<summary>Week by week</summary>\n\n| week of |\n\n</details>\n")
+    text = retrain.body(plan, monitor_md, repo_token=False)
+    assert text.startswith("## Retrain: drift detected in week of 2011-02-15\n\n### Evidence")
+    order = [text.index(s) for s in ("### Evidence", "### Retrained model, evaluated on "
+                                     "[2011-02-22, 2011-03-01)", "**What happens next.**",
+                                     "<details><summary>Week by week")]
+    assert order == sorted(order), text
     assert "| metric | deployed `abcd1234` | retrained |" in text
     assert "| mae | 25.51 | 20.5 |" in text and "| r2 | 0.7 | 0.81 |" in text
-    assert "adds 2 production batch(es)" in text
-    assert "`retrain/abcd1234`" in text
+    assert "adds 2 production batch(es)" in text and "`retrain/abcd1234`" in text
+    assert "**`pr.yml` will not run on this PR by itself**" in text
+    assert "compares it with the deployed model" not in text
+    with_token = retrain.body(plan, monitor_md, repo_token=True)
+    assert "`pr.yml` runs on this PR (it was pushed with `REPO_TOKEN`)" in with_token
+    assert "will not run" not in with_token
 
 
 def test_retrain_auth_env_only_for_https_origins(tmp_path: Path, monkeypatch):

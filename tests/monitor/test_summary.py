@@ -40,7 +40,7 @@ def test_summary_markdown_drift_embeds_drift_report_without_local_images(params)
     drift_md = "### Drift check\n\n![scores](plots/drift_scores.png)\n| column | method |\n"
     text = job_summary.markdown(outcome([True], params=params), params, "abcd1234", "prod", 160, drift_md)
     assert "| 2011-02-01 | 160 | **drift** | cnt: Wasserstein 0.59 ≥ 0.30 |" in text
-    assert "### Drift report, week of 2011-02-01" in text and "| column | method |" in text
+    assert "<summary>Drift report, week of 2011-02-01</summary>" in text and "| column | method |" in text
     assert "plots/drift_scores.png" not in text
     assert "Retraining moves `windows.train`" in text
     assert f"`{job_summary.ARTIFACT}` artifact" in text and "`reports` artifact" not in text
@@ -89,7 +89,7 @@ def test_summary_markdown_names_the_reference_and_shows_estimates_before_labels(
     assert "Drift reference policy recent: the last 2 weeks of the training window" in text
     assert "Labels arrive 14 day(s) late" in text
     assert "| 2011-02-01 | 168 (0 labeled) | **drift** | estimated quality drop" in text
-    assert "| est. 31.2 |" in text
+    assert "| est. 31.2 † |" in text and "How far to trust it is not measured" in text
     plan = job_summary.plan(out, late_params, "abcd1234", "prod", [])
     assert plan["windows"][0]["estimate"] == {"estimated": 31.2, "actual": None, "reference": 12.6}
     assert plan["windows"][0]["reference"]["policy"] == "recent" and plan["label_delay_days"] == 14

@@ -47,8 +47,21 @@ def test_gate_walks_forward_when_the_history_allows_and_reads_worse(tmp_path):
     assert {"metric", "verdict", "delta", "ci", "confidence", "rows", "folds", "method"} <= set(d)
 
 
-def test_gate_falls_back_to_one_window_and_says_why(tmp_path):
+def test_the_worked_example_walks_forward_over_at_least_three_folds(tmp_path):
+    """Issue 20: the default params (expanding folds inside the history the PR may see) give
+    the worked example's one-month training window a walk-forward, not one window."""
     pr, tree = params_with(tmp_path)
+    gate = decide(pr, tree, None, None)
+    assert gate.basis == WALK_FORWARD and gate.verdict.folds >= 3, gate
+    assert gate.weeks[-1].end == pr.windows.eval.end and gate.weeks[0].start >= pr.windows.train.start
+    assert gate.verdict.verdict == "no clear difference" and gate.passed   # the same recipe
+    assert "lies inside the margin" in gate.verdict.note
+
+
+def test_gate_falls_back_to_one_window_and_says_why(tmp_path):
+    short = {"train": {"start": "2011-01-01", "end": "2011-01-08"},
+             "eval": {"start": "2011-01-08", "end": "2011-01-15"}}
+    pr, tree = params_with(tmp_path, windows=short)
     gate = decide(pr, tree, None, __import__("pandas").DataFrame({"cnt": []}))
     assert gate.basis == SINGLE and gate.verdict.verdict == "not enough data"
     assert re.search(r"holds 1 week\(s\) whose training windows fit; a walk-forward needs 2",
@@ -100,9 +113,10 @@ def test_report_pr_writes_gate_json_seed_noise_passes_a_crippled_forest_fails(pr
         run(["dvc", "repro", "-q", "evaluate"], project, env)  # the drift stage is not needed
         out = run(report, project, env).stdout
         gate = json.loads((project / "reports/pr/gate.json").read_text())
-        assert gate["verdict"] == verdict and gate["basis"] == SINGLE, (gate, out)
+        assert gate["verdict"] == verdict and gate["basis"] == WALK_FORWARD, (gate, out)
+        assert gate["folds"] >= 3
         assert run(gate_cmd, project, env, check=False).returncode == code
         text = (project / "reports/pr/report.md").read_text()
         assert text.count("| metric |") == 1 and f"{verdict}**" in text.split("\n\n")[1]
         assert (project / "reports/pr/report.full.md").exists()
-    assert gate["ci"][0] > 0.02 and gate["rows"] == 165 and gate["days"] == 7
+    assert gate["ci"][0] > 0.02 and gate["folds"] == 4 and gate["days"] == 28

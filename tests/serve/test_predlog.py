@@ -42,7 +42,7 @@ def test_prediction_log_flushes_by_rows_and_on_close(tmp_path, params, row):
     log.close()
     names = [r.name for r in store.list_batches(predictions_url(str(tmp_path)))]
     assert len(names) == 2 and names[0].startswith("20110201T0000_20110201T0300_serve-")
-    got = read_predictions(str(tmp_path), datetime(2011, 2, 1), datetime(2011, 3, 2))
+    got = read_predictions(str(tmp_path), datetime(2011, 2, 1), datetime(2011, 3, 2), params)
     assert len(got) == 6
 
 
@@ -57,8 +57,9 @@ def test_prediction_log_keeps_rows_when_the_store_is_unwritable(tmp_path, params
     assert "2 rows not yet written" in capsys.readouterr().err
 
 
-def test_read_predictions_without_a_store_is_none(tmp_path):
-    assert read_predictions(str(tmp_path / "nothing"), datetime(2011, 1, 1), datetime(2011, 2, 1)) is None
+def test_read_predictions_without_a_store_is_none(tmp_path, params):
+    assert read_predictions(str(tmp_path / "nothing"), datetime(2011, 1, 1), datetime(2011, 2, 1),
+                            params) is None
 
 
 @pytest.mark.parametrize("flush_seconds", [0.05])

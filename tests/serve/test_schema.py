@@ -52,24 +52,3 @@ def test_timestamps_become_naive_utc_hours_within_storable_years(params, row):
         model.model_validate({**row, "timestamp": "1248-01-08T13:34:07+19:38"})
     with pytest.raises(ValidationError, match="timestamp year"):
         actual_model(params).model_validate({"timestamp": "9999-01-01T00:00:00", "cnt": 1})
-
-
-def test_request_times_are_floored_to_the_data_period_not_always_the_hour():
-    from pathlib import Path
-
-    from staleguard.params import load_params
-    from staleguard.serve.predlog import hours
-    from staleguard.serve.schema import period_floor, row_model
-
-    root = Path(__file__).resolve().parents[2]
-    daily = load_params(root / "tests" / "fixtures" / "seattle" / "params.yaml")
-    row = {"temp_min": 5.0, "precipitation": 0.0, "wind": 2.0, "dayofyear": 2, "month": 1}
-    got = row_model(daily)(**row, timestamp="2013-01-02T13:45:00").timestamp
-    assert got == datetime(2013, 1, 2)                        # a day's row: the day, not 13:00
-    hourly = load_params(root / "params.yaml")
-    assert period_floor(hourly) == "1h" and period_floor(daily) == "1d"
-    events = daily.model_copy(update={"contract": daily.contract.model_copy(update={
-        "timestamp": daily.contract.timestamp.model_copy(update={"unique": False})})})
-    kept = row_model(events)(**row, timestamp="2013-01-02T13:45:07").timestamp
-    assert kept == datetime(2013, 1, 2, 13, 45, 7)             # event-level: each keeps its time
-    assert hours([datetime(2013, 1, 2, 13, 45)], None)[0] == datetime(2013, 1, 2, 13, 45)

@@ -23,9 +23,9 @@ from tests.serve.conftest import ROOT
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve-http")]
 
 
-def params_file(tmp: Path) -> Path:
+def params_file(tmp: Path, source: Path = ROOT / "params.yaml") -> Path:
     """params.yaml whose prediction log flushes only on shutdown (or 100 rows), to test both."""
-    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    raw = yaml.safe_load(source.read_text())
     raw.setdefault("serve", {}).update(flush_rows=100, flush_seconds=600)
     path = tmp / "params.yaml"
     path.write_text(yaml.safe_dump(raw))
@@ -33,9 +33,10 @@ def params_file(tmp: Path) -> Path:
 
 
 @contextmanager
-def serving(tmp: Path, model: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+def serving(tmp: Path, model: Path, source: Path = ROOT / "params.yaml"
+            ) -> Iterator[tuple[str, subprocess.Popen]]:
     port = free_port()
-    cmd = [sys.executable, "-m", "staleguard.cli", "--params", str(params_file(tmp)), "serve",
+    cmd = [sys.executable, "-m", "staleguard.cli", "--params", str(params_file(tmp, source)), "serve",
            "--model", str(model), "--port", str(port), "--store", str(tmp / "store")]
     proc = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "STALEGUARD_STORE": ""})

@@ -29,7 +29,7 @@ def test_paired_verdict_identical_models_read_no_clear_difference():
     assert isinstance(v, Verdict)
     assert v.verdict == "no clear difference" and v.delta == 0 and v.ci == (0.0, 0.0)
     assert v.rows == 24 * 28 and v.days == 28 and v.folds == 1
-    assert "practically equivalent" in v.note
+    assert "lies inside the margin" in v.note
     assert passes(v) and not passes(v, undecided="fail")
 
 
@@ -105,3 +105,33 @@ def test_paired_verdict_is_fast_on_a_year_of_hours():
     start = time.perf_counter()
     paired_verdict(actual, pred, pred + 1, ts, SETTINGS)
     assert time.perf_counter() - start < 0.5
+
+
+@pytest.mark.parametrize(("lo", "hi", "metric", "says"), [
+    (-0.005, 0.004, "mae", "lies inside the margin (-1.0% to +2.0%"),
+    (-0.019, 0.015, "mae", "crosses zero: the data cannot tell the two apart yet"),
+    (-0.019, -0.001, "mae", "excludes zero on the better side but reaches inside the 1.0% margin"),
+    (0.001, 0.05, "mae", "excludes zero on the worse side but reaches inside the 2.0% tolerance"),
+    (0.001, 0.019, "r2", "excludes zero on the better side"),  # higher r2: better
+])
+def test_the_undecided_sentence_follows_the_interval(lo, hi, metric, says):
+    """Issue 20: "[-1.9%, -0.1%] spans both sides" was said of an interval that excludes zero."""
+    from staleguard.verdict.paired import explain, rule
+
+    assert rule(lo, hi, metric, SETTINGS.margin, SETTINGS.tolerance) == "no clear difference"
+    text = explain("no clear difference", lo, hi, metric, SETTINGS)
+    assert says in text, text
+    assert ("crosses zero" in text) == (lo < 0 < hi and "inside the margin" not in text)
+
+
+def test_the_docs_quote_the_verdict_sentences_word_for_word():
+    """docs/pr-workflow.md lists the sentence for each kind of undecided interval: each one is
+    what `explain` prints for such an interval with the default settings."""
+    from staleguard.verdict.paired import explain
+    from tests.conftest import ROOT
+
+    docs = (ROOT / "docs" / "pr-workflow.md").read_text()
+    for lo, hi in ((-0.005, 0.004), (-0.019, 0.015), (-0.019, -0.001), (0.001, 0.05)):
+        text = explain("no clear difference", lo, hi, "mae", SETTINGS)
+        tail = text.split("] ", 1)[1]
+        assert f"`{tail}`" in docs, tail

@@ -300,19 +300,27 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     assert len(_state(site)["prs"]) == 1
     results = [c["result"] for c in cml_calls(site.tmp) if c["command"] == "pr create"]
     assert results == ["created", "branch exists"]
-    comments = [c for c in cml_calls(site.tmp) if c["command"] == "comment update"]
-    assert len(comments) == 1 and comments[0]["target"] == "pr/1"
+    # one copy of the text: the description is rewritten, no comment repeats it
+    assert [c for c in cml_calls(site.tmp) if c["command"] == "comment update"] == []
     assert {c["token_var"] for c in cml_calls(site.tmp)[1:]} == {"REPO_TOKEN"}
     assert "`REPO_TOKEN` is not set" not in again.output
-    assert "| week of | rows | decision | reasons | MAE |" in comments[0]["markdown"]
 
-    # the PR's description follows the branch, not only its comment: one PATCH of the body,
-    # as GitHub's REST API takes it, and the fake server's PR shows the new windows
+    # the PR's description follows the branch: one PATCH of the body, as GitHub's REST API
+    # takes it, and the fake server's PR shows the new windows
     (edit,) = [c for c in gh_calls(site.tmp) if c.get("method") == "PATCH"]
     assert edit["path"] == f"/repos/{REPOSITORY}/pulls/1", edit
     assert set(edit["json"]) == {"body"} and edit["token_var"] == "GH_TOKEN"
     pr = _state(site)["prs"][0]
-    assert pr["body"] == edit["json"]["body"] == comments[0]["markdown"]
+    assert pr["body"] == edit["json"]["body"]
+    assert "| week of | rows | decision | reasons | MAE |" in pr["body"]
+    # top-down: the decision and its evidence, then what happens next, the weekly table folded
+    first_body = opts["--body"]
+    order = [first_body.index(s) for s in ("## Retrain: drift detected", "### Evidence",
+                                           "**What happens next.**", "<details><summary>Week by week",
+                                           "| week of |")]
+    assert order == sorted(order), first_body
+    assert "**`pr.yml` will not run on this PR by itself**" in first_body   # GITHUB_TOKEN only
+    assert "`pr.yml` runs on this PR (it was pushed with `REPO_TOKEN`)" in pr["body"]
     second = [c for c in cml_calls(site.tmp) if c["command"] == "pr create"][1]
     assert pr["body"] == _opts(second["argv"])["--body"] != opts["--body"]  # this run's summary
     # the retrained model's window now reaches the new week; the first description did not

@@ -24,16 +24,20 @@ def test_pr_data_bootstraps_from_the_official_url_when_no_remote_is_set(tmp_path
 def test_pr_workflow_persists_nothing_when_the_data_was_bootstrapped():
     steps = yaml.safe_load((WORKFLOWS / "pr.yml").read_text())["jobs"]["report"]["steps"]
     by_run = {s.get("run", "").split()[0] if s.get("run") else s.get("uses"): s for s in steps}
-    for command in ("dvc", "ci/push-results.sh"):
-        assert by_run[command]["if"] == "steps.data.outputs.persisted == 'true'"
+    assert by_run["dvc"]["if"] == "steps.data.outputs.persisted == 'true' && env.FORK != 'true'"
+    assert by_run["ci/push-results.sh"]["if"] == ("steps.data.outputs.persisted == 'true' && "
+                                                  "steps.fresh.outputs.current == 'true'")
     order = [s.get("run", s.get("uses", "")) for s in steps]
     first = [o.split()[0] for o in order]
     assert first.index("ci/pr-data.sh") < first.index("dvc") < first.index("staleguard") \
         < order.index("ci/push-results.sh --check") < first.index("cml") \
         < order.index("ci/push-results.sh")
     # the comment and its plots only from a run that still has the PR's latest code
-    gated = [s for s in steps if s.get("if") == "steps.fresh.outputs.current == 'true'"]
-    assert {s["run"].split()[0] for s in gated} == {"staleguard", "cml"}
+    gated = [s for s in steps if str(s.get("if")).startswith("steps.fresh.outputs.current == 'true'")]
+    assert {s["run"].split()[0] for s in gated} == {"same=false", "staleguard", "cml", "gh"}
+    # ...and, when the PR's comment already shows these results, no plots and no comment at all
+    unchanged = [s for s in gated if "steps.posted.outputs.same != 'true'" in s["if"]]
+    assert {s["run"].split()[0] for s in unchanged} == {"staleguard", "cml"}
 
 
 # ---------------------------------------------------------------- push-results.sh: re-runs, races
@@ -108,8 +112,9 @@ def test_push_results_survives_reruns_and_leaves_newer_code_to_its_own_run(tmp_p
     assert "::notice::tune moved on from" in out and "train.py" in out, out
     assert git(origin, "--git-dir", str(origin), "rev-parse", "tune") == tip
     # `--check` (before the comment): the old run is not current any more, the new one is
-    assert _check(tmp_path, a) == "current=false\n"
-    assert _check(tmp_path, git(work, "rev-parse", "HEAD")) == "current=true\n"
+    assert _check(tmp_path, a) == "current=false\nhead=\n"
+    newest = git(work, "rev-parse", "HEAD")
+    assert _check(tmp_path, newest) == f"current=true\nhead={newest}\n"   # where the status goes
 
     # a rewritten branch (force-push): the event's commit is gone from it; skip as well
     git(work, "commit", "-q", "--amend", "-m", "code B'")

@@ -16,6 +16,7 @@ from tests.workflows.harness import (
     add_dvc_remote,
     cml_calls,
     commit_all,
+    gh_calls,
     git,
     make_origin,
     pr_event,
@@ -55,15 +56,28 @@ def metric_rows(body: str) -> dict[str, tuple[float, float]]:
     return rows
 
 
+def statuses(tmp: Path) -> list[tuple[str, str, str]]:
+    """(sha, state, context) of every commit status the workflow set through the gh stand-in."""
+    return [(c["path"].rsplit("/", 1)[1], c["json"]["state"], c["json"]["context"])
+            for c in gh_calls(tmp) if c.get("method") == "POST" and "/statuses/" in c["path"]
+            and "error" not in c]
+
+
+def tip(origin: Path, branch: str = HEAD) -> str:
+    return git(origin, "--git-dir", str(origin), "rev-parse", branch)
+
+
 def results_commits(origin: Path) -> list[str]:
     log = git(origin, "--git-dir", str(origin), "log", "--format=%s", HEAD).splitlines()
     return [s for s in log if s.startswith("Results of the PR pipeline run")]
 
 
+@pytest.mark.timeout(1500)   # three act runs
 def test_pr_workflow_comments_once_pushes_results_survives_a_rerun_then_updates(seeded, tmp_path):
-    """One PR, three runs: the first (comment + results commit), GitHub's "Re-run jobs" on the
-    same event (the branch already holds its results), and a newer push from a private
-    repository (plots on the staleguard-assets branch, nothing uploaded to CML's server)."""
+    """One PR, three runs: the first (comment + results commit + status on it), GitHub's "Re-run
+    jobs" on the same event (nothing changes: no upload, no commit, the comment untouched), and a
+    newer push with new results from a private repository (plots on the staleguard-assets
+    branch, nothing uploaded to CML's server)."""
     repo = clone_seed(seeded, tmp_path / "repo")
     origin = open_pr(repo, tmp_path, n_est=50)
     env = workflow_env(tmp_path / "home")
@@ -89,43 +103,53 @@ def test_pr_workflow_comments_once_pushes_results_survives_a_rerun_then_updates(
     assert "--publish" in call["argv"] and "report images: cml mode" in first.output
     assert sorted(i["ref"] for i in call["images"]) == sorted(refs)
     assert all(i["png"] for i in call["images"]) and not call["missing_files"]
+    # the worked example's default: a walk-forward over at least 3 folds
     assert re.search(r"\*\*(🟢 better|🔴 worse|⚪ no clear difference)\*\*: mae [+−]", body), body
+    folds = re.search(r"(\d+) folds\)", body)
+    assert folds and int(folds[1]) >= 3 and "_Computed on a walk-forward backtest" in body, body
     assert body.count("| metric |") == 1 and "not persisted" not in body
     assert "Success - Main Gate on the verdict" in first.output, first
     assert results_commits(origin) == ["Results of the PR pipeline run (dvc.lock, metrics)"]
     lock = yaml.safe_load(remote_file(origin, HEAD, "dvc.lock"))
     assert lock["stages"]["train"]["params"]["params.yaml"]["train"]["n_est"] == 50
     assert "drift" in json.loads(remote_file(origin, HEAD, "reports/drift.json"))  # cache: false
-    tip = git(repo, "--git-dir", str(origin), "rev-parse", HEAD)
+    changed = git(repo, "--git-dir", str(origin), "diff", "--name-only", f"{HEAD}^", HEAD).split()
+    assert not [f for f in changed if f.endswith(".png")], changed   # no images in git history
+    results_tip = tip(origin)
+    # the verdict as a commit status on the branch's final head: the results commit
+    assert statuses(tmp_path) == [(results_tip, "success", "staleguard/verdict")]
 
-    # "Re-run jobs": the same event, whose head is now behind the results commit. Green, the
-    # same comment edited, no second results commit.
+    # "Re-run jobs": the same event, whose head is now behind the results commit. Green; zero
+    # uploads, zero new commits, the comment untouched; the status set again on the same head.
     rerun = run_act(repo, tmp_path, "pull_request", "pr.yml", event, env=env)
     assert (rerun.code, rerun.jobs) == (0, {"report": "success"}), rerun
     assert f"results already on {HEAD}" in rerun.output and "rejected" not in rerun.output, rerun
-    assert git(repo, "--git-dir", str(origin), "rev-parse", HEAD) == tip
+    assert "already shows these results" in rerun.output, rerun
+    assert tip(origin) == results_tip
     calls = cml_calls(tmp_path)
-    assert [(c["action"], c["comment_id"]) for c in calls] == [("created", 1), ("updated", 1)]
+    assert [(c["action"], c["comment_id"]) for c in calls] == [("created", 1)]
+    assert "staleguard-assets" not in git(repo, "--git-dir", str(origin), "branch", "--list")
+    assert statuses(tmp_path)[-1] == (results_tip, "success", "staleguard/verdict")
 
-    # A newer push (docs only), now from a private repository: nothing to recompute or commit;
-    # the plots go to the staleguard-assets branch, the comment links there, CML uploads none.
+    # A newer push that changes what the comment says (report.margin; nothing to recompute),
+    # now from a private repository: the plots go to the staleguard-assets branch, the comment
+    # links there, CML uploads none.
     git(repo, "pull", "-q", "origin", HEAD)
-    (repo / "NOTES.md").write_text("why more trees\n")
-    commit_all(repo, "notes", ["NOTES.md"])
+    set_param(repo, "report", "margin", 0.005)
+    commit_all(repo, "report.margin → 0.005", ["params.yaml"])
     git(repo, "push", "-q", "origin", HEAD)
     private = pr_event(repo, 7, HEAD)
     private["repository"]["private"] = True
     second = run_act(repo, tmp_path, "pull_request", "pr.yml", private, env=env)
     assert (second.code, second.jobs) == (0, {"report": "success"}), second
+    calls = cml_calls(tmp_path)
+    assert [(c["action"], c["comment_id"]) for c in calls] == [("created", 1), ("updated", 1)]
+    assert re.search(r"\| `report\.margin` \| 0\.01 \| 0\.005 \|", calls[1]["markdown"])
     assert "results unchanged: nothing to commit" in second.output, second
     assert "Running stage" not in second.output, second
-    calls = cml_calls(tmp_path)
-    assert [(c["action"], c["comment_id"]) for c in calls] == [("created", 1), ("updated", 1),
-                                                               ("updated", 1)]
-    assert metric_rows(calls[2]["markdown"]) == metric_rows(body)
-    assert "--no-publish" in calls[2]["argv"] and calls[2]["images"] == []  # no upload at all
+    assert "--no-publish" in calls[1]["argv"] and calls[1]["images"] == []  # no upload at all
     sha8 = private["pull_request"]["head"]["sha"][:8]
-    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", calls[2]["body"])
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", calls[1]["body"])
     plots = [u for u in links if "watermark" not in u]
     assert len(plots) == len(refs), plots
     for url in plots:
@@ -135,7 +159,9 @@ def test_pr_workflow_comments_once_pushes_results_survives_a_rerun_then_updates(
         blob = subprocess.run(["git", "--git-dir", str(origin), "show",
                                f"staleguard-assets:{m[1]}"], capture_output=True, check=True)
         assert blob.stdout[:8] == b"\x89PNG\r\n\x1a\n"  # the plot itself, in the repository
-    assert results_commits(origin) == ["Results of the PR pipeline run (dvc.lock, metrics)"]
+    assert len(results_commits(origin)) == 1
+    assert statuses(tmp_path)[-1] == (tip(origin), "success", "staleguard/verdict")
+    assert tip(origin) == private["pull_request"]["head"]["sha"]
 
 
 @pytest.mark.parametrize("remote", ["empty", "unreachable"])
@@ -160,16 +186,6 @@ def test_pr_workflow_fails_clearly_and_posts_nothing_without_remote_data(seeded,
     assert cml_calls(tmp_path) == []
     assert git(repo, "--git-dir", str(origin), "log", "-1", "--format=%s", HEAD).startswith(
         "train.n_est")
-
-
-def test_pr_workflow_explains_fork_prs_in_the_job_summary(seeded, tmp_path):
-    repo = clone_seed(seeded, tmp_path / "repo")
-    open_pr(repo, tmp_path, n_est=50)
-    result = run_act(repo, tmp_path, "pull_request", "pr.yml",
-                     pr_event(repo, 9, HEAD, fork=True), env=workflow_env(tmp_path / "home"))
-    assert (result.code, result.jobs) == (0, {"fork": "success"}), result
-    assert "fork `fork-owner/staleguard`" in result.output
-    assert cml_calls(tmp_path) == []
 
 
 def test_pr_workflow_without_a_remote_bootstraps_and_says_nothing_is_persisted(tmp_path):

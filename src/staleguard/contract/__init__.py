@@ -11,11 +11,40 @@ Core: imported by stages, monitor, serve and drift; imports only params and erro
 """
 
 from staleguard.contract.batch_checks import check_batch
-from staleguard.contract.frame import MODEL_VERSION, PREDICTION, Role, layout, validate_frame
+from staleguard.contract.frame import (
+                                      MODEL_VERSION,
+                                      PREDICTION,
+                                      ROW_ID,
+                                      Role,
+                                      id_column,
+                                      layout,
+                                      validate_frame,
+)
+from staleguard.contract.identity import dedupe
 from staleguard.contract.read import batch_files, check_size, read_file, read_raw, read_table, read_window
 from staleguard.contract.timestamp import TIMESTAMP, build_timestamp, calendar
 from staleguard.contract.values import calendar_of, derived_problem, value_problem
 
-__all__ = ["MODEL_VERSION", "PREDICTION", "TIMESTAMP", "Role", "batch_files", "build_timestamp", "calendar",
-           "calendar_of", "check_batch", "check_size", "derived_problem", "layout", "read_file",
-           "read_raw", "read_table", "read_window", "validate_frame", "value_problem"]
+__all__ = [
+           "MODEL_VERSION",
+           "PREDICTION",
+           "ROW_ID",
+           "TIMESTAMP",
+           "Role",
+           "batch_files",
+           "build_timestamp",
+           "calendar",
+           "calendar_of",
+           "check_batch",
+           "check_size",
+           "dedupe",
+           "derived_problem",
+           "id_column",
+           "layout",
+           "read_file",
+           "read_raw",
+           "read_table",
+           "read_window",
+           "validate_frame",
+           "value_problem",
+]

@@ -26,6 +26,14 @@ Role = Literal["raw", "batch", "current", "predict"]
 PREDICTION = "prediction"        # what the deployed model answered (serving logs it)
 MODEL_VERSION = "model_version"  # which model answered: 8-hex md5 prefix of its file
 PREDICTION_SPEC = ColumnSpec(type="float")
+ROW_ID = "row_id"  # the id serving assigns a prediction when the contract names no key column
+
+
+def id_column(params: Params) -> str:
+    """The column that identifies a logged prediction and its label (docs/contract.md, row
+    identity): the timestamp when unique, the key column, or the server-assigned `row_id`."""
+    c = params.contract
+    return TIMESTAMP if c.unique_timestamp else c.key_column or ROW_ID
 
 
 def layout(params: Params, role: Role) -> tuple[list[str], list[str]]:
@@ -34,12 +42,15 @@ def layout(params: Params, role: Role) -> tuple[list[str], list[str]]:
     if role == "raw":
         return [*source_columns(c), *c.columns], list(c.ignore)
     if role == "batch":
-        required = [TIMESTAMP, *f.columns, PREDICTION, f.target, MODEL_VERSION]
+        ident = id_column(params)
+        required = [TIMESTAMP, *([ident] if ident != TIMESTAMP else []), *f.columns, PREDICTION, f.target,
+                    MODEL_VERSION]
     elif role == "current":
         required = [TIMESTAMP, *f.columns]
     else:
         required = list(f.columns)
-    system = [TIMESTAMP, f.target, PREDICTION, MODEL_VERSION]
+    ids = [ROW_ID] if id_column(params) == ROW_ID else []
+    system = [TIMESTAMP, f.target, PREDICTION, MODEL_VERSION, *ids]
     optional = dict.fromkeys(c for c in [*system, *params.contract.columns] if c not in required)
     return required, list(optional)  # dict: the target is both a system and a contract column
 
@@ -85,6 +96,16 @@ def _with_calendar(frame: pd.DataFrame, params: Params, role: Role) -> pd.DataFr
                            if (d := params.contract.columns[n].derived) is not None})
 
 
+def _text(values: pd.Series, name: str, nullable: bool, source: object) -> None:
+    """A text category column holds text (or nulls where nullable), never numbers."""
+    present = values.dropna()
+    if present.empty and not nullable:
+        raise DataError(f"{source}: column {name!r} is entirely empty")
+    if pd.api.types.is_numeric_dtype(values) and not present.empty:
+        raise DataError(f"{source}: column {name!r} must be text, got {present.iloc[0]} "
+                        f"(dtype {values.dtype})")
+
+
 def _numeric(values: pd.Series, name: str, nullable: bool, source: object) -> None:
     empty = values.isna().all()
     if empty and not nullable:
@@ -105,14 +126,40 @@ def _finite(values: pd.Series) -> Any:
     return True if pd.api.types.is_integer_dtype(values) else np.isfinite(values)
 
 
-def _checks(spec: ColumnSpec) -> list[pa.Check]:
+def _in_categories(categories: list[Any]) -> Any:
+    """Membership in `categories`: for whole-number categories on an integer column a lookup table
+    (a hash per row, pandas' isin, was a quarter of the contract's cost on a 1M-row window)."""
+    whole = all(isinstance(c, int | float) and not isinstance(c, bool) and float(c).is_integer()
+                for c in categories)
+    lo = int(min(categories)) if whole and categories else 0
+    hi = int(max(categories)) if whole and categories else -1
+    table = np.zeros(hi - lo + 1, dtype=bool) if whole and hi - lo < 1 << 16 else None
+    if table is not None:
+        table[np.asarray(categories, dtype="int64") - lo] = True
+
+    def check(values: pd.Series) -> Any:
+        if table is None or not pd.api.types.is_integer_dtype(values):
+            return values.isin(categories)
+        idx = values.to_numpy().astype("int64", copy=False) - lo
+        inside = (idx >= 0) & (idx < len(table))
+        inside[inside] = table[idx[inside]]
+        return pd.Series(inside, index=values.index)
+
+    return check
+
+
+def _checks(spec: ColumnSpec, role: Role = "raw") -> list[pa.Check]:
     import pandera.pandas as pa
 
+    if spec.type == "str":  # unseen text: refused, unless the column encodes it outside the raw data
+        encode = spec.unknown == "encode" and role != "raw"
+        allowed = spec.categories
+        return [] if encode or allowed is None else [pa.Check.isin(allowed, name="categories")]
     checks = []
     if spec.type == "int":
         checks.append(pa.Check(_whole, name="whole"))
     if spec.categories is not None:
-        checks.append(pa.Check.isin(spec.categories, name="categories"))
+        checks.append(pa.Check(_in_categories(list(spec.categories)), name="categories"))
     if spec.range is not None:
         checks.append(pa.Check.in_range(*spec.range, name="range"))
     if spec.range is None and spec.categories is None:  # else those already refuse inf
@@ -127,7 +174,7 @@ def schema(params: Params, role: Role, present: list[str]) -> pa.DataFrameSchema
     cols: dict[str, pa.Column] = {}
     for name, spec in params.contract.columns.items():
         if name in present:
-            cols[name] = pa.Column(None, checks=_checks(spec),
+            cols[name] = pa.Column(None, checks=_checks(spec, role),
                                    nullable=_nullable(name, spec, params, role))
     if PREDICTION in present:
         cols[PREDICTION] = pa.Column(None, checks=_checks(PREDICTION_SPEC), nullable=role == "current")
@@ -152,7 +199,8 @@ def _describe(err: SchemaError, frame: pd.DataFrame, params: Params, source: obj
         return f"{source}: column {name!r} has {n} missing value(s); {why}"
     cases = err.failure_cases
     first = cases["failure_case"].iloc[0] if isinstance(cases, pd.DataFrame) and len(cases) else cases
-    problem = value_problem(name, _spec(params, name), float(first))
+    spec = _spec(params, name)
+    problem = value_problem(name, spec, first if spec.type == "str" else float(first))
     return f"{source}: {problem or err}"
 
 
@@ -173,13 +221,13 @@ def _derived(frame: pd.DataFrame, ts: pd.Series, params: Params, source: object)
                                                             ts.iloc[i].to_pydatetime(), int(expected[i])))
 
 
-def _duplicates(ts: pd.Series, source: object) -> None:
-    """A repeated timestamp (contract.timestamp.unique); sorted data needs one pass, not a hash."""
+def _duplicates(ts: pd.Series, source: object, what: str = "timestamp") -> None:
+    """A repeated timestamp (contract.key: timestamp) or key; sorted data needs one pass, not a hash."""
     values = ts.to_numpy()
     dup = (np.concatenate([[False], values[1:] == values[:-1]]) if ts.is_monotonic_increasing
            else ts.duplicated().to_numpy())
     if dup.any():
-        raise DataError(f"{source}: duplicated timestamp {ts.iloc[int(dup.argmax())]}")
+        raise DataError(f"{source}: duplicated {what} {ts.iloc[int(dup.argmax())]!s}")
 
 
 def _future(ts: pd.Series, now: pd.Timestamp, source: object) -> None:
@@ -201,7 +249,8 @@ def validate_frame(frame: pd.DataFrame, params: Params, role: Role, source: obje
     for name in frame.columns:
         if name in params.contract.columns:
             spec = params.contract.columns[name]
-            _numeric(frame[name], name, _nullable(name, spec, params, role), source)
+            check = _text if spec.type == "str" else _numeric
+            check(frame[name], name, _nullable(name, spec, params, role), source)
         elif name == PREDICTION:
             _numeric(frame[name], name, role == "current", source)
     if role == "raw":
@@ -220,8 +269,11 @@ def validate_frame(frame: pd.DataFrame, params: Params, role: Role, source: obje
         schema(params, role, list(frame.columns)).validate(frame, inplace=True)
     except SchemaError as err:
         raise DataError(_describe(err, frame, params, source)) from None
+    key = id_column(params)
+    if key != TIMESTAMP and key in frame:
+        _duplicates(frame[key], source, f"key {key!r}")
     if TIMESTAMP in frame:
-        if params.contract.timestamp.unique:
+        if key == TIMESTAMP:
             _duplicates(frame[TIMESTAMP], source)
         if now is not None and role != "predict":
             _future(frame[TIMESTAMP], now, source)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from staleguard.contract.frame import Role, validate_frame
+from staleguard.contract.frame import Role, id_column, validate_frame
 from staleguard.contract.timestamp import TIMESTAMP
 from staleguard.errors import DataError
 from staleguard.params import Params
@@ -92,13 +92,15 @@ def read_window(path: Path, params: Params, now: pd.Timestamp | None = None) -> 
         window = frames[0]
     else:
         window = pd.concat(frames, ignore_index=True)
-        if params.contract.timestamp.unique:
-            dup = window[TIMESTAMP].duplicated()
+        key = id_column(params)
+        if key in window:
+            dup = window[key].duplicated()
             if dup.any():
                 first = int(dup.to_numpy().argmax())
                 ends = pd.Series([len(f) for f in frames]).cumsum().to_numpy()
                 owner = files[int((ends > first).argmax())]
-                raise DataError(f"{owner}: duplicated timestamp {window[TIMESTAMP].iloc[first]} "
+                what = "timestamp" if key == TIMESTAMP else f"key {key!r}"
+                raise DataError(f"{owner}: duplicated {what} {window[key].iloc[first]} "
                                 f"(also in another batch of {path})")
     check_size(window, path, params)
     return window

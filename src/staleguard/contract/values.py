@@ -20,17 +20,32 @@ def _values(values: list[float]) -> str:
     return "[" + ", ".join(_num(v) for v in values) + "]"
 
 
-def value_problem(name: str, spec: ColumnSpec, value: float) -> str | None:
+def value_problem(name: str, spec: ColumnSpec, value: float | str) -> str | None:
     """Why `value` breaks column `name`'s contract (None when it does not); never for a missing value."""
+    if spec.type == "str" or isinstance(value, str):
+        return text_problem(name, spec, value)
     if spec.type == "int" and math.isfinite(value) and value != int(value):
         return f"column {name!r} must hold whole numbers, got {_num(value)}"
     if spec.categories is not None and value not in spec.categories:
         return (f"column {name!r} has unseen category {_num(value)}; "
-                f"known values are {_values(spec.categories)}")
+                f"known values are {_values([float(v) for v in spec.categories])}")
     if spec.range is not None and not spec.range[0] <= value <= spec.range[1]:
         return f"column {name!r} has value {_num(value)} outside its range {_values(list(spec.range))}"
     if not math.isfinite(value):
         return f"column {name!r} has the non-finite value {_num(value)}"
+    return None
+
+
+def text_problem(name: str, spec: ColumnSpec, value: object, encode_unknown: bool = False
+                 ) -> str | None:
+    """A text category column's value: text, one of its categories (unless unknowns are encoded)."""
+    if spec.type != "str":
+        return f"column {name!r} must be numeric, got {value!r}"
+    if not isinstance(value, str):
+        return f"column {name!r} must be text, got {value!r}"
+    if spec.categories is not None and value not in spec.categories and not encode_unknown:
+        return (f"column {name!r} has unseen category {value!r}; allowed values are "
+                f"{list(spec.categories)} (contract.columns.{name}.unknown: refuse)")
     return None
 
 

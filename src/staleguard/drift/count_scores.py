@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import distance
 
+from staleguard.contract.codes import is_text, text_codes
+
 NORM_FLOOR = 0.001
 MAX_CATEGORIES = 20
 
@@ -32,6 +34,8 @@ class Counts:
 
     @classmethod
     def of(cls, series: pd.Series) -> Counts:
+        if is_text(series):  # text categories: their proportions, by stable codes
+            series = pd.Series(text_codes(series))
         vc = series.value_counts(dropna=True, sort=False)
         order = np.argsort(vc.index.to_numpy(dtype=float))
         return cls(vc.index.to_numpy(dtype=float)[order], vc.to_numpy(dtype=float)[order])

@@ -25,8 +25,20 @@ PREDICTION = "prediction"
 
 
 def design(frame: pd.DataFrame, predictions: np.ndarray, params: Params) -> pd.DataFrame:
-    """The estimator's inputs: the model's features and its prediction."""
-    return frame[params.features.columns].astype(float).assign(**{PREDICTION: np.asarray(predictions, float)})
+    """The estimator's inputs: the model's features (text categories as their index in the
+    contract's values, NaN when missing or unseen: ordinal codes, since the estimator's native
+    categorical mode saves a functools.partial the skops allow-list refuses) and its prediction."""
+    cols = params.features.columns
+    text = params.contract.text(cols)
+    out = pd.DataFrame({c: _codes(frame[c], params.contract.columns[c].categories or [])
+                        if c in text else frame[c].astype(float) for c in cols}, index=frame.index)
+    return out.assign(**{PREDICTION: np.asarray(predictions, float)})
+
+
+def _codes(values: pd.Series, categories: list[Any]) -> np.ndarray:
+    code: np.ndarray = pd.Categorical(values, categories=categories).codes.astype(float)
+    code[code < 0] = np.nan
+    return code
 
 
 def fit(reference: pd.DataFrame, oof: np.ndarray, params: Params) -> HistGradientBoostingRegressor:

@@ -14,19 +14,30 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error, r2_score
 
+from staleguard.model import mape_defined
 from staleguard.params import Params
 
 
 def regression_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
-    """The evaluate stage's four metrics (mae, rmse, r2, mape), rounded the same way."""
-    return {
-        "mae": round(float(mean_absolute_error(actual, predicted)), 4),
-        "rmse": round(float(np.sqrt(np.mean((actual - predicted) ** 2))), 4),
-        "r2": round(float(r2_score(actual, predicted)), 4) if len(actual) > 1 else float("nan"),
-        "mape": round(float(mean_absolute_percentage_error(actual, predicted)), 4),
+    """The evaluate stage's metrics (mae, rmse, r2, mape where every actual > 0), rounded alike.
+
+    Written out in numpy (sklearn's definitions, checked against them in tests/drift): sklearn's
+    input validation cost a tenth of the whole drift decision on a 1M-row window."""
+    actual, predicted = np.asarray(actual, dtype=float), np.asarray(predicted, dtype=float)
+    err = actual - predicted
+    sq = float(np.dot(err, err))
+    centred = actual - actual.mean() if len(actual) else actual
+    total = float(np.dot(centred, centred))
+    r2 = (1.0 - sq / total if total > 0 else (1.0 if sq == 0 else 0.0)) if len(actual) > 1 else float("nan")
+    out = {
+        "mae": round(float(np.abs(err).mean()), 4),
+        "rmse": round(float(np.sqrt(sq / len(actual))), 4),
+        "r2": round(float(r2), 4) if len(actual) > 1 else float("nan"),
     }
+    if mape_defined(actual):
+        out["mape"] = round(float((np.abs(err) / np.abs(actual)).mean()), 4)
+    return out
 
 
 def source(model: Any, params: Params) -> str:

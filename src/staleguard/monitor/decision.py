@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from staleguard.contract import TIMESTAMP
+from staleguard.contract import TIMESTAMP, dedupe
 from staleguard.params import Params, Window
 
 HOUR = pd.Timedelta(hours=1)  # the lag of hourly data: an hour's actual exists once the hour is over
@@ -60,26 +60,29 @@ class Outcome:
         return self.trigger or (decided[-1] if decided else None)
 
 
-def new_rows(frames: list[pd.DataFrame], train_end: datetime, target: str) -> pd.DataFrame:
-    """Labeled rows newer than the training window, one per hour (a later batch wins)."""
-    frame = observed_rows(frames, train_end, target)
+def new_rows(frames: list[pd.DataFrame], train_end: datetime, target: str, *, params: Params
+             ) -> pd.DataFrame:
+    """Labeled rows newer than the training window (a later batch wins per contract.key)."""
+    frame = observed_rows(frames, train_end, target, params=params)
     return frame[frame[target].notna()].reset_index(drop=True) if not frame.empty else frame
 
 
 def observed_rows(frames: list[pd.DataFrame], train_end: datetime, target: str, delay_days: int = 0,
-                  now: datetime | None = None, lag: timedelta = HOUR, period: timedelta = HOUR
-                  ) -> pd.DataFrame:
-    """Every row newer than the training window, one per timestamp (a later batch wins), with the
-    actuals that would not have arrived by `now` blanked: a row's actual exists `lag` after its
-    timestamp (monitor.label_delay, default one contract.timestamp.freq period) and counts once
-    timestamp + lag + `delay_days` <= now (monitor.label_delay_days). `now` defaults to the end of
-    the newest logged period: the store is as recent as serving's last prediction."""
+                  now: datetime | None = None, *, params: Params) -> pd.DataFrame:
+    """Every row newer than the training window (a later batch replaces a row only when
+    contract.key makes them the same row: same hour, or same key; `none`: all kept), with the
+    actuals that would not have arrived by `now` blanked: a row's actual exists
+    monitor.label_delay after its timestamp (default one contract.timestamp.freq period) and
+    counts once timestamp + that + `delay_days` <= now (monitor.label_delay_days). `now` defaults
+    to the end of the newest logged period: the store is as recent as serving's last prediction."""
     if not frames:
         return pd.DataFrame()
     frame = pd.concat(frames, ignore_index=True)
-    frame = frame[frame[TIMESTAMP] >= pd.Timestamp(train_end)].drop_duplicates(TIMESTAMP, keep="last")
-    frame = frame.sort_values(TIMESTAMP).reset_index(drop=True)
+    frame = dedupe(frame[frame[TIMESTAMP] >= pd.Timestamp(train_end)], params)
+    frame = frame.sort_values(TIMESTAMP, kind="stable").reset_index(drop=True)
     if not frame.empty:
+        lag = params.monitor.label_lag(params.contract.timestamp.freq)
+        period = timedelta(seconds=params.contract.timestamp.period_seconds)
         clock = pd.Timestamp(now) if now is not None else frame[TIMESTAMP].max() + period
         late = frame[TIMESTAMP] + lag + pd.Timedelta(days=delay_days) > clock
         if late.any():

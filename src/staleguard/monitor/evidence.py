@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from staleguard.contract import TIMESTAMP, read_raw
+from staleguard.contract import read_raw
 from staleguard.monitor.decision import split_windows
 from staleguard.params import Params, Window
 from staleguard.stages.prepare import history, read_batches
@@ -33,27 +33,29 @@ class Evidence:
     weeks: list[Window] = field(default_factory=list)
     fits: int = 0
     seconds: float = 0.0
+    baseline: dict[str, Any] | None = None   # the naive baseline on the same rows (report.baseline)
 
     def to_dict(self) -> dict[str, Any]:
         """The block of reports/monitor/monitor.json (the same keys as reports/pr/gate.json)."""
         return {**self.verdict.to_dict(), "basis": METHOD, "champion_is": "the deployed model",
                 "challenger_is": "the retraining recipe, refitted before each week",
                 "weeks": [[w.start.isoformat(), w.end.isoformat()] for w in self.weeks],
-                "fits": self.fits, "seconds": round(self.seconds, 2)}
+                "fits": self.fits, "seconds": round(self.seconds, 2),
+                **({"baseline": self.baseline} if self.baseline else {})}
 
 
 def training_history(params: Params, current: pd.DataFrame) -> pd.DataFrame:
     """Every labeled row a fold may train on: raw + accepted batches + the new production rows
     (a production row replaces the row it repeats)."""
     cols = [*params.features.columns, params.features.target]
-    past = history(read_raw(params.data.raw, params), read_batches(params.data.batches, cols), cols)
-    return history(past, current[[TIMESTAMP, *cols]], cols)
+    past = history(read_raw(params.data.raw, params), read_batches(params.data.batches, cols), cols, params)
+    return history(past, current, cols, params)
 
 
 def retrain_recipe(params: Params) -> Recipe:
     """What `staleguard retrain` fits: the deployed params on the last `train_weeks`."""
     return Recipe(params.train, params.features,
-                  timedelta(weeks=params.monitor.retrain.train_weeks))
+                  timedelta(weeks=params.monitor.retrain.train_weeks), params.contract)
 
 
 def weeks_since(params: Params, current: pd.DataFrame) -> list[Window]:
@@ -65,11 +67,35 @@ def weeks_since(params: Params, current: pd.DataFrame) -> list[Window]:
 def gather(params: Params, current: pd.DataFrame, model: Any) -> Evidence:
     """Deployed model vs retraining recipe on every week since the training window, paired."""
     start = time.perf_counter()
-    fitter = Fitter(training_history(params, current))
+    history = training_history(params, current)
+    fitter = Fitter(history)
     paired = walk_forward(fitter, weeks_since(params, current), model, retrain_recipe(params),
                           champion_features=params.features, scored=current)
     return Evidence(paired.verdict(params.report), paired.weeks, fitter.fits,
-                    time.perf_counter() - start)
+                    time.perf_counter() - start, naive(params, history, paired))
+
+
+def naive(params: Params, history: pd.DataFrame, paired: Any) -> dict[str, Any] | None:
+    """The naive baseline (fitted on the deployed model's training window) on the paired rows,
+    beside the deployed model's and the recipe's MAE on them."""
+    import numpy as np
+
+    from staleguard.baseline import describe, fit_baseline, predict_baseline
+    from staleguard.contract import TIMESTAMP
+
+    w = params.windows.train
+    ts = history[TIMESTAMP]
+    train = history[(ts >= pd.Timestamp(w.start)) & (ts < pd.Timestamp(w.end))]
+    fitted = fit_baseline(params.report.baseline, train, params.features.target)
+    if fitted is None or not len(paired.actual):
+        return None
+    pred = predict_baseline(fitted, pd.DataFrame({TIMESTAMP: pd.to_datetime(paired.timestamps)}))
+
+    def mae(p: Any) -> float:
+        return round(float(np.mean(np.abs(paired.actual - p))), 4)
+
+    return {"name": describe(fitted), "mae": mae(pred), "deployed_mae": mae(paired.champion),
+            "recipe_mae": mae(paired.challenger)}
 
 
 PLAIN = {
@@ -77,10 +103,11 @@ PLAIN = {
               "the retraining recipe beat keeping the deployed model by more than the margin.",
     "worse": "**The evidence argues against merging**: the retraining recipe did worse than "
              "keeping the deployed model on these weeks; the drift alone triggered this PR.",
-    "no clear difference": "**Inconclusive**: on these weeks the data cannot tell the retraining "
-                           "recipe from keeping the deployed model (often so right after the "
-                           "first drifted week). Merging is a judgement call; a later monitor "
-                           "run updates this evidence.",
+    "no clear difference": "**Inconclusive**: on these weeks the retraining recipe and keeping "
+                           "the deployed model differ by no more than the margin can confirm "
+                           "(the CI below says whether they are equivalent or the data cannot "
+                           "tell yet; often so right after the first drifted week). Merging is "
+                           "a judgement call; a later monitor run updates this evidence.",
     "not enough data": "**Inconclusive: not enough data** to judge retraining yet.",
 }
 
@@ -97,4 +124,17 @@ def markdown(ev: Evidence, version: str, params: Params) -> str:
         f"retraining recipe fitted on the {params.monitor.retrain.train_weeks} weeks before that "
         f"week only; the {v.confidence:.0%} CI is a day-block bootstrap of the paired "
         f"{v.metric} ratio ({v.note}). The model this PR ships is refitted on everything up to "
-        "the newest labeled row; it is not one of these fold models._"])
+        "the newest labeled row; it is not one of these fold models._",
+        *_baseline_lines(ev.baseline)])
+
+
+def _baseline_lines(b: dict[str, Any] | None) -> list[str]:
+    if not b:
+        return []
+    beaten = [who for who, key in (("the deployed model", "deployed_mae"), ("the retraining recipe",
+              "recipe_mae")) if b[key] >= b["mae"]]
+    line = (f"Naive baseline ({b['name']}, `report.baseline`) on the same rows: MAE {b['mae']:g}; "
+            f"deployed {b['deployed_mae']:g}, retraining recipe {b['recipe_mae']:g}.")
+    if beaten:
+        line += f" **The baseline beats {' and '.join(beaten)}.**"
+    return ["", line]

@@ -112,14 +112,19 @@ def _estimate(window: WindowCheck) -> dict[str, Any] | None:
 
 
 def _mae(window: WindowCheck) -> str:
-    """'24.5 (est. 22.0)', 'est. 31.2' before the labels, '–' when not measured."""
+    """The measured MAE; 'est. 31.2 †' only for a week whose labels have not arrived ('–' when
+    neither). An estimate is never shown beside a measurement: the measurement wins."""
     est = getattr(window.result, "estimate", None)
     quality = _quality(window)
-    measured = f"{quality['mae']:.1f}" if quality and "mae" in quality else ""
-    guess = f"est. {est.estimated:.1f}" if est is not None else ""
-    if measured and guess:
-        return f"{measured} ({guess})"
-    return measured or guess or "–"
+    if quality and "mae" in quality:
+        return f"{quality['mae']:.1f}"
+    return f"est. {est.estimated:.1f} †" if est is not None else "–"
+
+
+ESTIMATE_CAVEAT = ("† _est.: a label-free estimate of the MAE (direct loss estimation, "
+                   "docs/monitor.md) for a week whose labels have not arrived. How far to trust "
+                   "it is not measured here yet: read it as a hint, not as a measurement._")
+FOLD = "<details>"   # where the folded detail starts: the retraining PR body inserts above it
 
 
 def _verdict(drift: bool | None) -> str:
@@ -128,17 +133,15 @@ def _verdict(drift: bool | None) -> str:
 
 def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
              rows: int, drift_md: str = "", evidence_md: str = "") -> str:
-    """The summary: job summary, and the head of the retraining PR's body."""
-    lines = [f"## {headline(outcome, params)}", "",
-             f"Deployed model `{model_version}`, trained on {params.windows.train.label()}. "
-             f"Production store `{store}`: {rows} labeled rows newer than the training window."
-             + _context(outcome, params),
-             "", "| week of | rows | decision | reasons | MAE |", "|---|---:|---|---|---:|"]
-    for w in outcome.windows:
-        reasons = "; ".join(w.reasons) or "–"
-        count = f"{w.rows}" if w.labeled in (None, w.rows) else f"{w.rows} ({w.labeled} labeled)"
-        lines.append(f"| {w.label} | {count} | {_verdict(w.drift)} | {reasons.replace('|', '/')} "
-                     f"| {_mae(w)} |")
+    """The summary: job summary, and the head of the retraining PR's body. Top-down: the
+    decision and its evidence, then the context, then the week-by-week table and the drift
+    report folded (<details>)."""
+    lines = [f"## {headline(outcome, params)}"]
+    if evidence_md:
+        lines += ["", evidence_md.strip()]
+    lines += ["", f"Deployed model `{model_version}`, trained on {params.windows.train.label()}. "
+              f"Production store `{store}`: {rows} labeled rows newer than the training window."
+              + _context(outcome, params)]
     if outcome.forced:
         lines += ["", "Retraining was **forced** (`force` input / `--force`)."]
     if outcome.drift:
@@ -146,12 +149,23 @@ def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
                   f"{outcome.train.label()} (up to the newest labeled row) and `windows.eval` "
                   f"{params.windows.eval.label()} → {outcome.eval.label()} (the week before "
                   "it, which the new model never fits)."]
-    if evidence_md:
-        lines += ["", evidence_md.strip()]
+    drifted = sum(1 for w in outcome.windows if w.drift)
+    lines += ["", f"{FOLD}<summary>Week by week: {len(outcome.windows)} week(s), {drifted} with "
+              "drift</summary>", "",
+              "| week of | rows | decision | reasons | MAE |", "|---|---:|---|---|---:|"]
+    for w in outcome.windows:
+        reasons = "; ".join(w.reasons) or "–"
+        count = f"{w.rows}" if w.labeled in (None, w.rows) else f"{w.rows} ({w.labeled} labeled)"
+        lines.append(f"| {w.label} | {count} | {_verdict(w.drift)} | {reasons.replace('|', '/')} "
+                     f"| {_mae(w)} |")
+    if any("†" in _mae(w) for w in outcome.windows):
+        lines += ["", ESTIMATE_CAVEAT]
+    lines += ["", "</details>"]
     if drift_md and (window := outcome.report_window) is not None:
-        lines += ["", f"### Drift report, week of {window.label}", "",
+        lines += ["", f"<details><summary>Drift report, week of {window.label}</summary>", "",
                   LOCAL_IMAGE.sub("", drift_md).strip(),
-                  "", f"_Plots and the full Evidently report: the workflow run's `{ARTIFACT}` artifact._"]
+                  "", f"_Plots and the full Evidently report: the workflow run's `{ARTIFACT}` "
+                  "artifact._", "", "</details>"]
     return clip("\n".join(lines) + "\n")
 
 

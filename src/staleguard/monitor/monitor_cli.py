@@ -26,8 +26,9 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
     params = load_params(args.params)
     if args.engine:
-        monitor_params = params.monitor.model_copy(update={"engine": args.engine})
-        params = params.model_copy(update={"monitor": monitor_params})
+        from staleguard.params import with_engine
+
+        params = with_engine(params, args.engine)
     plan = monitor(params, args.store, force=args.force)
     drift = plan["drift"]
     print(f"monitor: drift={'null' if drift is None else str(drift).lower()} ({len(plan['batches'])} "

@@ -6,7 +6,6 @@ builds the training reference, loads the deployed model, writes reports/ and the
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +15,8 @@ from staleguard import artifacts, gha
 from staleguard.contract import TIMESTAMP
 from staleguard.errors import DataError
 from staleguard.io import write_json, write_text
-from staleguard.monitor import (
-    decision,
-    evidence,
-    job_summary,
-    logbook,
-    policy,
-    shadow_evidence,
-    store,
-)
+from staleguard.monitor import decision, findings, job_summary, logbook, policy, shadow_evidence, store
+from staleguard.monitor.findings import read_new_batches
 from staleguard.params import Params
 
 LOCK = Path("dvc.lock")
@@ -36,24 +28,6 @@ def deployed_version(lock: Path = LOCK) -> str:
     """The deployed model's id: the registry's 8-hex md5 prefix of artifacts/model.skops in
     dvc.lock (the same id the prediction log records as `model_version`)."""
     return artifacts.current_model_id(lock.parent)
-
-
-def read_new_batches(url: str, params: Params) -> tuple[list[store.BatchRef], list[pd.DataFrame]]:
-    """Every batch that reaches past the training window, validated; all bad ones named at once."""
-    end = params.windows.train.end
-    refs = [r for r in store.list_batches(url) if r.last >= end]
-    good, frames, bad = [], [], []
-    for ref in refs:
-        try:
-            frames.append(store.read_batch(ref, params))
-            good.append(ref)
-        except store.StoreError:
-            raise
-        except DataError as err:
-            bad.append(str(err))
-    if bad:
-        raise DataError(f"{len(bad)} bad batch(es) refused, nothing merged: " + "; ".join(bad))
-    return good, frames
 
 
 def reference(params: Params) -> pd.DataFrame:
@@ -68,8 +42,8 @@ def drift_checker(baseline_of: pd.DataFrame | None = None, quality: dict[str, fl
     reference policy compares weeks with other rows (monitor.reference); default: the first
     reference it is given. `quality`: that measurement, when already made (train, the replay).
     """
-    from staleguard import drift
     from staleguard.drift import quality as q
+    from staleguard.drift.compare import compare
 
     baseline: dict[str, Any] = {}
     if quality is not None:
@@ -80,8 +54,8 @@ def drift_checker(baseline_of: pd.DataFrame | None = None, quality: dict[str, fl
         if "quality" not in baseline and baseline_of is not None and model is not None:
             baseline.update(quality=q.reference_quality(model, baseline_of, params, None),
                             source=q.source(model, params))
-        result = drift.check(reference, current, params, model, baseline=baseline.get("quality"),
-                             baseline_source=baseline.get("source", "given"), **extra)
+        result = compare(reference, current, params, model, baseline=baseline.get("quality"),
+                         baseline_source=baseline.get("source", "given"), **extra)
         if result.quality is None or not result.quality.reference:
             return result
         if "quality" not in baseline:
@@ -148,10 +122,8 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     refs, frames = read_new_batches(url, params)
     logbook.read(logbook.url_of(url))  # a history it cannot extend is refused before any work
     target = params.features.target
-    freq = params.contract.timestamp.freq
     current = decision.observed_rows(frames, params.windows.train.end, target,
-                                     params.monitor.label_delay_days, lag=params.monitor.label_lag(freq),
-                                     period=timedelta(seconds=params.contract.timestamp.period_seconds))
+                                     params.monitor.label_delay_days, params=params)
     if current.empty or not current[target].notna().any():
         raise DataError(f"store {url}: no labeled production rows at or after "
                         f"{params.windows.train.end:%Y-%m-%d %H:%M} (the training window's end); "
@@ -166,16 +138,9 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     drift_md = write_drift_reports(outcome, reference_of, current, params, model, version, out)
     batches = [{"url": r.url, "name": r.name} for r in refs]
     plan = job_summary.plan(outcome, params, version, url, batches)
-    proof = ""
-    if outcome.drift:  # only a retraining PR needs it: one fit per week since the training window
-        found = evidence.gather(params, current[current[target].notna()], model)  # labeled rows only
-        plan["evidence"] = found.to_dict()
-        proof = evidence.markdown(found, version, params)
+    proof = findings.retraining_evidence(outcome, plan, params, url, model, version, current)
     text = job_summary.markdown(outcome, params, version, url, len(current), drift_md, proof)
-    pairs = shadow_evidence.pairs(url, params)
-    if live := shadow_evidence.compare(pairs, params) if pairs is not None else []:  # same hours
-        plan["shadow"] = live
-        text = job_summary.clip(f"{text}\n{shadow_evidence.markdown(live)}")
+    text, pairs = findings.with_shadow(plan, text, params, url)
     text = job_summary.with_dashboard_link(text, params)
     logbook.record(url, plan, params.drift.quality.tolerance,
                    shadow_evidence.weekly(pairs, plan["windows"], target))

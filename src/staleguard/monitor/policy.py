@@ -24,7 +24,7 @@ YEAR = timedelta(weeks=52)  # 364 days: the same weekday a year earlier
 def history_frame(params: Params) -> pd.DataFrame:
     """Every labeled hour, built as `prepare` builds it (raw data + accepted batches)."""
     cols = [*params.features.columns, params.features.target]
-    return history(read_raw(params.data.raw, params), read_batches(params.data.batches, cols), cols)
+    return history(read_raw(params.data.raw, params), read_batches(params.data.batches, cols), cols, params)
 
 
 def training_frame(params: Params, frame: pd.DataFrame | None = None) -> pd.DataFrame:

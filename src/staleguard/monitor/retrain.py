@@ -7,7 +7,8 @@ branch from there. A failure anywhere leaves the checkout, its index and the DVC
 were, and says which stage failed and why (its own first error line, not DVC's wrapper). The
 branch is `retrain/<deployed model version>`: one branch (and one PR) per retraining cycle. If it
 already exists on origin, the run pushes a new commit onto it, rewrites the PR's description
-(CML never edits a PR body) and updates its monitor comment instead of opening a second PR.
+(CML never edits a PR body) instead of opening a second PR; the description is the one copy of
+the text (no comment repeats it).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from staleguard.params import Params
 
 PATHS = ["data.dvc", "params.yaml", "dvc.lock", "reports/**"]
 BOT = ("staleguard[bot]", "staleguard-bot@users.noreply.github.com")
-WATERMARK = "staleguard monitor"
 FALLBACK_NOTE = (   # GITHUB_TOKEN was used: say what that means
     "> **Note:** `REPO_TOKEN` is not set, so this run used `GITHUB_TOKEN`. GitHub starts no "
     "workflows for pushes and PRs made with `GITHUB_TOKEN`: `pr.yml` will not run on the "
@@ -118,8 +118,11 @@ def branch_exists(branch: str) -> bool:
     return proc.returncode == 0
 
 
-def body(plan: dict[str, Any], monitor_md: str, root: Path = Path()) -> str:
-    """The PR body: the monitor's summary and drift table, then the retrained model's metrics."""
+def body(plan: dict[str, Any], monitor_md: str, root: Path = Path(),
+         repo_token: bool | None = None) -> str:
+    """The PR body, top-down: the monitor's decision and evidence, then the retrained model's
+    metrics and what happens next (given the tokens), then the folded week-by-week detail.
+    `repo_token`: whether REPO_TOKEN pushed this PR (None: read the environment)."""
     metrics_file = root / artifacts.METRICS
     metrics = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
     ev = plan["retrain"]["eval"]
@@ -127,19 +130,40 @@ def body(plan: dict[str, Any], monitor_md: str, root: Path = Path()) -> str:
                      if w["start"] == ev["start"] and w["end"] == ev["end"]), None) or {}
     rows = [f"| {k} | {_num(deployed.get(k))} | {_num(v)} |" for k, v in metrics.items()]
     train = plan["retrain"].get("train") or {}
-    tail = ["", f"### Retrained model, evaluated on [{_stamp(ev['start'])}, {_stamp(ev['end'])})", "",
-            "_The model this PR ships is trained on "
-            f"[{_stamp(train.get('start', '?'))}, {_stamp(train.get('end', '?'))}), up to the "
-            "newest labeled row; this week, just before it, is one it never fitted. One week "
-            "is not a verdict: the evidence above is._", "",
-            f"| metric | deployed `{plan.get('model_version', '?')}` | retrained |", "|---|---:|---:|",
-            *rows, "",
-            f"This PR adds {len(plan['batches'])} production batch(es) to `data/` "
-            "(pushed to the DVC remote), moves the windows in `params.yaml`, and commits "
-            "`dvc.lock` and the reports from `dvc repro`. The PR workflow compares it with the "
-            "deployed model. Branch `" + plan["retrain"]["branch"] + "` is reused until it is "
-            "merged or deleted: later monitor runs update it."]
-    return job_summary.clip(monitor_md.rstrip("\n") + "\n" + "\n".join(tail) + "\n")
+    middle = [f"### Retrained model, evaluated on [{_stamp(ev['start'])}, {_stamp(ev['end'])})", "",
+              "_The model this PR ships is trained on "
+              f"[{_stamp(train.get('start', '?'))}, {_stamp(train.get('end', '?'))}), up to the "
+              "newest labeled row; this week, just before it, is one it never fitted. One week "
+              "is not a verdict: the evidence above is._", "",
+              f"| metric | deployed `{plan.get('model_version', '?')}` | retrained |",
+              "|---|---:|---:|", *rows, "",
+              f"This PR adds {len(plan['batches'])} production batch(es) to `data/` "
+              "(pushed to the DVC remote), moves the windows in `params.yaml`, and commits "
+              "`dvc.lock` and the reports from `dvc repro`.", "",
+              next_steps(plan["retrain"]["branch"], plan["retrain"].get("base", "main"),
+                         repo_token), ""]
+    top, fold, rest = monitor_md.rstrip("\n").partition(job_summary.FOLD)
+    text = top.rstrip("\n") + "\n\n" + "\n".join(middle) + ("\n" + fold + rest if fold else "")
+    return job_summary.clip(text.rstrip("\n") + "\n")
+
+
+def next_steps(branch: str, base: str, repo_token: bool | None = None) -> str:
+    """What will and will not happen to this PR, given the token that pushed it."""
+    if repo_token is None:
+        repo_token = bool(os.environ.get("REPO_TOKEN"))
+    if repo_token:
+        checks = ("`pr.yml` runs on this PR (it was pushed with `REPO_TOKEN`): its comment "
+                  f"compares the retrained model with `{base}`'s, and the commit status "
+                  "`staleguard/verdict` passes or fails the merge.")
+    else:
+        checks = ("**`pr.yml` will not run on this PR by itself**: it was pushed with "
+                  "`GITHUB_TOKEN`, and GitHub starts no workflow for that. There is no model "
+                  "report and no `staleguard/verdict` status until someone pushes to "
+                  f"`{branch}` (or closes and reopens the PR); the evidence above is the only "
+                  "comparison until then. A `REPO_TOKEN` secret fixes this (docs/monitor.md).")
+    return (f"**What happens next.** {checks} Nothing is deployed until this PR is merged. "
+            f"Later monitor runs push onto `{branch}` and rewrite this description while it "
+            "is open (no new PR, no comment).")
 
 
 def _num(value: float | None) -> str:
@@ -238,11 +262,9 @@ def run(params: Params, params_file: Path,
             url = cml_pr(plan, text, cwd=wt)  # branch exists: CML pushes nothing, returns the open PR
             number = url.rstrip("/").rsplit("/", 1)[-1]
             update_pr_body(number, body_file.resolve())  # in the checkout: origin is GitHub
-            sh("cml", "comment", "update", "--target", f"pr/{number}", "--watermark-title", WATERMARK,
-               "--no-publish", str(body_file.resolve()), cwd=wt)
-            note = (f"Updated branch `{branch}` ({sha[:8]}), the description and the monitor "
-                    f"comment of {url}"
-                    if sha else f"Branch `{branch}` already holds this retraining; commented on {url}")
+            note = (f"Updated branch `{branch}` ({sha[:8]}) and the description of {url}"
+                    if sha else f"Branch `{branch}` already holds this retraining; updated the "
+                    f"description of {url}")
         else:
             sha = None
             url = cml_pr(plan, text, cwd=wt)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from staleguard.contract import TIMESTAMP
+from staleguard.contract import TIMESTAMP, dedupe
 from staleguard.monitor import store
 from staleguard.params import Params
 
@@ -36,7 +36,7 @@ def read_labeled(url: str, params: Params) -> pd.DataFrame | None:
         return None
     frame = pd.concat(frames, ignore_index=True)
     frame = frame[frame[params.features.target].notna()]
-    return frame.drop_duplicates(TIMESTAMP, keep="last") if len(frame) else None
+    return dedupe(frame, params) if len(frame) else None
 
 
 def paired_rows(served: pd.DataFrame, shadow: pd.DataFrame, target: str) -> pd.DataFrame:

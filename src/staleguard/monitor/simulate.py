@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from staleguard import artifacts
-from staleguard.contract import TIMESTAMP, read_raw
+from staleguard.contract import ROW_ID, TIMESTAMP, id_column, read_raw
 from staleguard.errors import ConfigError
 from staleguard.model import load_model
 from staleguard.monitor import decision, store
@@ -32,9 +32,13 @@ def labeled_batches(raw: pd.DataFrame, model: Any, version: str, params: Params,
         raise ConfigError(f"--through {through} is before the training window's end "
                           f"{start:%Y-%m-%d}; pick a later date")
     rows = raw[(raw[TIMESTAMP] >= pd.Timestamp(start)) & (raw[TIMESTAMP] < pd.Timestamp(end))]
+    ident = id_column(params)
+    ids = [] if ident == TIMESTAMP else [ident]
+    if ident == ROW_ID:  # contract.key: none: serving would assign ids; here the raw row number
+        rows = rows.assign(**{ROW_ID: "raw-" + rows.index.astype(str)})
     out = []
     for _, _, part in decision.split_windows(rows, start, params.monitor.window_days):
-        frame = part[[TIMESTAMP, *params.features.columns, params.features.target]].copy()
+        frame = part[[TIMESTAMP, *ids, *params.features.columns, params.features.target]].copy()
         frame.insert(len(frame.columns) - 1, store.PREDICTION,
                      model.predict(frame[params.features.columns]))
         frame[store.MODEL_VERSION] = version

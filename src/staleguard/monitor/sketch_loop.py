@@ -21,7 +21,7 @@ from staleguard import gha
 from staleguard.drift.sketch import engines, sketch_json
 from staleguard.drift.sketch.window_summary import Summary
 from staleguard.errors import DataError
-from staleguard.monitor import decision, job_summary, store
+from staleguard.monitor import decision, findings, job_summary, store
 from staleguard.params import Params
 from staleguard.stages.drift_sketch import engines_result, validate
 
@@ -127,7 +127,8 @@ def monitor(params: Params, url: str, version: str, force: bool, out: Path) -> d
     if not refs:
         raise DataError(f"store {url}: no batches at or after {params.windows.train.end:%Y-%m-%d %H:%M}")
     reference = sketch_json.read(artifacts.REFERENCE_SUMMARY)
-    outcome, sums = decide(params, refs, reference, load_model(artifacts.MODEL), version, force)
+    model = load_model(artifacts.MODEL)
+    outcome, sums = decide(params, refs, reference, model, version, force)
     drift_md = ""
     window = outcome.report_window
     if window is not None and window.result is not None:
@@ -141,12 +142,14 @@ def monitor(params: Params, url: str, version: str, force: bool, out: Path) -> d
     batches = [{"url": r.url, "name": r.name} for r in refs]
     plan = job_summary.plan(outcome, params, version, url, batches)
     rows = sum(w.rows for w in outcome.windows)
-    text = job_summary.markdown(outcome, params, version, url, rows, drift_md)
+    proof = findings.retraining_evidence(outcome, plan, params, url, model, version)
+    text = job_summary.markdown(outcome, params, version, url, rows, drift_md, proof)
+    text = findings.with_shadow(plan, text, params, url)[0]
     text = job_summary.with_dashboard_link(text, params)
     write_json(out / "monitor.json", plan)
     write_text(out / "monitor.md", text)
     gha.set_outputs(drift=job_summary.state(outcome.drift), branch=plan["retrain"]["branch"],
-                        model_version=version)
+                    model_version=version, evidence=plan.get("evidence", {}).get("verdict", ""))
     gha.add_summary(text)
     print(text)
     return plan

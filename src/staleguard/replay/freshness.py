@@ -146,7 +146,8 @@ def _delays(summaries: dict[str, PolicySummary]) -> list[str]:
     return lines
 
 
-def markdown(weeks: list[Week], summaries: dict[str, PolicySummary], params: Params) -> str:
+def markdown(weeks: list[Week], summaries: dict[str, PolicySummary], params: Params,
+             baseline: dict[str, Any] | None = None) -> str:
     groups = by_week(weeks)
     tol = params.drift.quality.tolerance
     last = groups[-1][0].end - timedelta(days=1)
@@ -159,6 +160,11 @@ def markdown(weeks: list[Week], summaries: dict[str, PolicySummary], params: Par
     if r["monitor/weekly"] is not None:
         lines.append(f"Monitor / every week: {r['monitor/weekly']:.2f}, with "
                      f"{summaries['monitor'].retrains} of {summaries['weekly'].retrains} retrains.")
+    if baseline is not None:
+        best = min(s.mean_mae for s in shown.values())
+        lines += ["", f"Naive baseline ({baseline['name']}, `report.baseline`) on the same weeks: mean "
+                      f"weekly MAE {baseline['mean_mae']:.1f}."
+                  + (" **No policy's model beats it.**" if best >= baseline["mean_mae"] else "")]
     lines += _delays(summaries)
     lines += ["", f"A week is above tolerance (a breach) when its MAE is more than {tol:.0%} "
               "(`drift.quality.tolerance`) above the serving model's MAE on its own evaluation "
@@ -183,12 +189,15 @@ def markdown(weeks: list[Week], summaries: dict[str, PolicySummary], params: Par
     return "\n".join(lines) + "\n"
 
 
-def write(out: Path, weeks: list[Week], summaries: dict[str, PolicySummary], params: Params) -> list[Path]:
-    """freshness.json, .md and .png in `out` (atomic writes); returns their paths."""
+def write(out: Path, weeks: list[Week], summaries: dict[str, PolicySummary], params: Params,
+          baseline: dict[str, Any] | None = None) -> list[Path]:
+    """freshness.json, .md and .png in `out` (atomic writes); returns their paths. `baseline`:
+    the naive baseline's mean weekly MAE on the same weeks (replay_job.baseline_mae)."""
     from staleguard.replay.plot import freshness
 
     paths = [out / "freshness.json", out / "freshness.md", out / "freshness.png"]
-    write_json(paths[0], to_json(weeks, summaries, params))
-    write_text(paths[1], markdown(weeks, summaries, params))
+    doc = to_json(weeks, summaries, params)
+    write_json(paths[0], {**doc, "baseline": baseline} if baseline else doc)
+    write_text(paths[1], markdown(weeks, summaries, params, baseline))
     freshness(weeks, summaries, params, paths[2])
     return paths

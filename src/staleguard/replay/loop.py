@@ -146,8 +146,8 @@ class Policy:
             return week
         refs, frames = self.read(dep.params)
         delay = timedelta(weeks=self.spec.delay_weeks)
-        current = decision.observed_rows(frames, dep.params.windows.train.end, target, delay.days, now=end,
-                                         lag=_lag(dep.params))
+        current = decision.observed_rows(frames, dep.params.windows.train.end, target,
+                                         delay.days, now=end, params=dep.params)
         if not current[target].notna().any():
             return week  # no label has arrived yet: nothing to retrain on
         if self.spec.kind == "monitor":
@@ -197,7 +197,8 @@ class Policy:
         """The raw history, the accepted batches and every production label arrived by `arrived`."""
         columns = [*params.features.columns, params.features.target]
         rows = [*self.batches.values(), *(_arrived(f, params, arrived) for f in frames)]
-        return prepare.history(self.base, pd.concat(rows, ignore_index=True) if rows else None, columns)
+        return prepare.history(self.base, pd.concat(rows, ignore_index=True) if rows else None, columns,
+                               params)
 
     def retrain(self, refs: list[Any], frames: list[pd.DataFrame], current: pd.DataFrame,
                 arrived: datetime) -> Deployment:
@@ -206,7 +207,8 @@ class Policy:
         for ref, frame in zip(refs, frames, strict=True):
             self.batches[ref.name] = retrain.labeled(_arrived(frame, params, arrived), params)
         columns = [*params.features.columns, params.features.target]
-        history = prepare.history(self.base, pd.concat(self.batches.values(), ignore_index=True), columns)
+        history = prepare.history(self.base, pd.concat(self.batches.values(), ignore_index=True), columns,
+                                  params)
         labeled = current[current[params.features.target].notna()]
         train_window, eval_window = decision.next_windows(decision.data_end_of(labeled), params)
         moved = params.model_copy(update={"windows": Windows(train=train_window, eval=eval_window)})

@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -39,7 +40,7 @@ def history(params: Params) -> pd.DataFrame:
     """Every labeled hour, as `prepare` builds it (raw data + accepted batches)."""
     columns = [*params.features.columns, params.features.target]
     return prepare.history(read_raw(params.data.raw, params),
-                           prepare.read_batches(params.data.batches, columns), columns)
+                           prepare.read_batches(params.data.batches, columns), columns, params)
 
 
 def span(params: Params) -> tuple[datetime, datetime]:
@@ -90,6 +91,26 @@ def variant_params(params: Params, variant: ParamsVariant, delay_weeks: int) -> 
     return params.model_copy(update={"monitor": mon})
 
 
+def baseline_mae(frame: pd.DataFrame, weeks: list[tuple[datetime, datetime, pd.DataFrame]],
+                 params: Params) -> dict[str, Any] | None:
+    """The naive baseline (report.baseline), fitted on windows.train, scored on the replayed weeks:
+    its mean weekly MAE, beside the policies' (None with `report.baseline: none`)."""
+    from staleguard.baseline import describe, fit_baseline, predict_baseline
+
+    target = params.features.target
+    train = frame[(frame[TIMESTAMP] >= pd.Timestamp(params.windows.train.start))
+                  & (frame[TIMESTAMP] < pd.Timestamp(params.windows.train.end))]
+    fitted = fit_baseline(params.report.baseline, train, target)
+    if fitted is None:
+        return None
+    labeled = [part[part[target].notna()] for _, _, part in weeks]
+    maes = [float((part[target] - predict_baseline(fitted, part)).abs().mean())
+            for part in labeled if len(part)]
+    if not maes:
+        return None
+    return {"name": describe(fitted), "mean_mae": round(sum(maes) / len(maes), 4)}
+
+
 def replay(params: Params, out: Path | None = None, progress: bool | None = None) -> Result:
     """Run every policy over every week, then write freshness.{json,md,png} to `out`."""
     from tqdm import tqdm
@@ -117,7 +138,8 @@ def replay(params: Params, out: Path | None = None, progress: bool | None = None
                 p.close()
     summaries: dict[str, PolicySummary] = {spec.name: summarize(spec.name, results, spec.describe())
                                            for spec in runs}
-    outputs = freshness.write(out or params.replay.out, results, summaries, params)
+    naive = baseline_mae(frame, weeks, params)
+    outputs = freshness.write(out or params.replay.out, results, summaries, params, naive)
     journal = next((p.journal for p in policies if p.journal is not None and p.journal.rows), None)
     if journal is not None:
         outputs.append((out or params.replay.out) / record.NAME)

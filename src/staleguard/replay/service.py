@@ -13,7 +13,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from staleguard.contract import TIMESTAMP
+from staleguard.contract import TIMESTAMP, id_column
 from staleguard.errors import DataError
 from staleguard.params import Params
 from staleguard.serve.app import create_app
@@ -21,10 +21,19 @@ from staleguard.serve.loader import LoadedModel
 
 
 def rows_json(frame: pd.DataFrame, params: Params) -> list[dict[str, Any]]:
-    """The week's rows as /predict bodies: categoricals as ints, the hour as ISO text."""
-    out = frame[params.features.columns].astype(float)
+    """The week's rows as /predict bodies: numeric categoricals as ints, text as text, missing
+    values as JSON null (never NaN), the hour as ISO text, and the key column when rows have one."""
+    text = params.contract.text(params.features.columns)
+    out = frame[[c for c in params.features.columns if c not in text]].astype(float).astype(object)
+    for col in text:
+        out[col] = frame[col].astype(object)
     for col in params.features.categorical:
-        out[col] = frame[col].astype(int)
+        if col not in text:
+            out[col] = frame[col].map(lambda v: None if pd.isna(v) else int(v)).astype(object)
+    key = params.contract.key_column
+    if key is not None and key in frame:
+        out[key] = frame[key].astype(object)
+    out = out.where(frame[out.columns].notna(), None)
     out[TIMESTAMP] = frame[TIMESTAMP].dt.strftime("%Y-%m-%dT%H:%M:%S")
     return out.to_dict("records")
 
@@ -50,8 +59,9 @@ class Service:
         rows = rows_json(frame, self.params)
         target = self.params.features.target
         got = self._post("/predict", rows)
-        actuals = [{TIMESTAMP: r[TIMESTAMP], target: float(v)}
-                   for r, v in zip(rows, frame[target], strict=True)]
+        ident = id_column(self.params)
+        ids = [r[TIMESTAMP] for r in rows] if ident == TIMESTAMP else got["ids"]
+        actuals = [{ident: i, target: float(v)} for i, v in zip(ids, frame[target], strict=True)]
         recorded = self._post("/actuals", actuals)
         if recorded["labeled"] != len(frame):
             raise DataError(f"replay: /actuals labeled {recorded['labeled']} of {len(frame)} rows "

@@ -25,6 +25,29 @@ class Duel:
     # Per-row predictions on the window, for the paired verdict (None when not scored here).
     champion_pred: np.ndarray | None = field(default=None, compare=False, repr=False)
     challenger_pred: np.ndarray | None = field(default=None, compare=False, repr=False)
+    baseline: dict[str, float] | None = None   # the naive baseline on the same rows (baseline.py)
+    baseline_name: str = ""
+
+    def beats_baseline(self) -> bool | None:
+        """Whether the PR's model is better than the baseline on the gate metric (None: no baseline)."""
+        if self.baseline is None or self.metric not in self.baseline or self.metric not in self.challenger:
+            return None
+        sign = -1 if self.metric == "r2" else 1
+        return sign * self.challenger[self.metric] < sign * self.baseline[self.metric]
+
+
+def with_baseline(result: Duel, frame: pd.DataFrame, training: pd.DataFrame, kind: str, target: str
+                  ) -> Duel:
+    """The duel with the naive baseline (fitted on `training`) scored on the same rows."""
+    from dataclasses import replace
+
+    from staleguard.baseline import describe, fit_baseline, predict_baseline
+
+    fitted = fit_baseline(kind, training, target)
+    if fitted is None or frame.empty:
+        return result
+    metrics = regression_metrics(frame[target].to_numpy(), predict_baseline(fitted, frame))
+    return replace(result, baseline=metrics, baseline_name=describe(fitted))
 
 
 def predict(model_path: Path, frame: pd.DataFrame) -> np.ndarray:

@@ -9,6 +9,7 @@ from typing import Any
 # Which way is better, per metric; a metric not listed gets no better/worse marker.
 LOWER_IS_BETTER = frozenset({"mae", "rmse", "mape", "mse", "loss"})
 HIGHER_IS_BETTER = frozenset({"r2", "accuracy", "f1", "precision", "recall", "auc"})
+ABSOLUTE_CHANGE = frozenset({"r2"})  # a share of a score that can be negative: the change, no percentage
 MISSING = object()
 
 
@@ -51,6 +52,8 @@ class MetricRow:
     @property
     def delta_pct(self) -> float | None:
         d = self.delta
+        if self.name.rsplit(".", 1)[-1].lower() in ABSOLUTE_CHANGE:
+            return None
         return None if d is None or not self.base else 100.0 * d / abs(self.base)
 
     @property

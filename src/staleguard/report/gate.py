@@ -50,7 +50,7 @@ def recipe(params: Params) -> Recipe:
     """A params.yaml as a training recipe under the PR's backtest policy."""
     span = (params.windows.train.end - params.windows.train.start
             if params.report.backtest.policy == "sliding" else None)
-    return Recipe(params.train, params.features, span)
+    return Recipe(params.train, params.features, span, params.contract)
 
 
 def base_params(tree: dict[str, Any] | None) -> tuple[Params | None, str]:
@@ -69,7 +69,8 @@ def labeled_history(params: Params, base: Params) -> pd.DataFrame:
     """The PR's labeled data (raw + accepted batches) up to its newest window's end."""
     columns = list(dict.fromkeys([*params.features.columns, *base.features.columns,
                                   params.features.target]))
-    frame = history(read_raw(params.data.raw, params), read_batches(params.data.batches, columns), columns)
+    frame = history(read_raw(params.data.raw, params), read_batches(params.data.batches, columns), columns,
+                    params)
     return frame[frame[TIMESTAMP] < pd.Timestamp(newest_end(params))].reset_index(drop=True)
 
 

@@ -5,6 +5,8 @@ This module gathers (git, DVC, model scoring, plots); `render` turns the result 
 
 from __future__ import annotations
 
+import hashlib
+import re
 import shutil
 import tempfile
 from dataclasses import replace
@@ -18,7 +20,8 @@ from staleguard.errors import ModelError
 from staleguard.io import write_json, write_text
 from staleguard.params import Params
 from staleguard.report import gate, sources
-from staleguard.report.champion import Duel, duel, window_label
+from staleguard.report.behind import behind
+from staleguard.report.champion import Duel, duel, window_label, with_baseline
 from staleguard.report.render import Context, artifact_url, base_name, render
 
 GATE = "gate.json"
@@ -35,10 +38,11 @@ def gather(base: str, outdir: Path, params: Params, params_file: Path) -> Contex
     ctx = Context(base=base, base_sha=sha, params_old=sources.yaml_at(sha, params_file),
                   params_new=yaml.safe_load(params_file.read_text()),
                   metrics_old=sources.json_at(sha, artifacts.METRICS), metrics_new=metrics_new,
-                  artifact_url=artifact_url(), persisted=remote_configured())
+                  artifact_url=artifact_url(), persisted=remote_configured(), title=params.report.title)
     ctx.duel, ctx.window, frame = champion_vs_challenger(sha, params)
     ctx.gate = gate.decide(params, ctx.params_old, ctx.duel, frame)
     ctx.data_changed = sources.show(sha, "data.dvc") != read_text(Path("data.dvc"))
+    ctx.behind = behind(sha)
     ctx.plots = draw_plots(sha, outdir, base_name(base))
     ctx.drift = sources.drift_outputs()
     for png in ctx.drift.get("plots", []):
@@ -72,6 +76,9 @@ def champion_vs_challenger(sha: str, params: Params) -> tuple[Duel, str, pd.Data
                       cfg.tolerance, unavailable=reason or "")
     if same:
         result = replace(result, note="This PR does not change the model.")
+    if artifacts.TRAIN_SET.exists():
+        result = with_baseline(result, frame, pd.read_parquet(artifacts.TRAIN_SET), cfg.baseline,
+                               params.features.target)
     return result, window_label(frame), frame
 
 
@@ -112,6 +119,31 @@ def read_csv(path: Path) -> pd.DataFrame | None:
     return pd.read_csv(path) if path.exists() else None
 
 
+MARKER = "<!-- staleguard results digest {} -->"
+
+
+def digest(ctx: Context, outdir: Path, max_rows: int) -> str:
+    """What the comment says, as a hash: its text without this run's link, and the bytes of
+    every image it shows. The workflow leaves a comment that already holds it untouched (no
+    upload, no edit): a re-run or a push that changes no result changes nothing on the PR."""
+    h = hashlib.sha256(render(replace(ctx, artifact_url=None), max_rows).encode())
+    for ref in sorted({*(n for _, old, new in ctx.plots for n in (old, new) if n),
+                       *ctx.drift_plots}):
+        h.update(ref.encode() + b"\0" + (outdir / ref).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def digest_in(text: str) -> str:
+    """The digest `build` put into a comment ("" when there is none)."""
+    m = re.search(MARKER.format(r"([0-9a-f]+)"), text)
+    return m[1] if m else ""
+
+
+def marker(value: str) -> str:
+    """An HTML comment: invisible on GitHub, kept by CML, found by `gh api … --jq`."""
+    return "\n" + MARKER.format(value) + "\n"
+
+
 def build(base: str, output: Path, params: Params, params_file: Path = Path("params.yaml"),
           summary: Path | None = None) -> tuple[str, gate.Gate | None]:
     """Write the comment to `output` (PNGs beside it), the full report and gate.json beside it,
@@ -120,6 +152,7 @@ def build(base: str, output: Path, params: Params, params_file: Path = Path("par
     output.parent.mkdir(parents=True, exist_ok=True)
     ctx = gather(base, output.parent, params, params_file)
     text = render(ctx, params.report.max_rows)
+    text += marker(digest(ctx, output.parent, params.report.max_rows))
     write_text(output, text)
     write_text(output.with_name(FULL), render(ctx, FULL_ROWS, budget=None))
     if ctx.gate is not None:

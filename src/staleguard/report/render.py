@@ -17,7 +17,7 @@ from staleguard.report.diff import MISSING, metrics_diff, params_diff
 from staleguard.report.markdown import BUDGET, fit, fmt, table
 from staleguard.verdict.text import verdict_line
 
-TITLE = "## 🚲 staleguard model report"
+TITLE = "## {title}"   # report.title (params.yaml)
 # Point estimates only: the verdict line is the one place that says better/worse (it has a CI).
 MARK = {"better": "toward better", "worse": "toward worse", "same": "same", "": ""}
 
@@ -41,6 +41,8 @@ class Context:
     persisted: bool = True
     gate: Any = None              # report.gate.Gate: the verdict and what it was computed on
     data_changed: bool = False    # data.dvc differs from the base's
+    behind: Any = None            # report.behind.Behind: the base's pipeline changes not in the branch
+    title: str = "staleguard model report"   # report.title
 
 
 def base_name(ref: str) -> str:
@@ -60,7 +62,7 @@ def render(ctx: Context, max_rows: int, images: bool = True, budget: int | None 
     limit whatever the number of params and features; `budget=None` is the full report.
     """
     name = base_name(ctx.base)
-    sections = [("head", f"{TITLE}\n\n{headline(ctx, name)}"),
+    sections = [("head", f"{TITLE.format(title=ctx.title)}\n\n{headline(ctx, name)}"),
                 *(("note", n) for n in notes(ctx, name)),
                 ("params diff", params_section(ctx, name, max_rows)),
                 ("metrics table", metrics_section(ctx, name, max_rows))]
@@ -105,6 +107,15 @@ def headline(ctx: Context, name: str) -> str:
 
 def notes(ctx: Context, name: str) -> list[str]:
     out = []
+    if ctx.behind is not None:
+        b = ctx.behind
+        shown = ", ".join(f"`{p}`" for p in b.paths[:5]) + (
+            f" and {len(b.paths) - 5} more" if len(b.paths) > 5 else "")
+        out.append(f"> ⚠️ **Update this branch before merging.** `{name}` gained {b.commits} "
+                   f"commit(s) since this branch left it (`{b.fork_point[:8]}`) that change the "
+                   f"pipeline: {shown}. These results are of the branch's own head, compared "
+                   f"with `{name}` as it is now; the merge of the two was not run. Merge or "
+                   f"rebase `{name}` into the branch: the next run recomputes on it.")
     if not ctx.persisted:
         out.append("> ⚠️ **No DVC remote is configured**: the data was bootstrapped from "
                    "the official source (`data.url`), and these results are **not persisted** "
@@ -145,8 +156,11 @@ def metrics_section(ctx: Context, name: str, max_rows: int) -> str:
     same_window = d is not None and d.champion is not None
     base = d.champion if same_window and d is not None else ctx.metrics_old
     rows = metrics_diff(base, ctx.metrics_new)
+    naive = d.baseline if d is not None and d.baseline is not None else None
     body = [(r.name, "" if r.base is None else fmt(r.base), "" if r.new is None else fmt(r.new),
-             signed(r.delta), signed_pct(r.delta_pct), MARK[r.verdict]) for r in rows]
+             signed(r.delta), signed_pct(r.delta_pct), MARK[r.verdict],
+             *([fmt(naive[r.name]) if r.name in naive else ""] if naive is not None else []))
+            for r in rows]
     if same_window:
         where = f"both models on the evaluation window {ctx.window}"
     elif ctx.metrics_old is not None:
@@ -155,9 +169,16 @@ def metrics_section(ctx: Context, name: str, max_rows: int) -> str:
     else:
         where = f"the PR's `{artifacts.METRICS}`"
     note = "\n\n_This PR does not change the model._" if d and d.note.startswith("This PR") else ""
+    if d is not None and naive is not None:
+        beats = d.beats_baseline()
+        note += (f"\n\n_baseline: {d.baseline_name}, on the same rows (report.baseline)._"
+                 + ("" if beats is not False else
+                    f"\n\n**The PR's model does not beat the naive baseline** on {d.metric}: "
+                    f"{fmt(d.challenger[d.metric])} vs {fmt(naive[d.metric])}."))
+    header = ["metric", name, "PR", "Δ", "Δ%", "direction", *(["baseline"] if naive is not None else [])]
     return (f"### Metrics\n\n_{where}; point estimates, so only the verdict above accounts "
-            f"for noise._\n\n"
-            + table(["metric", name, "PR", "Δ", "Δ%", "direction"], body, max_rows, "metrics")
+            f"for noise; r2 changes are absolute._\n\n"
+            + table(header, body, max_rows, "metrics")
             + note)
 
 

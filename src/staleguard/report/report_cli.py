@@ -27,8 +27,13 @@ def cmd_report_pr(args: argparse.Namespace) -> None:
         print(f"report pr: {verdict_line(v, args.base)} → gate "
               f"{'passes' if result.passed else 'fails'} ({result.basis}; verdict "
               f"{result.seconds:.1f} s, {result.fits} fits) → {args.output.with_name('gate.json')}")
+        from staleguard.report.pr import digest_in
+        from staleguard.verdict.text import status_line
+
         gha.set_outputs(verdict=v.verdict, passed=str(result.passed).lower(),
-                        delta="" if v.delta is None else f"{v.delta:.4f}")
+                        delta="" if v.delta is None else f"{v.delta:.4f}",
+                        state="success" if result.passed else "failure",
+                        description=status_line(v, result.passed), digest=digest_in(text))
 
 
 def cmd_report_gate(args: argparse.Namespace) -> None:

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Body, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -19,12 +18,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from staleguard import __version__
-from staleguard.contract import TIMESTAMP
+from staleguard.contract import TIMESTAMP, id_column
 from staleguard.errors import DataError, StaleguardError
 from staleguard.monitor import store as store_format
 from staleguard.monitor.shadow_evidence import shadow_url
 from staleguard.params import Params
 from staleguard.serve.follow import Follower, followed_stage
+from staleguard.serve.ids import Ids
 from staleguard.serve.loader import LoadedModel, load
 from staleguard.serve.predlog import PredictionLog, hours, read_predictions
 from staleguard.serve.schema import (
@@ -33,7 +33,6 @@ from staleguard.serve.schema import (
     Prediction,
     Recorded,
     actual_model,
-    period_floor,
     rows_body,
 )
 from staleguard.serve.shadow import ShadowScorer
@@ -54,14 +53,16 @@ async def get_shadow(request: Request) -> ShadowScorer | None:
 
 
 def predict_rows(items: list[Any], model: LoadedModel, log: PredictionLog,
-                 shadow: ShadowScorer | None = None) -> Prediction:
+                 shadow: ShadowScorer | None = None, ids: Ids | None = None) -> Prediction:
     records = [r.model_dump() for r in items]
-    x = np.array([[rec[c] for c in model.columns] for rec in records], dtype=float)
+    given = ids.fill(records) if ids is not None else None
+    x = model.encode_records(records)
     pred = model.predict_array(x)
     log.put(records, pred, model.model_version)
-    if shadow is not None and shadow.model.columns == model.columns:  # same x, scored later
+    if shadow is not None and shadow.model.layout == model.layout:  # same x, scored later
         shadow.put(records, x)
-    return Prediction(predictions=[round(float(p), 3) for p in pred], model_version=model.model_version)
+    return Prediction(predictions=[round(float(p), 3) for p in pred], model_version=model.model_version,
+                      ids=given)
 
 
 ModelDep = Annotated[LoadedModel, Depends(get_model)]
@@ -95,12 +96,22 @@ async def data_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content={"message": f"invalid input: {exc}", "detail": []})
 
 
+class UnknownId(DataError):
+    """/actuals for an id no prediction was logged with (404)."""
+
+
+async def unknown_id(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(status_code=404, content={"message": f"not found: {exc}", "detail": []})
+
+
 def router(params: Params) -> APIRouter:
     """The routes, typed with the schemas generated from params.yaml."""
     api = APIRouter()
     rows_type = rows_body(params)
     actual = actual_model(params)
     target = params.features.target
+    ident = id_column(params)
+    ids = None if ident == TIMESTAMP else Ids(ident, params)
 
     @api.post("/predict", response_model=Prediction, tags=["predict"])
     async def predict(rows: Annotated[rows_type, Body()], model: ModelDep, log: LogDep,
@@ -108,18 +119,22 @@ def router(params: Params) -> APIRouter:
         """A few rows take about a millisecond: computed inline; big lists go to the thread pool."""
         items = rows if isinstance(rows, list) else [rows]
         if len(items) <= INLINE_ROWS:
-            return predict_rows(items, model, log, shadow)
-        return await run_in_threadpool(predict_rows, items, model, log, shadow)
+            return predict_rows(items, model, log, shadow, ids)
+        return await run_in_threadpool(predict_rows, items, model, log, shadow, ids)
 
     @api.post("/actuals", response_model=Recorded, tags=["monitor"])
     def actuals(rows: Annotated[list[actual], Body(min_length=1, max_length=params.serve.max_rows)],
                 log: LogDep, shadow: ShadowDep) -> Recorded:
-        truth = pd.DataFrame({TIMESTAMP: hours([r.timestamp for r in rows], period_floor(params)),
+        keys = [getattr(r, ident) for r in rows]
+        truth = pd.DataFrame({ident: hours(keys) if ident == TIMESTAMP else ids.cast(keys) if ids else keys,
                               target: [getattr(r, target) for r in rows]})
+        if ident != TIMESTAMP and truth[ident].duplicated().any():
+            raise DataError(f"{ident} {truth[ident][truth[ident].duplicated()].iloc[0]!r} is labeled "
+                            "twice in this request; nothing written")
         if shadow is not None:
-            shadow.flush()  # its predictions of these hours reach the log first
+            shadow.flush()  # its predictions of these rows reach the log first
         log.flush()
-        return record_actuals(truth.drop_duplicates(TIMESTAMP, keep="last"), log.store_url, params)
+        return record_actuals(truth.drop_duplicates(ident, keep="last"), log.store_url, params)
 
     @api.get("/health", response_model=Health, tags=["ops"])
     async def health(request: Request, model: ModelDep, log: LogDep) -> Health:
@@ -135,21 +150,30 @@ def router(params: Params) -> APIRouter:
 
 
 def record_actuals(truth: pd.DataFrame, store_url: str, params: Params) -> Recorded:
-    """Join ground truth to the logged predictions and write the labeled rows as one store batch."""
-    target = params.features.target
-    first, last = truth[TIMESTAMP].min().to_pydatetime(), truth[TIMESTAMP].max().to_pydatetime()
-    logged = read_predictions(store_url, first, last)
-    labeled = pd.DataFrame() if logged is None else logged.drop(columns=[target]).merge(truth, on=TIMESTAMP)
-    unmatched = truth.loc[~truth[TIMESTAMP].isin(labeled.get(TIMESTAMP, [])), TIMESTAMP]
+    """Join ground truth to the logged predictions by id (contract.key) and write the labeled rows
+    as one store batch. By hour, unmatched hours are listed back; by key or row id, a label for an
+    id never predicted refuses the whole request (UnknownId), nothing written."""
+    target, ident = params.features.target, id_column(params)
+    first = last = None
+    if ident == TIMESTAMP:
+        first, last = truth[TIMESTAMP].min().to_pydatetime(), truth[TIMESTAMP].max().to_pydatetime()
+    logged = read_predictions(store_url, first, last, params)
+    labeled = pd.DataFrame() if logged is None else logged.drop(columns=[target]).merge(truth, on=ident)
+    unmatched = truth.loc[~truth[ident].isin(labeled.get(ident, [])), ident]
+    if ident != TIMESTAMP and len(unmatched):
+        raise UnknownId(f"unknown {ident} {list(unmatched[:5])}"
+                        f"{f' and {len(unmatched) - 5} more' if len(unmatched) > 5 else ''}: no logged "
+                        "prediction has it; nothing written")
     source = f"actuals-{time.time_ns()}"
     if len(labeled):
         store_format.write_batch(store_url, labeled[store_format.columns(params)], params, source=source)
-    shadow = read_predictions(store_url, first, last, shadow=True)
-    shadow = None if shadow is None else shadow.drop(columns=[target]).merge(truth, on=TIMESTAMP)
+    shadow = read_predictions(store_url, first, last, params, shadow=True)
+    shadow = None if shadow is None else shadow.drop(columns=[target]).merge(truth, on=ident)
     if shadow is not None and len(shadow):  # the shadow's rows, labeled alike (monitor/shadow_evidence.py)
         store_format.write_batch(shadow_url(store_url), shadow[store_format.columns(params)], params,
                                  source=source)
-    return Recorded(labeled=len(labeled), unmatched=[t.to_pydatetime() for t in unmatched])
+    return Recorded(labeled=len(labeled),
+                    unmatched=[t.to_pydatetime() for t in unmatched] if ident == TIMESTAMP else [])
 
 
 def create_app(params: Params, model_spec: str, store_url: str, loaded: LoadedModel | None = None,
@@ -186,6 +210,7 @@ def create_app(params: Params, model_spec: str, store_url: str, loaded: LoadedMo
                               "the monitor.")
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(DataError, data_error)
+    app.add_exception_handler(UnknownId, unknown_id)
     app.include_router(router(params))
     return app
 

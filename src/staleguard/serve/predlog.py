@@ -21,11 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from staleguard.contract import TIMESTAMP
+from staleguard.contract import TIMESTAMP, dedupe
 from staleguard.io import write_with
 from staleguard.monitor import store
 from staleguard.params import Params
-from staleguard.serve.schema import period_floor
 
 PREDICTIONS = "predictions"
 SHADOW = "shadow"
@@ -33,13 +32,11 @@ _STOP = object()
 Item = tuple[list[dict[str, Any]], np.ndarray, str]  # (records, predictions, model id)
 
 
-def hours(values: list[datetime | None], floor: str | None = "1h") -> pd.Series:
-    """Timestamps as naive UTC, floored to the data's period (schema.period_floor: the hour for
-    hourly data, the day for daily, none for event-level); a missing one is now."""
+def hours(values: list[datetime | None]) -> pd.Series:
+    """Timestamps as naive UTC, floored to the hour; a missing one is the current hour."""
     now = datetime.now(UTC).replace(tzinfo=None)
     clean = [(v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo else v) if v else now for v in values]
-    stamps = pd.Series(pd.to_datetime(clean), dtype="datetime64[ns]")
-    return stamps.dt.floor(floor) if floor else stamps
+    return pd.Series(pd.to_datetime(clean), dtype="datetime64[ns]").dt.floor("h")
 
 
 def write_bytes(url: str, data: bytes) -> None:
@@ -58,13 +55,14 @@ def predictions_url(store_url: str, shadow: bool = False) -> str:
 
 
 def as_batch(items: list[Item], params: Params) -> pd.DataFrame:
-    """Queued (records, predictions, model id) → one batch: store columns, one row per hour."""
+    """Queued (records, predictions, model id) → one batch: store columns, one row per id
+    (contract.key; a re-sent hour or key replaces the earlier prediction, `none` keeps all)."""
     frame = pd.DataFrame([rec for records, _, _ in items for rec in records])
-    frame[TIMESTAMP] = hours(list(frame[TIMESTAMP]), period_floor(params)).to_numpy()
+    frame[TIMESTAMP] = hours(list(frame[TIMESTAMP])).to_numpy()
     frame[store.PREDICTION] = np.concatenate([pred for _, pred, _ in items])
     frame[store.MODEL_VERSION] = [v for records, _, v in items for _ in records]
     frame[params.features.target] = np.nan
-    frame = frame.drop_duplicates(TIMESTAMP, keep="last").sort_values(TIMESTAMP)
+    frame = dedupe(frame, params).sort_values(TIMESTAMP, kind="stable")
     return frame[store.columns(params)].reset_index(drop=True)
 
 
@@ -77,20 +75,22 @@ def write_predictions(store_url: str, frame: pd.DataFrame, shadow: bool = False)
     return url
 
 
-def read_predictions(store_url: str, first: datetime, last: datetime,
+def read_predictions(store_url: str, first: datetime | None, last: datetime | None, params: Params,
                      shadow: bool = False) -> pd.DataFrame | None:
-    """Logged rows with timestamps in [first, last] (latest wins), reading only overlapping batches."""
+    """Logged rows with timestamps in [first, last] (None: any; the latest per id wins), reading
+    only overlapping batches."""
     try:
         refs = [r for r in store.list_batches(predictions_url(store_url, shadow))
-                if r.first <= last and r.last >= first]
+                if (last is None or r.first <= last) and (first is None or r.last >= first)]
     except store.StoreError:
         return None  # nothing logged yet
     frames = [pd.read_parquet(io.BytesIO(store.read_bytes(r.url))) for r in refs]
     if not frames:
         return None
     frame = pd.concat(frames, ignore_index=True)
-    frame = frame[(frame[TIMESTAMP] >= first) & (frame[TIMESTAMP] <= last)]
-    return frame.drop_duplicates(TIMESTAMP, keep="last")
+    if first is not None and last is not None:
+        frame = frame[(frame[TIMESTAMP] >= first) & (frame[TIMESTAMP] <= last)]
+    return dedupe(frame, params)
 
 
 class PredictionLog:

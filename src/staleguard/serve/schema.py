@@ -10,41 +10,25 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import pandas as pd
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 
-from staleguard.contract import TIMESTAMP, calendar_of, derived_problem, value_problem
+from staleguard.contract import ROW_ID, TIMESTAMP, calendar_of, derived_problem, id_column, value_problem
 from staleguard.params import ColumnSpec, Params
 
-TIMESTAMP_DOC = ("the period this row describes (UTC if no offset), floored to contract.timestamp.freq "
-                 "when the data has one row per period; default: now")
-YEARS = (1900, 2200)  # inside pandas' nanosecond range, so every accepted time can be stored
+TIMESTAMP_DOC = "the hour this row describes (UTC if no offset); default: the current hour"
+YEARS = (1900, 2200)  # inside pandas' nanosecond range, so every accepted hour can be stored
 
 
-def _naive_utc(value: datetime) -> datetime:
+def _hour(value: datetime) -> datetime:
+    """Naive UTC, floored to the hour: the store's one-row-per-hour key."""
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     if not YEARS[0] <= value.year < YEARS[1]:
         raise ValueError(f"timestamp year must be in [{YEARS[0]}, {YEARS[1]}), got {value.year}")
-    return value
+    return value.replace(minute=0, second=0, microsecond=0)
 
 
-def period_floor(params: Params) -> str | None:
-    """The pandas floor of the store's key: one row per contract.timestamp.freq period (1h, 1d…),
-    or none for event-level data (several rows per timestamp keep their own times)."""
-    ts = params.contract.timestamp
-    return ts.freq if ts.unique else None
-
-
-def stamp(params: Params) -> Any:
-    """The timestamp type of requests: naive UTC, floored to the data's period (period_floor)."""
-    floor = period_floor(params)
-
-    def to_key(value: datetime) -> datetime:
-        value = _naive_utc(value)
-        return pd.Timestamp(value).floor(floor).to_pydatetime() if floor else value
-
-    return Annotated[datetime, AfterValidator(to_key)]
+Hour = Annotated[datetime, AfterValidator(_hour)]
 
 
 def _checker(name: str, spec: ColumnSpec) -> Any:
@@ -57,8 +41,22 @@ def _checker(name: str, spec: ColumnSpec) -> Any:
     return check
 
 
+def _text_field(name: str, spec: ColumnSpec) -> Any:
+    """A text category: one of the contract's values (or any text with `unknown: encode`)."""
+    def check(value: str) -> str:
+        if spec.unknown == "refuse" and value not in (spec.categories or []):
+            raise ValueError(value_problem(name, spec, value))
+        return value
+
+    kind = Annotated[str, AfterValidator(check),
+                     Field(description=f"column {name!r} (text, one of {spec.categories})")]
+    return (kind | None, None) if spec.nullable else (kind, ...)
+
+
 def _field(name: str, spec: ColumnSpec) -> Any:
     """A float checked by the contract (ints come back as int); JSON null only when nullable."""
+    if spec.type == "str":
+        return _text_field(name, spec)
     low, high = spec.range or (None, None)
     kind = Annotated[float, AfterValidator(_checker(name, spec)),
                      Field(description=f"column {name!r} ({spec.type}"
@@ -87,7 +85,10 @@ def row_model(params: Params) -> type[BaseModel]:
     """One observation: every feature, optional timestamp, nothing else (the contract's fields)."""
     columns = params.contract.columns
     fields: dict[str, Any] = {name: _field(name, columns[name]) for name in params.features.columns}
-    fields[TIMESTAMP] = (stamp(params) | None, Field(None, description=TIMESTAMP_DOC))
+    fields[TIMESTAMP] = (Hour | None, Field(None, description=TIMESTAMP_DOC))
+    key = params.contract.key_column
+    if key is not None:  # the request's own id; without it the server assigns one
+        fields[key] = (Id | None, Field(None, description=f"this row's id ({key}); default: assigned"))
     return create_model("Row", __config__=ConfigDict(extra="forbid"),
                         __validators__={"calendar": _calendar_agrees(params)}, **fields)
 
@@ -99,17 +100,26 @@ def rows_body(params: Params) -> Any:
 
 
 def actual_model(params: Params) -> type[BaseModel]:
-    """Ground truth for one period (`timestamp` + the target), matched to its logged prediction."""
+    """Ground truth for one prediction, matched to it by its id (docs/contract.md, row identity):
+    the hour (`timestamp`) when the timestamp is unique, else the key column or `row_id`."""
     target = params.features.target
     spec = params.contract.columns[target].model_copy(update={"nullable": False})
-    return create_model("Actual", __config__=ConfigDict(extra="forbid"),
-                        timestamp=(stamp(params), Field(description="the time, as sent to /predict")),
+    ident = id_column(params)
+    key: Any = ((Hour, Field(description="the hour, as sent to /predict")) if ident == TIMESTAMP
+                else (Id, Field(description=f"the prediction's id ({ident}), as /predict returned it")))
+    return create_model("Actual", __config__=ConfigDict(extra="forbid"), **{ident: key},
                         **{target: _field(target, spec)})
+
+
+Id = Annotated[str | int, Field(union_mode="left_to_right")]
+ID_DOC = (f"each row's id, as /actuals takes it: its hour (contract.key: timestamp), its key column, "
+          f"or `{ROW_ID}` assigned by the server (contract.key: none)")
 
 
 class Prediction(BaseModel):
     predictions: list[float]
     model_version: str = Field(description="8-hex md5 id of the model file (as in dvc.lock)")
+    ids: list[str | int] | None = Field(None, description=ID_DOC)
 
 
 class Recorded(BaseModel):

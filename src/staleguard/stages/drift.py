@@ -13,7 +13,8 @@ import pandas as pd
 
 from staleguard import artifacts, gha
 from staleguard.contract import check_size, read_window
-from staleguard.drift import Decision, check, decide, write_outputs
+from staleguard.drift import Decision, decide, write_outputs
+from staleguard.drift.compare import compare
 from staleguard.drift.evidently_adapter import save_html
 from staleguard.model import load_model
 from staleguard.params import Params
@@ -44,7 +45,7 @@ def run(params: Params, current: Path | None = None, out: Path = artifacts.REPOR
     else:
         window = read_window(Path(current), params)
     baseline, source = trained_baseline()
-    result = check(reference, window, params, model, baseline=baseline, baseline_source=source,
+    result = compare(reference, window, params, model, baseline=baseline, baseline_source=source,
                    estimator=estimator, reference_info=info)
     decision = decide(result, params)
     write_outputs(Path(out), result, decision, params,

@@ -103,9 +103,9 @@ def run(params: Params, current: str | Path | None, out: Path, engine: str,
 
 
 def engines_result(ref: Summary, cur: Summary, params: Params, engine: str) -> DriftResult:
-    from staleguard.drift.sketch.compare_sketches import check_summaries
+    from staleguard.drift.compare import compare
 
-    result = check_summaries(ref, cur, params, engine=f"summary:{engine}")
+    result = compare(ref, cur, params, engine=f"summary:{engine}")
     if any(np.isnan(c.score) for c in result.features.values()):
         raise DataError("a feature has no values in the reference or the window; cannot score it")
     return result

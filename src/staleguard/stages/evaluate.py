@@ -17,18 +17,22 @@ from sklearn.metrics import (
 from staleguard import artifacts, model_plots
 from staleguard.contract import TIMESTAMP
 from staleguard.io import write_json, write_with
-from staleguard.model import load_model
+from staleguard.model import load_model, mape_defined
 from staleguard.params import Params
 
 
 def regression_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
-    """The four metrics every report compares; rounded so diffs are not noise."""
-    return {
+    """The metrics every report compares; rounded so diffs are not noise. MAPE only when every
+    actual is above zero: a zero or negative target makes it meaningless (docs/metrics)."""
+    out = {
         "mae": round(float(mean_absolute_error(actual, predicted)), 4),
         "rmse": round(float(np.sqrt(mean_squared_error(actual, predicted))), 4),
         "r2": round(float(r2_score(actual, predicted)), 4),
-        "mape": round(float(mean_absolute_percentage_error(actual, predicted)), 4),
     }
+    if mape_defined(actual):
+        out["mape"] = round(float(mean_absolute_percentage_error(actual, predicted)), 4)
+    return out
+
 
 
 def score(model: Any, frame: pd.DataFrame, params: Params) -> dict[str, float]:

@@ -50,7 +50,11 @@ def cmd_drift(args: argparse.Namespace) -> None:
     from staleguard.params import load_params
 
     params = load_params(args.params)
-    engine = args.engine or params.monitor.engine
+    if args.engine:
+        from staleguard.params import with_engine
+
+        params = with_engine(params, args.engine)
+    engine = params.monitor.engine
     if engine == "pandas":
         from staleguard.stages import drift
 

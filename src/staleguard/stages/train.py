@@ -17,7 +17,7 @@ def train(frame: pd.DataFrame, params: Params) -> Any:
     `monitor.retrain.policy: weighted` weighs recent hours more (monitor/policy.py)."""
     from staleguard.monitor.policy import sample_weight
 
-    model = build_estimator(params.train, params.features)
+    model = build_estimator(params.train, params.features, params.contract)
     weight = sample_weight(frame, params)
     extra = {} if weight is None else {_weight_arg(model): weight}
     model.fit(frame[params.features.columns], frame[params.features.target], **extra)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from staleguard.contract import TIMESTAMP
 from staleguard.model import build_estimator
-from staleguard.params import Features, TrainParams, Window
+from staleguard.params import Contract, Features, TrainParams, Window
 from staleguard.verdict.paired import Settings, Verdict, paired_verdict
 
 WEEK = timedelta(days=7)
@@ -35,6 +35,7 @@ class Recipe:
     train: TrainParams
     features: Features
     span: timedelta | None
+    contract: Contract | None = None   # text categories, for the encoding step (model.build_estimator)
 
     def window(self, origin: datetime, first: datetime) -> Window:
         start = first if self.span is None else origin - self.span
@@ -100,7 +101,7 @@ class Fitter:
         frame = self.rows(window)
         key = (recipe.key(), window.start, window.end, len(frame))
         if key not in self.cache:
-            model = build_estimator(recipe.train, recipe.features)
+            model = build_estimator(recipe.train, recipe.features, recipe.contract)
             model.fit(frame[recipe.features.columns], frame[recipe.features.target])
             self.cache[key] = model
             self.fits += 1

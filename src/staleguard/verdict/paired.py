@@ -197,21 +197,29 @@ def rule(lo: float, hi: float, metric: str, margin: float, tolerance: float) -> 
 
 
 def explain(name: VerdictName, lo: float, hi: float, metric: str, settings: Settings) -> str:
-    """One sentence on why the CI led to this verdict."""
+    """One sentence on why the CI led to this verdict; it follows the interval: wholly past a
+    bound, inside the margin, across zero, or on one side of zero but not past the bound."""
+    conf = f"{settings.confidence:.0%}"
     ci = f"[{lo:+.1%}, {hi:+.1%}]"
+    margin, tolerance = f"{settings.margin:.1%}", f"{settings.tolerance:.1%}"
     if name == "better":
-        return f"the whole {settings.confidence:.0%} CI {ci} is below -{settings.margin:.1%} " \
-               "(report.margin)"
+        return f"the whole {conf} CI {ci} is below -{margin} (report.margin)"
     if name == "worse":
-        return f"the whole {settings.confidence:.0%} CI {ci} is beyond +{settings.tolerance:.1%} " \
-               "(report.tolerance)"
+        return f"the whole {conf} CI {ci} is above +{tolerance} (report.tolerance)"
     sign = -1 if metric in HIGHER_IS_BETTER else 1
-    inside = -settings.margin <= sign * lo and sign * hi <= settings.tolerance
-    if inside:
-        return f"the {settings.confidence:.0%} CI {ci} lies within the margin and tolerance: " \
-               "the two are practically equivalent"
-    return f"the {settings.confidence:.0%} CI {ci} spans both sides: the data cannot tell " \
-           "them apart yet"
+    worse_lo, worse_hi = sorted((sign * lo, sign * hi))   # as a loss: positive = worse
+    if -settings.margin <= worse_lo and worse_hi <= settings.tolerance:
+        return (f"the {conf} CI {ci} lies inside the margin (-{margin} to +{tolerance}, "
+                "report.margin and report.tolerance): any difference is too small to matter")
+    if worse_lo < 0 < worse_hi:
+        return f"the {conf} CI {ci} crosses zero: the data cannot tell the two apart yet"
+    if worse_hi <= 0:
+        return (f"the {conf} CI {ci} excludes zero on the better side but reaches inside the "
+                f"{margin} margin (report.margin): probably better, perhaps by less than the "
+                "margin")
+    return (f"the {conf} CI {ci} excludes zero on the worse side but reaches inside the "
+            f"{tolerance} tolerance (report.tolerance): probably worse, perhaps by less than "
+            "the tolerance")
 
 
 def passes(verdict: Verdict, undecided: str = "pass") -> bool:

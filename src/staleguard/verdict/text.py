@@ -21,3 +21,16 @@ def verdict_line(v: Verdict, versus: str) -> str:
               else f", {v.champion:.4g} → {v.challenger:.4g}")
     return (f"{head}: {v.metric} {pct(v.delta)} vs {versus}{values} "
             f"({v.confidence:.0%} CI {pct(v.ci[0])} to {pct(v.ci[1])}; {basis})")
+
+
+def status_line(v: Verdict, passed: bool, limit: int = 140) -> str:
+    """The commit status description (GitHub allows 140 characters): the verdict, its CI, the
+    gate. `worse: mae +5.1% (90% CI +3.0% to +7.2%, 4 folds) · gate fails`."""
+    gate = "gate passes" if passed else "gate fails"
+    folds = f"{v.folds} fold{'s' if v.folds != 1 else ''}"
+    if v.delta is None or v.ci is None:
+        text = f"{v.verdict} ({v.rows} rows, {folds}) · {gate}"
+    else:
+        text = (f"{v.verdict}: {v.metric} {pct(v.delta)} ({v.confidence:.0%} CI {pct(v.ci[0])} "
+                f"to {pct(v.ci[1])}, {folds}) · {gate}")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

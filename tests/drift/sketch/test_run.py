@@ -119,7 +119,8 @@ def _monitor_parity(p, ref, model, url, frames, engine, windows=3):
 
     rows = reference_rows(ref, p)[0]  # the rows monitor.reference selects, as train summarised them
     baseline = drift.check(ref, ref.iloc[:200], p, model).quality.reference  # the training window's
-    expected = monitor_check.decide(rows, monitor_check.new_rows([frames], p.windows.train.end, "cnt"), p,
+    expected = monitor_check.decide(rows, monitor_check.new_rows([frames], p.windows.train.end, "cnt",
+                                                                            params=p), p,
                                     lambda *a, **k: drift.check(*a, **k, baseline=baseline), drift.decide,
                                     model=model)
     got, sums = scale_monitor.decide(p, refs, sketch_json.read(artifacts.REFERENCE_SUMMARY), model, VERSION)

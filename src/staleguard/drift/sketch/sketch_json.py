@@ -53,7 +53,8 @@ def to_dict(summary: Summary, reference: bool = False) -> dict[str, Any]:
         "last": None if summary.last is None else summary.last.isoformat(),
         "columns": {name: _column(col, lay.columns[name], reference)
                     for name, col in summary.columns.items()},
-        "quality": None if summary.quality is None else vars(summary.quality),
+        "quality": None if summary.quality is None else  # nonpositive written only when some are
+        {k: v for k, v in vars(summary.quality).items() if k != "nonpositive" or v},
         "meta": summary.meta,
     }
 

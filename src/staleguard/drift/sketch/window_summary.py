@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from staleguard.contract.codes import is_text, text_codes
 from staleguard.errors import DataError
 
 N_EQUAL = 1001          # equal-width edges over [ref_min, ref_max]
@@ -119,6 +120,7 @@ class QualitySums:
     sum_y: float = 0.0
     sum_y2: float = 0.0
     ape: float = 0.0               # Σ |y − p| / max(|y|, eps), as scikit-learn's MAPE
+    nonpositive: int = 0           # actuals <= 0: MAPE is then not reported
 
     def __add__(self, other: QualitySums) -> QualitySums:
         return QualitySums(*(getattr(self, f) + getattr(other, f) for f in QualitySums.__dataclass_fields__))
@@ -131,7 +133,8 @@ class QualitySums:
         r2 = 1 - self.sq_err / sst if sst > 0 else (1.0 if self.sq_err == 0 else 0.0)
         return {"mae": round(self.abs_err / self.n, 4),
                 "rmse": round(float(np.sqrt(self.sq_err / self.n)), 4),
-                "r2": round(float(r2), 4), "mape": round(self.ape / self.n, 4)}
+                "r2": round(float(r2), 4),
+                **({} if self.nonpositive else {"mape": round(self.ape / self.n, 4)})}
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,9 @@ def freeze(reference: pd.DataFrame, kinds: Mapping[str, str], target: str | None
 # ---------------------------------------------------------------------------- one pass over rows
 
 def _floats(x: Any) -> np.ndarray:
-    """A column as float64 with NaN for nulls, from pandas or Arrow."""
+    """A column as float64 with NaN for nulls, from pandas or Arrow (text: contract/codes.py)."""
+    if is_text(x):
+        return text_codes(x)
     if isinstance(x, pa.ChunkedArray | pa.Array):
         return pc.cast(x, pa.float64()).to_numpy(zero_copy_only=False)
     return pd.to_numeric(x, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -232,7 +237,7 @@ def _quality(y: np.ndarray, p: np.ndarray) -> QualitySums:
     err = np.abs(y - p)
     ape = float((err / np.maximum(np.abs(y), np.finfo(float).eps)).sum())
     return QualitySums(int(y.size), float(err.sum()), float(np.square(err).sum()), float(y.sum()),
-                       float(np.square(y).sum()), ape)
+                       float(np.square(y).sum()), ape, int((y <= 0).sum()))
 
 
 def _timestamps(rows: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:

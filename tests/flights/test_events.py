@@ -1,0 +1,121 @@
+"""Event-level data (issue 18): many rows per hour, text categories, nulls, a target that is zero
+or negative, rows identified by a key column. Nothing is de-duplicated by time; text and NaN go
+through the saved pipeline; serving labels predictions by id; bad inputs are refused in one line."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from staleguard.contract import validate_frame
+from staleguard.errors import DataError
+from staleguard.model import load_model
+from staleguard.monitor import decision, store
+from staleguard.params import Params
+from staleguard.registry import ResolvedModel
+from staleguard.serve.loader import wrap
+from staleguard.stages import evaluate, prepare
+
+
+def test_the_fixture_is_event_level(events: pd.DataFrame, fparams: Params):
+    per_hour = events.groupby("timestamp").size()
+    assert per_hour.max() > 20 and len(events) > 10 * len(per_hour) / 2
+    assert events["arr_delay"].le(0).mean() > 0.4 and (events["arr_delay"] == 0).any()
+    assert events["pressure"].isna().any() and events["carrier"].dtype == object
+
+
+def test_history_and_the_monitor_keep_every_row_of_an_hour(events: pd.DataFrame, fparams: Params):
+    cols = [*fparams.features.columns, fparams.features.target]
+    raw, batch = events[events["timestamp"] < "2013-01-22"], events[events["timestamp"] >= "2013-01-22"]
+    got = prepare.history(raw, batch, cols, fparams)
+    assert len(got) == len(events)  # raw + batch rows, not one per hour
+    again = prepare.history(raw, pd.concat([batch, batch.iloc[:50]]), cols, fparams)
+    assert len(again) == len(events)  # a re-sent key replaces its row, nothing else goes
+    rows = decision.observed_rows([batch, batch.iloc[:10]], datetime(2013, 1, 15), "arr_delay",
+                                  params=fparams)
+    assert len(rows) == len(batch)
+    none = fparams.model_copy(update={"contract": fparams.contract.model_copy(update={"key": "none"})})
+    assert len(prepare.history(raw, batch, cols, none)) == len(events)
+
+
+def test_the_pipeline_encodes_text_and_takes_nan(events: pd.DataFrame, fparams: Params, fmodel):
+    model = load_model(fmodel)  # skops: the encoder is in the allow-list like the forest
+    served = wrap(model, ResolvedModel(fmodel, None, "0" * 32, None), {}, fparams)
+    week = events[(events["timestamp"] >= "2013-01-15") & (events["timestamp"] < "2013-01-22")]
+    assert week["pressure"].isna().any()
+    plain = model.predict(week[fparams.features.columns])
+    assert served.trees is not None  # the fast path codes text itself
+    np.testing.assert_allclose(served.predict(week), plain, rtol=1e-9)
+    records = week[fparams.features.columns].head(5).astype(object).where(week.head(5).notna(), None)
+    x = served.encode_records(records.to_dict("records"))
+    np.testing.assert_allclose(served.predict_array(x), plain[:5], rtol=1e-9)
+    assert served.flat is not None  # the flattened walk gives sklearn's numbers, NaN included
+    got = served.flat.predict(served.encode_frame(week.head(64)))
+    np.testing.assert_allclose(got, plain[:64], rtol=1e-12)
+    unknown = week.head(3).assign(carrier="ZZ")  # contract unknown: encode → the pipeline's -1
+    np.testing.assert_allclose(served.predict(unknown), model.predict(unknown[fparams.features.columns]))
+
+
+def test_metrics_leave_out_mape_when_actuals_reach_zero(events: pd.DataFrame):
+    y = events["arr_delay"].to_numpy(dtype=float)
+    got = evaluate.regression_metrics(y, y + 1)
+    assert "mape" not in got and got["mae"] == 1.0
+    assert "mape" in evaluate.regression_metrics(np.array([1.0, 2.0]), np.array([1.0, 2.0]))
+
+
+def batch_of(events: pd.DataFrame, fparams: Params) -> pd.DataFrame:
+    week = events[(events["timestamp"] >= "2013-01-15") & (events["timestamp"] < "2013-01-16")]
+    frame = week.assign(prediction=0.0, model_version="abcd1234")
+    return frame[store.columns(fparams)].reset_index(drop=True)
+
+
+@pytest.mark.parametrize(("edit", "problem"), [
+    (lambda b: pd.concat([b, b.iloc[[3]]], ignore_index=True), "duplicated key 'flight_id' 2013011"),
+    (lambda b: b.assign(carrier=["ZZ", *b["carrier"].iloc[1:]]),
+     "column 'carrier' has unseen category 'ZZ'; allowed values are ['9E', 'AA'"),
+    (lambda b: b.assign(distance=["far", *b["distance"].iloc[1:]]),
+     "column 'distance' must be numeric, got 'far'"),
+    (lambda b: b.assign(carrier=[7, *[1] * (len(b) - 1)]), "column 'carrier' must be text, got 7"),
+])
+def test_bad_event_batches_are_refused_in_one_line(events, fparams, edit, problem, tmp_path):
+    bad = edit(batch_of(events, fparams))
+    with pytest.raises(DataError) as err:
+        store.write_batch(str(tmp_path / "store"), bad, fparams, source="test")
+    assert problem in str(err.value) and "\n" not in str(err.value)
+    assert not (tmp_path / "store").exists() or not list((tmp_path / "store").iterdir())
+
+
+def test_a_valid_event_batch_is_stored_whole(events, fparams, tmp_path):
+    good = batch_of(events, fparams)
+    url = store.write_batch(str(tmp_path / "store"), good, fparams, source="test")
+    back = pd.read_parquet(url)
+    assert len(back) == len(good) and back["flight_id"].is_unique
+    assert math.isnan(back["pressure"].iloc[int(good["pressure"].isna().to_numpy().argmax())]) \
+        or not good["pressure"].isna().any()
+    assert validate_frame(back, fparams, "batch", "again").shape == good.shape
+
+
+@pytest.mark.parametrize(("edit", "problem"), [
+    (lambda f: f.assign(carrier=["ZZ", *f["carrier"].iloc[1:]]), "column 'carrier' has unseen category 'ZZ'"),
+    (lambda f: f.assign(hour=["noon", *f["hour"].iloc[1:]]), "column 'hour' must be numeric, got 'noon'"),
+    (lambda f: pd.concat([f, f.iloc[[2]]], ignore_index=True), "duplicated key 'flight_id'"),
+])
+def test_predict_files_of_events_refuse_bad_rows_in_one_line(events, fparams, fmodel, tmp_path, edit,
+                                                             problem):
+    from staleguard.serve.batch import predict_file
+
+    rows = events.head(50)[[*fparams.features.columns, "flight_id"]]
+    good = tmp_path / "in.csv"
+    rows.to_csv(good, index=False)
+    assert predict_file(fparams, good, tmp_path / "ok.csv", str(fmodel), 1000, progress=False) == 50
+    assert pd.read_csv(tmp_path / "ok.csv")["flight_id"].tolist() == rows["flight_id"].tolist()
+    bad = tmp_path / "bad.csv"
+    edit(rows).to_csv(bad, index=False)
+    with pytest.raises(DataError) as err:
+        predict_file(fparams, bad, tmp_path / "out.csv", str(fmodel), 1000, progress=False)
+    assert problem in str(err.value) and "\n" not in str(err.value)
+    assert not (tmp_path / "out.csv").exists()
