@@ -85,6 +85,6 @@ def test_quality_folds_as_long_as_a_season_are_refused(tmp_path):
 
 
 def test_event_level_data_keeps_the_plain_defaults(tmp_path):
-    path = daily(tmp_path, contract__timestamp__unique=False)
+    path = daily(tmp_path, contract__key="none")
     p = load_params(path)
     assert (p.monitor.window_days, p.monitor.min_rows) == (7, 100)

@@ -1,7 +1,7 @@
 """The data's frequency (contract.timestamp.freq) → default window sizes, and the settings that
 cannot work together at that frequency, found at load (docs/monitor.md, "Defaults that scale").
 
-One row per period (contract.timestamp.unique): a week holds 7 days ÷ freq rows at most, so
+One row per period (contract.key: timestamp): a week holds 7 days ÷ freq rows at most, so
 168 rows of hourly data and 7 of daily data. Params leave out a size (or write `auto`) → it is
 derived from that:
 - monitor.window_days: 7, or the 7-day multiple holding ≥ 28 rows (28 days for daily data);
@@ -50,7 +50,7 @@ def derived(raw: dict[str, Any]) -> dict[str, Any]:
     out = dict(raw)
     ts = _get(raw, "contract", "timestamp")
     week = rows_per_week(str(ts.get("freq", "1h"))) if isinstance(ts, dict) else None
-    if week is not None and ts.get("unique", True) is not False:  # one row per period at most
+    if week is not None and _get(raw, "contract", "key") in (None, "timestamp"):  # one row per period
         window_days = 7 * max(1, math.ceil(MIN_WINDOW_ROWS / week)) if week < MIN_WINDOW_ROWS else 7
         _set_default(out, ("monitor", "window_days"), window_days)
         window = _get(out, "monitor", "window_days")  # after the default: an int, or bad input
@@ -119,7 +119,7 @@ def problems(windows: Any, contract: Any, train: Any, monitor: Any, drift: Any) 
     """Settings that cannot work together at the data's frequency, each one line naming them.
     Sections, not Params: these checks run while params.yaml is validated."""
     ts, w, mon, d, t = contract.timestamp, windows, monitor, drift, train
-    week = rows_per_week(ts.freq) if ts.unique else None
+    week = rows_per_week(ts.freq) if contract.unique_timestamp else None
     out = []
     if week is not None:
         freq = f"at contract.timestamp.freq {ts.freq}"
