@@ -4,6 +4,14 @@
 # version. Baked in, not fetched at start: the running container needs no git history, no DVC
 # remote and no credentials, starts without network, and an image tag names exactly one model.
 #
+# The container listens on 0.0.0.0, so `staleguard serve` refuses to start without a bearer token
+# (docs/deploy-and-serve.md, "Security"). Pass it at run time, never at build time (a build arg or
+# ENV would be in the image's history): a mounted secret file, e.g.
+#   docker run -e STALEGUARD_TOKEN_FILE=/run/secrets/staleguard_token \
+#     -v "$PWD/token:/run/secrets/staleguard_token:ro" -p 8000:8000 staleguard-serve:v0.0.3
+# or -e STALEGUARD_TOKEN (visible in `docker inspect`: prefer the file). /actuals then needs
+# `Authorization: Bearer <token>`; /predict too with serve.auth.predict.
+#
 # Base image: a full version tag. No digest: none could be confirmed from the machine this
 # template is built on (it cannot reach a registry); pin one with `docker buildx imagetools inspect`.
 FROM python:3.11.14-slim-bookworm
@@ -23,7 +31,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MODEL_VERSION=${MODEL_VERSION} \
     MODEL_MD5=${MODEL_MD5} \
     PORT=8000 \
-    STALEGUARD_STORE=/srv/store
+    STALEGUARD_STORE=/srv/store \
+    STALEGUARD_JOURNAL=/srv/journal
 
 RUN groupadd --system --gid 10001 staleguard \
     && useradd --system --uid 10001 --gid 10001 --home-dir /srv --shell /usr/sbin/nologin staleguard
@@ -39,7 +48,7 @@ RUN pip install --no-compile --no-deps . && rm -rf src build
 COPY params.yaml ./params.yaml
 COPY ${MODEL_DIR}/ ./model/
 COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/entrypoint.sh
-RUN mkdir -p /srv/store && chown staleguard:staleguard /srv/store
+RUN mkdir -p /srv/store /srv/journal && chown staleguard:staleguard /srv/store /srv/journal
 
 USER 10001:10001
 EXPOSE 8000

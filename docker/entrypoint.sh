@@ -2,6 +2,8 @@
 # Entrypoint of the serving image (Dockerfile): check the baked-in model against the md5 the
 # build recorded, say what is served, then exec the server so that SIGTERM reaches it directly
 # (uvicorn shuts down cleanly and the prediction log flushes). Extra arguments go to `serve`.
+# It listens on 0.0.0.0, so serve refuses to start without a token: mount one and set
+# STALEGUARD_TOKEN_FILE (or STALEGUARD_TOKEN); `--allow-no-token` runs it open, and says so.
 set -eu
 
 model_dir="${STALEGUARD_MODEL_DIR:-/srv/model}"

@@ -178,6 +178,15 @@ class MonitorParams(_Strict):
         return timedelta(seconds=period_seconds(self.label_delay or freq) or 3600)
 
 
+class ServeAuth(_Strict):
+    """Who may call the server (docs/deploy-and-serve.md, "Security"). The token itself never goes
+    in params.yaml: it comes from $STALEGUARD_TOKEN or a file ($STALEGUARD_TOKEN_FILE, token_file)."""
+
+    token_file: str | None = None       # a file holding the token(s), one a line: a mounted secret
+    predict: bool = False               # /predict needs the token too (/actuals does once one is set)
+    allow_no_token: bool = False        # listen on a non-loopback address with no token (logged)
+
+
 class ServeParams(_Strict):
     """Real-time and batch serving (docs/deploy-and-serve.md); predictions go to monitor.store."""
 
@@ -191,6 +200,12 @@ class ServeParams(_Strict):
     follow: bool = False                # watch the registry and swap in each new model at the stage
     follow_every: float = Field(60.0, gt=0)  # seconds between checks of the origin's tags
     shadow: str | None = None           # a second model scoring each request off the request path
+    max_body_bytes: int = Field(8_000_000, ge=1024)  # larger request bodies get 413
+    timeout: float = Field(30.0, gt=0)  # seconds per request, then 503
+    journal: str | None = None          # local folder of logged rows not yet in the store
+    buffer_rows: int = Field(100_000, ge=1)  # rows held in memory when the journal cannot be written
+    retry_seconds: float = Field(30.0, gt=0)  # longest wait between two tries of an unreachable store
+    auth: ServeAuth = ServeAuth()
 
     @model_validator(mode="before")
     @classmethod

@@ -13,7 +13,7 @@ import pytest
 
 from staleguard.params import Params
 from tests.flights.conftest import PARAMS
-from tests.serve.test_server import call, serving
+from tests.serve.process import call, serving
 
 pytestmark = [pytest.mark.xdist_group("serve-http")]
 
@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.xdist_group("serve-http")]
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, fmodel: Path) -> Iterator[tuple[str, Path]]:
     tmp = tmp_path_factory.mktemp("serve-flights")
-    with serving(tmp, fmodel, PARAMS) as (url, _):
+    with serving(tmp, fmodel, source=PARAMS) as (url, _):
         yield url, tmp
 
 

@@ -45,3 +45,11 @@ def row(january: pd.DataFrame, params: Params) -> dict[str, Any]:
            for c in params.features.columns}
     out["timestamp"] = rec["timestamp"].isoformat()
     return out
+
+
+@pytest.fixture(autouse=True)
+def journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's prediction log journals into its own folder (servers it starts inherit it)."""
+    folder = tmp_path / "journal"
+    monkeypatch.setenv("STALEGUARD_JOURNAL", str(folder))
+    return folder

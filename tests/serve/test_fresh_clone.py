@@ -17,7 +17,7 @@ import pytest
 
 from staleguard.artifacts import current_model_id as current_hash
 from tests.conftest import free_port, wait_for_http
-from tests.serve.test_server import call
+from tests.serve.process import call
 from tests.workflows.conftest import clone_seed, seeded  # noqa: F401  (the shared fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve-http")]

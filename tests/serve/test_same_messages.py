@@ -16,7 +16,7 @@ from staleguard import artifacts
 from staleguard.errors import DataError
 from staleguard.serve.batch import predict_file
 from staleguard.stages import drift as stage
-from tests.serve.test_server import call, serving
+from tests.serve.process import call, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve-http")]
 ROW = 200  # the `row` fixture's record: the API sends it, the files carry the bad value there

@@ -2,65 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import os
-import signal
 import subprocess
-import sys
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from staleguard.monitor import store
-from tests.conftest import free_port, wait_for_http
-from tests.serve.conftest import ROOT
+from tests.serve.process import call, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve-http")]
-
-
-def params_file(tmp: Path, source: Path = ROOT / "params.yaml") -> Path:
-    """params.yaml whose prediction log flushes only on shutdown (or 100 rows), to test both."""
-    raw = yaml.safe_load(source.read_text())
-    raw.setdefault("serve", {}).update(flush_rows=100, flush_seconds=600)
-    path = tmp / "params.yaml"
-    path.write_text(yaml.safe_dump(raw))
-    return path
-
-
-@contextmanager
-def serving(tmp: Path, model: Path, source: Path = ROOT / "params.yaml"
-            ) -> Iterator[tuple[str, subprocess.Popen]]:
-    port = free_port()
-    cmd = [sys.executable, "-m", "staleguard.cli", "--params", str(params_file(tmp, source)), "serve",
-           "--model", str(model), "--port", str(port), "--store", str(tmp / "store")]
-    proc = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "STALEGUARD_STORE": ""})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{url}/health", proc, timeout=60)
-        yield url, proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def call(url: str, body: object | None = None) -> tuple[int, dict]:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
 
 
 @pytest.fixture(scope="module")

@@ -23,8 +23,10 @@ from staleguard.errors import DataError, StaleguardError
 from staleguard.monitor import store as store_format
 from staleguard.monitor.shadow_evidence import shadow_url
 from staleguard.params import Params
+from staleguard.serve.auth import AuthError, Tokens, check_bind, dependencies
 from staleguard.serve.follow import Follower, followed_stage
 from staleguard.serve.ids import Ids
+from staleguard.serve.limits import Limits
 from staleguard.serve.loader import LoadedModel, load
 from staleguard.serve.predlog import PredictionLog, hours, read_predictions
 from staleguard.serve.schema import (
@@ -90,6 +92,16 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
     return JSONResponse(status_code=422, content={"message": message, "detail": detail})
 
 
+async def auth_error(request: Request, exc: AuthError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return JSONResponse(status_code=exc.status, content={"message": str(exc)}, headers=headers)
+
+
+async def store_error(request: Request, exc: Exception) -> JSONResponse:
+    """The store cannot be reached: the client should retry later (503), its input was fine."""
+    return JSONResponse(status_code=503, content={"message": f"store unavailable: {exc}"})
+
+
 async def data_error(request: Request, exc: Exception) -> JSONResponse:
     """A request that passed its schema but whose rows break the contract once joined (e.g. actuals
     for hours logged with calendar fields that contradict them): 422, never a server error."""
@@ -104,8 +116,8 @@ async def unknown_id(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=404, content={"message": f"not found: {exc}", "detail": []})
 
 
-def router(params: Params) -> APIRouter:
-    """The routes, typed with the schemas generated from params.yaml."""
+def router(params: Params, tokens: Tokens) -> APIRouter:
+    """The routes, typed with the schemas generated from params.yaml; a token where one is needed."""
     api = APIRouter()
     rows_type = rows_body(params)
     actual = actual_model(params)
@@ -113,7 +125,8 @@ def router(params: Params) -> APIRouter:
     ident = id_column(params)
     ids = None if ident == TIMESTAMP else Ids(ident, params)
 
-    @api.post("/predict", response_model=Prediction, tags=["predict"])
+    @api.post("/predict", response_model=Prediction, tags=["predict"],
+              dependencies=dependencies(tokens, params.serve.auth.predict))
     async def predict(rows: Annotated[rows_type, Body()], model: ModelDep, log: LogDep,
                       shadow: ShadowDep) -> Prediction:
         """A few rows take about a millisecond: computed inline; big lists go to the thread pool."""
@@ -122,7 +135,7 @@ def router(params: Params) -> APIRouter:
             return predict_rows(items, model, log, shadow, ids)
         return await run_in_threadpool(predict_rows, items, model, log, shadow, ids)
 
-    @api.post("/actuals", response_model=Recorded, tags=["monitor"])
+    @api.post("/actuals", response_model=Recorded, tags=["monitor"], dependencies=dependencies(tokens, True))
     def actuals(rows: Annotated[list[actual], Body(min_length=1, max_length=params.serve.max_rows)],
                 log: LogDep, shadow: ShadowDep) -> Recorded:
         keys = [getattr(r, ident) for r in rows]
@@ -133,14 +146,16 @@ def router(params: Params) -> APIRouter:
                             "twice in this request; nothing written")
         if shadow is not None:
             shadow.flush()  # its predictions of these rows reach the log first
-        log.flush()
+        if log.unreachable_since() is not None or not log.flush(timeout=params.serve.timeout / 2):
+            raise store_format.StoreError(f"the logged predictions are not all in {log.store_url} yet "
+                                          f"({'; '.join(log.problems()) or 'still writing'}); retry later")
         return record_actuals(truth.drop_duplicates(ident, keep="last"), log.store_url, params)
 
     @api.get("/health", response_model=Health, tags=["ops"])
     async def health(request: Request, model: ModelDep, log: LogDep) -> Health:
         follower = getattr(request.app.state, "follower", None)
         return Health(status="ok", model_version=model.model_version, pending_log_rows=log.pending_rows,
-                      follow=follower.status() if follower else None)
+                      log=log.problems(), follow=follower.status() if follower else None)
 
     @api.get("/model", response_model=ModelInfo, tags=["ops"])
     async def model_info(model: ModelDep) -> ModelInfo:
@@ -177,7 +192,7 @@ def record_actuals(truth: pd.DataFrame, store_url: str, params: Params) -> Recor
 
 
 def create_app(params: Params, model_spec: str, store_url: str, loaded: LoadedModel | None = None,
-               repo: str = ".", follow: float | None = None) -> FastAPI:
+               repo: str = ".", follow: float | None = None, tokens: Tokens | None = None) -> FastAPI:
     """The app; its lifespan loads the model once (or takes `loaded`) and runs the prediction log.
 
     With `follow` (seconds), a background thread follows the registry stage of `model_spec` and
@@ -209,9 +224,12 @@ def create_app(params: Params, model_spec: str, store_url: str, loaded: LoadedMo
                   description=f"Predictions of {params.features.target}; every prediction feeds "
                               "the monitor.")
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(AuthError, auth_error)  # type: ignore[arg-type]
+    app.add_exception_handler(store_format.StoreError, store_error)
     app.add_exception_handler(DataError, data_error)
     app.add_exception_handler(UnknownId, unknown_id)
-    app.include_router(router(params))
+    app.add_middleware(Limits, max_body=params.serve.max_body_bytes, timeout=params.serve.timeout)
+    app.include_router(router(params, Tokens.from_settings(params.serve.auth) if tokens is None else tokens))
     return app
 
 
@@ -229,18 +247,21 @@ def start_shadow(params: Params, spec: str, log: PredictionLog, repo: str) -> Sh
 
 def run(params: Params, model: str, host: str, port: int, store: str | None = None,
         follow: float | None = None) -> None:
-    """`staleguard serve`: load (failing fast, before binding), then serve with uvicorn."""
+    """`staleguard serve`: check access and load (failing fast, before binding), then serve."""
     import uvicorn
 
     stage = followed_stage(model) if follow else None  # a bad --follow fails before any loading
+    tokens = Tokens.from_settings(params.serve.auth)
+    access = check_bind(host, tokens, params.serve.auth.allow_no_token)
     loaded = load(model, params)
     url = store_format.resolve(store, params)
     if loaded.source.note:
         print(f"serve: {loaded.source.note}", flush=True)
     print(f"serve: model {loaded.source.version or loaded.model_version} ({loaded.source.path}) "
           f"on http://{host}:{port}; logging predictions to {url}", flush=True)
+    print(f"serve: {access}", flush=True)
     if stage:
         print(f"serve: following stage {stage!r} on origin every {follow:g} s", flush=True)
-    uvicorn.run(create_app(params, model, url, loaded, follow=follow), host=host, port=port,
+    uvicorn.run(create_app(params, model, url, loaded, follow=follow, tokens=tokens), host=host, port=port,
                 access_log=False, log_level="warning")
 

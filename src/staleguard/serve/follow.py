@@ -15,6 +15,8 @@ passes.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import json
 import re
@@ -59,6 +61,15 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def release_memory() -> None:
+    """Return freed heap pages to the system (glibc): a model loaded in this thread and the one it
+    replaced otherwise stay in the process's RSS, which then grows by a model or two per swap."""
+    libc = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
+    if trim is not None:
+        trim(0)
+
+
 def one_line(text: str) -> str:
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     return lines[-1].removeprefix("staleguard: error: ") if lines else "no output"
@@ -94,7 +105,8 @@ class Follower:
     def _run(self) -> None:
         while not self.stop.wait(self.every):
             try:
-                self.check()
+                if self.check() == "swapped":
+                    release_memory()  # the old model is gone now: give its pages back
             except Exception as err:  # never let the follower die silently
                 self.last_error = f"{type(err).__name__}: {err}"
                 self._log(f"check failed: {self.last_error}")

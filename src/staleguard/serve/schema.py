@@ -146,7 +146,9 @@ class Following(BaseModel):
 class Health(BaseModel):
     status: str
     model_version: str
-    pending_log_rows: int
+    pending_log_rows: int = Field(description="logged rows not yet in the store (in the journal)")
+    log: list[str] = Field(default_factory=list, description="why the prediction log is behind, one line "
+                           "each (\"store unreachable since …, N rows pending\"); empty when all is well")
     follow: Following | None = Field(None, description="present when the server follows the registry")
 
 

@@ -12,6 +12,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from staleguard.serve.follow import seconds
 
     params = load_params(args.params)
+    if args.allow_no_token:
+        auth = params.serve.auth.model_copy(update={"allow_no_token": True})
+        params = params.model_copy(update={"serve": params.serve.model_copy(update={"auth": auth})})
     every = seconds(args.every) if args.every else params.serve.follow_every
     run(params, model=args.model or params.serve.model, host=args.host or params.serve.host,
         port=params.serve.port if args.port is None else args.port, store=args.store,
@@ -40,6 +43,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    "(default: serve.follow)")
     p.add_argument("--every", metavar="DURATION",
                    help="with --follow: time between checks, e.g. 60s, 2m (default: serve.follow_every)")
+    p.add_argument("--allow-no-token", action="store_true",
+                   help="listen on a non-loopback --host with no token set "
+                   "(default: serve.auth.allow_no_token)")
     p.set_defaults(handler=cmd_serve)
     p = sub.add_parser("predict", help="batch prediction of a CSV/Parquet file, streamed in chunks")
     p.add_argument("--input", type=Path, required=True, help="CSV or Parquet with the feature columns")

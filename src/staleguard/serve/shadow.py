@@ -9,7 +9,6 @@ both are labeled, and the monitor compares them on the same rows (monitor/shadow
 
 from __future__ import annotations
 
-import queue
 import sys
 import threading
 from typing import Any
@@ -18,26 +17,24 @@ import numpy as np
 
 from staleguard.serve.loader import LoadedModel
 from staleguard.serve.predlog import PredictionLog
+from staleguard.serve.worker import QueueWorker
 
-_STOP = object()
 MAX_QUEUE_ROWS = 100_000  # beyond this backlog, rows are dropped from the shadow (never from serving)
+Rows = tuple[list[dict[str, Any]], np.ndarray]
 
 
-class ShadowScorer:
+class ShadowScorer(QueueWorker[Rows]):
     """Scores queued rows with `model` and logs them as shadow predictions."""
 
+    name = "shadow-scoring"
+
     def __init__(self, model: LoadedModel, log: PredictionLog) -> None:
+        super().__init__()
         self.model, self.log = model, log
-        self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.lock = threading.Lock()
         self.backlog = 0
         self.dropped = 0
         self.scored = 0
-        self.thread = threading.Thread(target=self._run, name="shadow-scoring", daemon=True)
-
-    def start(self) -> ShadowScorer:
-        self.thread.start()
-        return self
 
     def put(self, records: list[dict[str, Any]], x: np.ndarray) -> None:
         """Called on the request path: O(1). A shadow that falls behind sheds rows, not latency."""
@@ -48,35 +45,10 @@ class ShadowScorer:
             self.backlog += len(records)
         self.queue.put((records, x))
 
-    def flush(self, timeout: float = 30) -> None:
-        """Wait until everything queued so far is scored and handed to the log (/actuals)."""
-        done = threading.Event()
-        self.queue.put(done)
-        done.wait(timeout)
-
-    def close(self) -> None:
-        """Score what is queued, then stop (before the prediction log's last flush)."""
-        self.queue.put(_STOP)
-        self.thread.join(timeout=60)
-
-    def _run(self) -> None:
-        while True:
-            items = [self.queue.get()]
-            while True:  # everything queued meanwhile: one predict call for all of it
-                try:
-                    items.append(self.queue.get_nowait())
-                except queue.Empty:
-                    break
-            self._score([item for item in items if isinstance(item, tuple)])
-            for item in items:
-                if isinstance(item, threading.Event):
-                    item.set()
-            if any(item is _STOP for item in items):
-                return
-
-    def _score(self, items: list[tuple[list[dict[str, Any]], np.ndarray]]) -> None:
+    def work(self, items: list[Rows]) -> bool:
+        """One predict call for everything queued meanwhile; the log gets each request's share."""
         if not items:
-            return
+            return True
         rows = sum(len(records) for records, _ in items)
         try:
             pred = self.model.predict_array(np.vstack([x for _, x in items]))
@@ -92,3 +64,4 @@ class ShadowScorer:
                 self.scored += rows
         with self.lock:
             self.backlog -= rows
+        return True
