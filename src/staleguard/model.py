@@ -60,7 +60,7 @@ def build_estimator(train: TrainParams, features: Features, contract: Contract |
         model = GradientBoostingRegressor(n_estimators=train.n_est,
                                           min_samples_split=train.min_split, **common)
     if not text and train.missing == "native":
-        return model  # the bike case: no encoding step, the same model file as before
+        return model  # numbers only, no gaps to impute: no encoding step, the same model file as before
     if contract is None:
         raise ModelError("train.missing: impute needs the contract to build the pipeline")
     steps: list[tuple[str, Any, list[str]]] = []

@@ -119,3 +119,16 @@ def test_predict_files_of_events_refuse_bad_rows_in_one_line(events, fparams, fm
         predict_file(fparams, bad, tmp_path / "out.csv", str(fmodel), 1000, progress=False)
     assert problem in str(err.value) and "\n" not in str(err.value)
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_the_sketch_engines_summarise_text_and_check_its_categories(events, fparams):
+    from staleguard.drift.sketch.compare_sketches import kinds
+    from staleguard.drift.sketch.window_summary import freeze, summarise
+    from staleguard.stages.drift_sketch import validate
+
+    week = events[(events["timestamp"] >= "2013-01-15") & (events["timestamp"] < "2013-01-22")]
+    cols = {c: k for c, k in kinds(fparams).items() if c != "prediction"}
+    layout = freeze(events[events["timestamp"] < "2013-01-15"], cols, fparams.features.target)
+    validate(summarise(week, layout), fparams, "week")  # every carrier is a known one
+    with pytest.raises(DataError, match="column 'carrier' has a value outside its categories"):
+        validate(summarise(week.assign(carrier="ZZ"), layout), fparams, "week")

@@ -1,6 +1,6 @@
 """Row identity (contract.key): which rows are the same row, so that a later one replaces it.
 
-With `key: timestamp` (one row per period, the bike case) a batch row replaces the raw or earlier
+With `key: timestamp` (one row per period) a batch row replaces the raw or earlier
 row of its hour; with a key column, the row of the same key; with `key: none` nothing is the same
 row and every row is kept. Nothing else in the code de-duplicates.
 """

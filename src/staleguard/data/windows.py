@@ -1,4 +1,4 @@
-"""Half-open time windows [start, end) over the hourly timestamp."""
+"""Half-open time windows [start, end) over the timestamp."""
 
 from __future__ import annotations
 

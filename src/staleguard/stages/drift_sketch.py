@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from staleguard.contract import value_problem
+from staleguard.contract.codes import text_codes
 from staleguard.drift.result import Decision, DriftResult
 from staleguard.drift.sketch import engines, sketch_json
 from staleguard.drift.sketch.window_summary import Summary
@@ -38,6 +39,13 @@ def validate(summary: Summary, params: Params, source: str) -> None:
     for name in params.features.columns:
         col, spec = summary.columns.get(name), params.contract.columns[name]
         if col is None or col.values is None:
+            continue
+        if spec.type == "str":  # summarised as stable codes (contract/codes.py): check those
+            if spec.unknown == "refuse" and spec.categories is not None:
+                allowed = set(text_codes(pd.Series(spec.categories)).tolist())
+                if any(v not in allowed for v in col.values.tolist()):
+                    raise DataError(f"{source}: column {name!r} has a value outside its categories "
+                                    f"{list(spec.categories)} (contract.columns.{name}.unknown: refuse)")
             continue
         for value in col.values.tolist():  # the exact distinct values (categoricals, few numericals)
             problem = value_problem(name, spec, value)
