@@ -152,3 +152,29 @@ def test_raw_data_with_one_datetime_column(tmp_path, hour, name):
     with pytest.raises(DataError, match=rf"rows\.csv: column '{name}' must be date-times \(ISO 8601\), "
                                         r"got 'soon'$"):
         read_raw(tmp_path / "rows.csv", params)
+
+
+def test_calendar_columns_absent_from_the_data_are_computed_from_its_timestamp(hour):
+    """The data need not carry what its timestamp says: weekday, mnth and yr are derived fields."""
+    raw = hour.drop(columns=["timestamp"]).head(500)
+    whole = validate_frame(raw, PARAMS, "raw", "hour.csv")
+    lean = validate_frame(raw.drop(columns=["weekday", "mnth", "yr"]), PARAMS, "raw", "hour.csv")
+    for name in ("weekday", "mnth", "yr"):
+        assert (lean[name].to_numpy() == whole[name].to_numpy()).all(), name
+
+
+def test_label_arrival_follows_the_data_frequency_and_the_label_delay():
+    from datetime import timedelta
+
+    from staleguard.monitor.decision import observed_rows
+
+    daily = load_params(ROOT / "tests" / "fixtures" / "seattle" / "params.yaml")
+    days = pd.DataFrame({"timestamp": pd.date_range("2013-01-01", periods=10, freq="D"), "temp_max": 1.0})
+    on_time = observed_rows([days], datetime(2013, 1, 1), "temp_max", params=daily)
+    assert on_time["temp_max"].notna().all()   # a day's actual exists once the day is over: all in
+    late = daily.model_copy(update={"monitor": daily.monitor.model_copy(update={"label_delay": "3d"})})
+    got = observed_rows([days], datetime(2013, 1, 1), "temp_max", params=late)
+    assert got["temp_max"].isna().sum() == 2   # three days after each day: the newest two are not in yet
+    assert late.monitor.label_lag("1d") == timedelta(days=3)
+    assert PARAMS.monitor.label_lag("1d") == timedelta(days=1) and PARAMS.monitor.label_lag("1h") == \
+        timedelta(hours=1)

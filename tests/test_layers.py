@@ -14,7 +14,7 @@ PACKAGE = "staleguard"
 # layer or below. Within core the order matters too: params knows no contract, data no model, ...
 LAYERS: list[tuple[str, ...]] = [
     ("errors", "io", "gha", "gitpush", "dvc_ops"),          # no staleguard imports beyond this row
-    ("params",),
+    ("params", "cadence"),   # cadence: the sizes and checks params.yaml's validation derives
     ("artifacts",),
     ("contract",),
     ("data",),

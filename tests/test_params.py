@@ -51,7 +51,7 @@ def test_params_refuses_window_ending_before_it_starts(tmp_path):
 
 
 def test_params_half_open_windows_may_touch(tmp_path):
-    path = write(tmp_path, windows={"eval": {"start": "2011-02-01", "end": "2011-02-02"}})
+    path = write(tmp_path, windows={"eval": {"start": "2011-02-01", "end": "2011-02-08"}})
     assert load_params(path).windows.eval.start == load_params(path).windows.train.end
 
 

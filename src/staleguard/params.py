@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
@@ -41,7 +41,7 @@ def refuse_moved(data: Any, section: str) -> Any:
 
 
 class Window(_Strict):
-    """A half-open time interval [start, end) on the hourly timestamp."""
+    """A half-open time interval [start, end) on the timestamp."""
 
     start: datetime
     end: datetime
@@ -113,6 +113,13 @@ class Features(_Strict):
         return [*self.numerical, *self.categorical]
 
 
+class ModelParams(_Strict):
+    """What the model is, in words: its model card and model.json say it (dvc.yaml's artifact
+    entry stays generic, so adopting other data is a params change)."""
+
+    description: str = "Regression model"
+
+
 class TrainParams(_Strict):
     seed: int = 42
     n_est: int = Field(100, ge=1)
@@ -160,7 +167,15 @@ class MonitorParams(_Strict):
     batch_rows: int = Field(1_000_000, ge=1000)  # engine duckdb/spark: rows per summarised batch
     retrain: RetrainWindows = RetrainWindows()
     reference: ReferencePolicy = ReferencePolicy()
-    label_delay_days: int = Field(0, ge=0)  # an actual counts once timestamp + this <= the run's now
+    label_delay_days: int = Field(0, ge=0)  # an actual counts once timestamp + label_delay + this <= now
+    # when a row's actual exists after its timestamp (30min, 1h, 1d); default: one contract.timestamp.freq
+    label_delay: str | None = Field(None, pattern=r"^\d+\s*(s|min|h|d)$")
+
+    def label_lag(self, freq: str) -> timedelta:
+        """How long after its timestamp a row's actual exists (label_delay, else one period)."""
+        from staleguard.cadence import period_seconds
+
+        return timedelta(seconds=period_seconds(self.label_delay or freq) or 3600)
 
 
 class ServeAuth(_Strict):
@@ -239,6 +254,9 @@ class DriftParams(_Strict):
     quality: DriftQuality = DriftQuality()
     sample_rows: int = Field(200_000, ge=1000)
     seed: int = 0
+    false_alarm: float = Field(0.05, ge=0, lt=1)  # per column: the chance a same-distribution window
+                                                  # is flagged (the noise bar); 0 = thresholds alone
+    null_draws: int = Field(400, ge=50)           # same-distribution draws per window size (drift/noise.py)
 
     @model_validator(mode="before")
     @classmethod
@@ -476,11 +494,30 @@ class Params(BaseModel):
     features: Features
     contract: Contract
     train: TrainParams
+    model: ModelParams = ModelParams()
     drift: DriftParams = DriftParams()
     monitor: MonitorParams = MonitorParams()
     serve: ServeParams = ServeParams()
     report: ReportParams = ReportParams()
     replay: ReplayParams = ReplayParams()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sizes_from_frequency(cls, data: Any) -> Any:
+        """Window sizes and quality folds params leave out, derived from the data's frequency."""
+        from staleguard import cadence
+
+        return cadence.derived(data) if isinstance(data, dict) else data
+
+    @model_validator(mode="after")
+    def _plans_can_run(self) -> Params:
+        """Settings that cannot work together at the data's frequency: one line naming them."""
+        from staleguard import cadence
+
+        problems = cadence.problems(self.windows, self.contract, self.train, self.monitor, self.drift)
+        if problems:
+            raise ValueError(problems[0])
+        return self
 
     @model_validator(mode="after")
     def _engine_supports_the_monitor(self) -> Params:

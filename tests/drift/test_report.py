@@ -37,7 +37,7 @@ def test_report_json_has_the_documented_schema(written):
     assert doc["share"] == pytest.approx(result.share)
     assert set(doc["features"]) == set(p.features.columns)
     for entry in doc["features"].values():
-        assert set(entry) == {"method", "score", "threshold", "drifted"}
+        assert set(entry) == {"method", "score", "threshold", "noise", "rows", "beyond_noise", "drifted"}
         assert entry["drifted"] == (entry["score"] >= entry["threshold"])
     assert doc["target"]["column"] == "cnt" and doc["prediction"]["column"] == "prediction"
     assert set(doc["quality"]["current"]) == {"mae", "rmse", "r2", "mape"}

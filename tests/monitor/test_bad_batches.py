@@ -212,3 +212,30 @@ def test_the_valid_store_does_open_a_retraining_pr(site: Site, monkeypatch, caps
     assert json.loads((site.repo / "reports" / "monitor" / "monitor.json").read_text())["drift"] is True
     git(site.repo, "checkout", "-q", "--", ".")
     git(site.repo, "clean", "-fdq", "--", "reports")
+
+
+def test_a_run_that_decided_no_window_says_not_decided_everywhere(site: Site, monkeypatch, capsys, tmp_path):
+    """Every window below monitor.min_rows: never 'no drift'. The heading, the exit status
+    (NOT_DECIDED), monitor.json (`drift: null`) and the step output all say it was not decided."""
+    from staleguard.monitor.monitor_cli import NOT_DECIDED
+
+    strict = tmp_path / "params.yaml"
+    strict.write_text((site.repo / "params.yaml").read_text().replace(
+        "\n  min_rows: 100               # a window with fewer",
+        "\n  min_rows: 1000              # a window with fewer", 1))
+    outputs = tmp_path / "github_output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    try:
+        code, err = cli(site, monkeypatch, capsys, "--params", str(strict), "monitor", "--dry-run",
+                        "--store", str(site.store))
+        assert code == NOT_DECIDED, err
+        assert err.startswith("staleguard: not decided: none of the 4 window(s) had monitor.min_rows=1000")
+        plan = json.loads((site.repo / "reports" / "monitor" / "monitor.json").read_text())
+        assert plan["drift"] is None and plan["decision"] == "not decided" and plan["undecided"]
+        assert {w["drift"] for w in plan["windows"]} == {None}
+        text = (site.repo / "reports" / "monitor" / "monitor.md").read_text()
+        assert text.startswith("## Not decided: none of the 4 window(s)") and "No drift" not in text
+        assert "drift=null" in outputs.read_text()
+    finally:
+        git(site.repo, "checkout", "-q", "--", ".")
+        git(site.repo, "clean", "-fdq", "--", "reports")

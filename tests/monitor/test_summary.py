@@ -95,3 +95,17 @@ def test_summary_markdown_names_the_reference_and_shows_estimates_before_labels(
     plan = job_summary.plan(out, late_params, "abcd1234", "prod", [])
     assert plan["windows"][0]["estimate"] == {"estimated": 31.2, "actual": None, "reference": 12.6}
     assert plan["windows"][0]["reference"]["policy"] == "recent" and plan["label_delay_days"] == 14
+
+
+def test_a_run_with_no_decided_window_is_not_decided_never_no_drift(params):
+    windows = [decision.WindowCheck(datetime(2011, 2, 1 + 7 * i), datetime(2011, 2, 8 + 7 * i), 7, None,
+                                 ["7 rows < monitor.min_rows 100"]) for i in range(3)]
+    done = decision.conclude(windows, False, datetime(2011, 2, 22), params)
+    assert done.drift is None and job_summary.state(done.drift) == "null"
+    text = job_summary.markdown(done, params, "abcd1234", "prod", 21)
+    assert text.startswith("## Not decided: none of the 3 window(s) had monitor.min_rows=100 labeled rows")
+    assert "No drift" not in text
+    plan = job_summary.plan(done, params, "abcd1234", "prod", [])
+    assert plan["drift"] is None and plan["decision"] == "not decided"
+    forced = decision.conclude(windows, True, datetime(2011, 2, 22), params)
+    assert forced.drift is True

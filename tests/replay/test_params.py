@@ -79,3 +79,17 @@ def test_cli_replay_writes_outputs_and_prints_the_policy_lines(tmp_path, capsys,
 def test_params_replay_bad_delays_and_variants_are_one_line_config_errors(tmp_path, replay, message):
     with pytest.raises(ConfigError, match=message):
         load_params(params_file(tmp_path, **replay))
+
+
+def test_a_variant_whose_training_window_cannot_hold_train_min_rows_is_refused(tmp_path):
+    """The replay obeys the checks params.yaml passed at load: a variant's own train_weeks too."""
+    from staleguard.replay.replay_job import specs
+
+    path = params_file(tmp_path, variants={"short": {"policy": "weekly", "train_weeks": 2}})
+    doc = yaml.safe_load(path.read_text())
+    doc["train"]["min_rows"] = 500
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(ConfigError, match=r"^replay\.variants\.short: monitor\.retrain\.train_weeks=2 holds "
+                                          r"at most 336 rows at contract\.timestamp\.freq 1h, below "
+                                          r"train\.min_rows=500"):
+        specs(load_params(path))

@@ -63,7 +63,8 @@ def _nullable(name: str, spec: ColumnSpec, params: Params, role: Role) -> bool:
 def _columns(frame: pd.DataFrame, params: Params, role: Role, source: object) -> pd.DataFrame:
     required, optional = layout(params, role)
     expected = f"expected {required}" + (f" plus optionally {optional}" if optional else "")
-    missing = [c for c in required if c not in frame.columns]
+    computed = derivable(params, role)
+    missing = [c for c in required if c not in frame.columns and c not in computed]
     if missing:
         raise DataError(f"{source}: missing column(s) {missing}; {expected}")
     extra = [c for c in frame.columns if c not in required and c not in optional]
@@ -75,6 +76,24 @@ def _columns(frame: pd.DataFrame, params: Params, role: Role, source: object) ->
     if frame.empty:
         raise DataError(f"{source}: holds no rows")
     return frame
+
+
+def derivable(params: Params, role: Role) -> list[str]:
+    """Calendar columns (contract `derived`) computed from the timestamp when a frame lacks them:
+    the data need not carry what its own timestamp says (the hour that builds it excepted)."""
+    if role == "predict":  # a file to predict need not carry a timestamp
+        return []
+    return [n for n, s in params.contract.columns.items()
+            if s.derived is not None and n != params.contract.timestamp.hour]
+
+
+def _with_calendar(frame: pd.DataFrame, params: Params, role: Role) -> pd.DataFrame:
+    absent = [n for n in derivable(params, role) if n not in frame]
+    if not absent:
+        return frame
+    cal = Calendar(frame[TIMESTAMP])
+    return frame.assign(**{n: cal.field(d) for n in absent
+                           if (d := params.contract.columns[n].derived) is not None})
 
 
 def _text(values: pd.Series, name: str, nullable: bool, source: object) -> None:
@@ -242,6 +261,8 @@ def validate_frame(frame: pd.DataFrame, params: Params, role: Role, source: obje
         ts = parse(frame[TIMESTAMP], TIMESTAMP, None, source)
         if ts is not frame[TIMESTAMP]:
             frame[TIMESTAMP] = ts
+    if TIMESTAMP in frame:
+        frame = _with_calendar(frame, params, role)
     from pandera.errors import SchemaError
 
     try:

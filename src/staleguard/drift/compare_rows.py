@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from staleguard.contract import PREDICTION, TIMESTAMP
-from staleguard.drift import count_scores
+from staleguard.drift import count_scores, noise
 from staleguard.drift import quality as q
 from staleguard.drift.result import ColumnDrift, DriftResult, Quality
 from staleguard.drift.specs import Spec, column_specs
@@ -36,6 +36,11 @@ def exact_scores(ref: Mapping[str, pd.Series], cur: Mapping[str, pd.Series],
         out[s.column] = count_scores.score(s.method, count_scores.Counts.of(ref[s.column]),
                                      count_scores.Counts.of(cur[s.column]), s.kind == "numerical")
     return out
+
+
+def calibrated(col: ColumnDrift, ref: pd.Series, cur: pd.Series, params: Params) -> ColumnDrift:
+    """The column's score with its noise bar at the current window's size (drift/noise.py)."""
+    return noise.calibrate(col, count_scores.Counts.of(ref), int(cur.notna().sum()), params)
 
 
 def _predict(model: Any, frame: pd.DataFrame, columns: list[str], source: str) -> np.ndarray:
@@ -101,7 +106,8 @@ def check(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model:
     if engine == "evidently":
         from staleguard.drift.evidently_adapter import evidently_scores as scorer
     got = scorer(ref_cols, cur_cols, specs + extra)
-    col = {s.column: ColumnDrift(s.column, s.kind, s.method, got[s.column], s.threshold)
+    col = {s.column: calibrated(ColumnDrift(s.column, s.kind, s.method, got[s.column], s.threshold),
+                                ref_cols[s.column], cur_cols[s.column], params)
            for s in specs + extra}
     features = {s.column: col[s.column] for s in specs}
 

@@ -16,9 +16,14 @@ TOP = 3
 
 
 def describe(col: ColumnDrift) -> str:
-    """'<column>: Wasserstein 0.31 ≥ 0.20' (or '<' when below its threshold)."""
-    sign = "≥" if col.drifted else "<"
-    return f"{col.column}: {NAMES.get(col.method, col.method)} {col.score:.2f} {sign} {col.threshold:.2f}"
+    """'<column>: Wasserstein 0.31 ≥ 0.20, beyond noise (0.12 at n = 168)': the distance against
+    the effect-size threshold, and against what chance reaches at this window size."""
+    sign = "≥" if col.score >= col.threshold else "<"
+    text = f"{col.column}: {NAMES.get(col.method, col.method)} {col.score:.2f} {sign} {col.threshold:.2f}"
+    if col.noise is None:
+        return text
+    where = "beyond noise" if col.beyond_noise else "within noise"
+    return f"{text}, {where} ({col.noise:.2f} at n = {col.rows})"
 
 
 def _data_finding(result: DriftResult, share: float) -> str | None:

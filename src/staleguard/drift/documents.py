@@ -40,16 +40,18 @@ def to_json(result: DriftResult, decision: Decision, params: Params,
         "rows": result.rows,
         "windows": result.windows,
         "model": model or {},
-        "settings": {"share": d.share, "min_rows": d.min_rows, "triggers": d.triggers.model_dump()},
+        "settings": {"share": d.share, "min_rows": d.min_rows, "triggers": d.triggers.model_dump(),
+                     "false_alarm": d.false_alarm, "null_draws": d.null_draws},
         "engine": result.engine,
         "sampled": result.sampled,
     }
 
 
 def _row(c: ColumnDrift, label: str = "") -> str:
-    mark = "**drifted**" if c.drifted else "ok"
+    mark = "**drifted**" if c.drifted else "within noise" if c.score >= c.threshold else "ok"
+    noise = "–" if c.noise is None else f"{c.noise:.3g} (n = {c.rows})"
     return (f"| {c.column}{label} | {NAMES.get(c.method, c.method)} | {c.score:.3g} | "
-            f"{c.threshold:g} | {mark} |")
+            f"{c.threshold:g} | {noise} | {mark} |")
 
 
 def to_markdown(result: DriftResult, decision: Decision, params: Params) -> str:
@@ -63,13 +65,16 @@ def to_markdown(result: DriftResult, decision: Decision, params: Params) -> str:
              f"({result.rows['current']} rows).", ""]
     lines += [f"- {r}" for r in decision.reasons] or ["- no trigger fired"]
     lines += [f"- _{n}_" for n in decision.notes]
-    lines += ["", "| column | method | score | threshold | |", "|---|---|---|---|---|"]
+    lines += ["", "| column | method | score | threshold | noise (at n) | |", "|---|---|---|---|---|---|"]
     special = [(c, " (target)") for c in [result.target] if c] + [(c, "") for c in [result.prediction] if c]
     lines += [_row(c, label) for c, label in special]
     ranked = sorted(result.features.values(), key=lambda c: c.score / c.threshold, reverse=True)
     lines += [_row(c) for c in ranked[:TOP_ROWS]]
+    bar = (" A column drifts when its score is at or above its threshold and beyond noise: above "
+           f"what same-distribution windows of its size reach {params.drift.false_alarm:.0%} of the "
+           "time (docs/drift.md)." if params.drift.false_alarm else "")
     lines.append(f"\n{len(result.drifted_features)} of {len(result.features)} features drifted "
-                 f"(share {result.share:.2f}; data drift at ≥ {params.drift.share:g}).")
+                 f"(share {result.share:.2f}; data drift at ≥ {params.drift.share:g}).{bar}")
     q = result.quality
     if q and q.reference and q.current:
         lines += ["", "| quality | reference | current |", "|---|---|---|"]

@@ -24,29 +24,39 @@ MAX_PANELS = 6
 DISCRETE = 30
 
 
+CAP = 100  # bars stop at 100× their bar: a calendar column with std 0 (W 11,000) must not hide the rest
+
+
+def bar(c: ColumnDrift) -> float:
+    """What a score has to beat: its threshold, or the noise at this window size when higher."""
+    return max(c.threshold, c.noise or 0.0) or c.threshold
+
+
 def _rows(result: DriftResult) -> list[tuple[str, ColumnDrift]]:
     rows = [(c.column, c) for c in result.features.values()]
     rows += [(f"{c.column} (target)", c) for c in [result.target] if c]
     rows += [("prediction", c) for c in [result.prediction] if c]
-    return sorted(rows, key=lambda r: r[1].score / r[1].threshold)
+    return sorted(rows, key=lambda r: min(r[1].score / bar(r[1]), CAP))
 
 
 def scores_chart(result: DriftResult, path: Path) -> None:
-    """Horizontal bars of score ÷ threshold per column, red when drifted, labelled with the score."""
+    """Horizontal bars of score ÷ its bar (threshold, or noise at this n when higher) per column,
+    capped at CAP, red when drifted, labelled with the score."""
     rows = _rows(result)
-    ratio = np.array([c.score / c.threshold for _, c in rows])
+    ratio = np.clip(np.array([c.score / bar(c) for _, c in rows]), 0.01, CAP)
     fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(rows) + 1.3))
     colors = ["tab:red" if c.drifted else "tab:gray" for _, c in rows]
     ax.barh([name for name, _ in rows], ratio, color=colors)
     ax.axvline(1, color="black", lw=1, ls="--")
     ax.set_xscale("log")
-    ratio = np.clip(ratio, 0.01, None)
     ax.set_xlim(0.007, max(ratio.max(), 10) * 12)
     for y, (_, c) in enumerate(rows):
-        ax.text(max(ratio[y], 1) * 1.2, y, f"{SHORT[c.method]} {c.score:.3g} (≥ {c.threshold:g})",
-                va="center", fontsize=7)
+        noise = "" if c.noise is None else f", noise {c.noise:.2g} at n = {c.rows}"
+        capped = "≥ 100× " if ratio[y] >= CAP else ""
+        text = f"{capped}{SHORT[c.method]} {c.score:.3g} (≥ {c.threshold:g}{noise})"
+        ax.text(max(ratio[y], 1) * 1.2, y, text, va="center", fontsize=7)
     n = len(result.drifted_features)
-    ax.set(xlabel="score ÷ threshold (log; ≥ 1 = drifted)",
+    ax.set(xlabel="score ÷ max(threshold, noise at this n) (log; > 1 = drifted)",
            title=f"Drift scores: {n} of {len(result.features)} features drifted")
     ax.tick_params(axis="y", labelsize=8)
     save(fig, path)

@@ -8,20 +8,33 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ColumnDrift:
-    """One column's distance between reference and current, and whether it crossed its threshold."""
+    """One column's distance between reference and current, and whether it crossed both bars:
+    the params threshold (an effect worth acting on) and the noise at this window size
+    (drift/noise.py: what same-distribution windows of `rows` rows reach by chance)."""
 
     column: str
     kind: str           # "numerical" | "categorical"
     method: str         # wasserstein | jensenshannon | psi
     score: float
     threshold: float
+    noise: float | None = None   # the score same-distribution windows of `rows` reach by chance
+    rows: int | None = None      # the current window's values the score was computed on
+
+    @property
+    def beyond_noise(self) -> bool:
+        """Beyond what chance gives at this window size (true when not calibrated)."""
+        # a tie with a score the null reached (discrete columns) is not beyond it: rounding apart
+        return self.noise is None or self.score > self.noise * (1 + 1e-9) + 1e-12
 
     @property
     def drifted(self) -> bool:
-        return self.score >= self.threshold
+        """At or above the effect-size threshold, and beyond noise at this window size."""
+        return self.score >= self.threshold and self.beyond_noise
 
     def to_dict(self) -> dict[str, Any]:
+        noise = None if self.noise is None else round(self.noise, 6)
         return {"method": self.method, "score": round(self.score, 6), "threshold": self.threshold,
+                "noise": noise, "rows": self.rows, "beyond_noise": self.beyond_noise,
                 "drifted": self.drifted}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -17,7 +17,7 @@ from staleguard.contract import TIMESTAMP, dedupe
 from staleguard.data.windows import day_after, final_windows, grid_end, split_windows
 from staleguard.params import Params, Window
 
-HOUR = pd.Timedelta(hours=1)  # an hour's actual exists once the hour is over
+HOUR = pd.Timedelta(hours=1)  # the lag of hourly data: an hour's actual exists once the hour is over
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class WindowCheck:
 class Outcome:
     """What the monitor concluded, and the retraining plan that follows from it."""
 
-    drift: bool
+    drift: bool | None            # None: no window was decided (and not forced): not "no drift"
     forced: bool
     windows: list[WindowCheck]
     trigger: WindowCheck | None   # the first drifted window (forced: the last decided one)
@@ -49,6 +49,10 @@ class Outcome:
     train: Window                 # the windows a retrain would use
     eval: Window
     reasons: list[str] = field(default_factory=list)
+
+    @property
+    def decided(self) -> list[WindowCheck]:
+        return [w for w in self.windows if w.drift is not None]
 
     @property
     def report_window(self) -> WindowCheck | None:
@@ -68,18 +72,22 @@ def observed_rows(frames: list[pd.DataFrame], train_end: datetime, target: str, 
                   now: datetime | None = None, *, params: Params) -> pd.DataFrame:
     """Every row newer than the training window (a later batch replaces a row only when
     contract.key makes them the same row: same hour, or same key; `none`: all kept), with the
-    actuals that would not have arrived by `now` blanked: an hour's label exists at its end and
-    counts once timestamp + 1 h + `delay_days` <= now (monitor.label_delay_days). `now` defaults to the end of
-    the newest logged hour: the store is as recent as serving's last prediction."""
+    actuals that would not have arrived by `now` blanked: a row's actual exists
+    monitor.label_delay after its timestamp (default one contract.timestamp.freq period) and
+    counts once timestamp + that + `delay_days` <= now (monitor.label_delay_days). `now` defaults
+    to the end of the newest logged period: the store is as recent as serving's last prediction."""
     if not frames:
         return pd.DataFrame()
     frame = pd.concat(frames, ignore_index=True)
     frame = dedupe(frame[frame[TIMESTAMP] >= pd.Timestamp(train_end)], params)
     frame = frame.sort_values(TIMESTAMP, kind="stable").reset_index(drop=True)
-    if delay_days and not frame.empty:
-        clock = pd.Timestamp(now) if now is not None else frame[TIMESTAMP].max() + HOUR
-        late = frame[TIMESTAMP] + HOUR + pd.Timedelta(days=delay_days) > clock
-        frame[target] = frame[target].astype(float).mask(late)
+    if not frame.empty:
+        lag = params.monitor.label_lag(params.contract.timestamp.freq)
+        period = timedelta(seconds=params.contract.timestamp.period_seconds)
+        clock = pd.Timestamp(now) if now is not None else frame[TIMESTAMP].max() + period
+        late = frame[TIMESTAMP] + lag + pd.Timedelta(days=delay_days) > clock
+        if late.any():
+            frame[target] = frame[target].astype(float).mask(late)
     return frame
 
 
@@ -156,6 +164,7 @@ def conclude(windows: list[WindowCheck], force: bool, newest: datetime, params: 
         reasons.insert(0, "retraining forced (--force)")
         trigger = trigger or (decided[-1] if decided else None)
     train, evaluation = final_windows(grid_end(newest, params), params)
-    return Outcome(drift=bool(force or any(w.drift for w in windows)), forced=force,
+    drift = True if force or trigger else (False if decided else None)
+    return Outcome(drift=drift, forced=force,
                    windows=windows, trigger=trigger, data_end=day_after(newest), train=train,
                    eval=evaluation, reasons=reasons)

@@ -121,7 +121,7 @@ def markdown(ev: Evidence, version: str, params: Params) -> str:
         f"retraining recipe fitted on {retrain_recipe(params).describe()} that week only; the "
         f"{v.confidence:.0%} CI is a day-block bootstrap of the paired "
         f"{v.metric} ratio ({v.note}). The model this PR ships is refitted on everything up to "
-        "the newest labeled hour; it is not one of these fold models._",
+        "the newest labeled row; it is not one of these fold models._",
         *_baseline_lines(ev.baseline)])
 
 

@@ -19,6 +19,29 @@ def _w(window: Window) -> dict[str, str]:
     return {"start": window.start.isoformat(), "end": window.end.isoformat()}
 
 
+def state(drift: bool | None) -> str:
+    """The decision as the step output and the CLI print it: true | false | null (not decided)."""
+    return "null" if drift is None else str(drift).lower()
+
+
+def undecided_reason(outcome: Outcome, params: Params) -> str:
+    """Why nothing was decided, in one line (the heading and the CLI's message)."""
+    n = len(outcome.windows)
+    return (f"none of the {n} window(s) had monitor.min_rows={params.monitor.min_rows} labeled rows "
+            "(or rows to estimate on): the deployed model was not checked")
+
+
+def headline(outcome: Outcome, params: Params) -> str:
+    """The summary's heading: drift, no drift, or not decided (never 'no drift' for an unchecked run)."""
+    if outcome.drift:
+        return title(outcome)
+    if outcome.drift is None:
+        return f"Not decided: {undecided_reason(outcome, params)}"
+    skipped = len(outcome.windows) - len(outcome.decided)
+    rest = f" ({skipped} window(s) not decided)" if skipped else ""
+    return f"No drift: the deployed model stays, no retraining PR{rest}"
+
+
 def title(outcome: Outcome) -> str:
     drifted = next((w for w in outcome.windows if w.drift), None)
     if drifted is not None:
@@ -33,6 +56,8 @@ def plan(outcome: Outcome, params: Params, model_version: str, store: str,
     return {
         "schema_version": 1,
         "drift": outcome.drift,
+        "decision": "drift" if outcome.drift else "no drift" if outcome.drift is False else "not decided",
+        "undecided": undecided_reason(outcome, params) if outcome.drift is None else None,
         "forced": outcome.forced,
         "reasons": outcome.reasons,
         "model_version": model_version,
@@ -111,9 +136,7 @@ def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
     """The summary: job summary, and the head of the retraining PR's body. Top-down: the
     decision and its evidence, then the context, then the week-by-week table and the drift
     report folded (<details>)."""
-    head = (f"## {title(outcome)}" if outcome.drift
-            else "## No drift: the deployed model stays, no retraining PR")
-    lines = [head]
+    lines = [f"## {headline(outcome, params)}"]
     if evidence_md:
         lines += ["", evidence_md.strip()]
     lines += ["", f"Deployed model `{model_version}`, trained on {params.windows.train.label()}. "
@@ -123,7 +146,7 @@ def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
         lines += ["", "Retraining was **forced** (`force` input / `--force`)."]
     if outcome.drift:
         lines += ["", f"Retraining moves `windows.train` {params.windows.train.label()} → "
-                  f"{outcome.train.label()} (up to the newest labeled hour) and `windows.eval` "
+                  f"{outcome.train.label()} (up to the newest labeled row) and `windows.eval` "
                   f"{params.windows.eval.label()} → {outcome.eval.label()} (the week before "
                   "it, which the new model never fits)."]
     drifted = sum(1 for w in outcome.windows if w.drift)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+
+NOT_DECIDED = 3  # exit status of a monitor run that decided no window: production data went unchecked
 
 
 def cmd_simulate(args: argparse.Namespace) -> None:
@@ -16,7 +19,7 @@ def cmd_simulate(args: argparse.Namespace) -> None:
         print(f"  {url}")
 
 
-def cmd_monitor(args: argparse.Namespace) -> None:
+def cmd_monitor(args: argparse.Namespace) -> int:
     from staleguard.monitor import retrain
     from staleguard.monitor.monitor_job import monitor
     from staleguard.params import load_params
@@ -27,10 +30,15 @@ def cmd_monitor(args: argparse.Namespace) -> None:
 
         params = with_engine(params, args.engine)
     plan = monitor(params, args.store, force=args.force)
-    print(f"monitor: drift={str(plan['drift']).lower()} ({len(plan['batches'])} batch(es), "
-          f"model {plan['model_version']}); summary in reports/monitor/monitor.md")
-    if plan["drift"] and not args.dry_run:
+    drift = plan["drift"]
+    print(f"monitor: drift={'null' if drift is None else str(drift).lower()} ({len(plan['batches'])} "
+          f"batch(es), model {plan['model_version']}); summary in reports/monitor/monitor.md")
+    if drift is None:  # an unchecked run is not a healthy "no drift": the job says so
+        print(f"staleguard: not decided: {plan['undecided']}", file=sys.stderr)
+        return NOT_DECIDED
+    if drift and not args.dry_run:
         retrain.run(params, args.params)
+    return 0
 
 
 def cmd_retrain(args: argparse.Namespace) -> None:

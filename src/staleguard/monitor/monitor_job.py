@@ -145,7 +145,7 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
                    shadow_evidence.weekly(pairs, plan["windows"], target))
     write_json(out / PLAN.name, plan)
     write_text(out / SUMMARY.name, text)
-    gha.set_outputs(drift=str(outcome.drift).lower(), branch=plan["retrain"]["branch"],
+    gha.set_outputs(drift=job_summary.state(outcome.drift), branch=plan["retrain"]["branch"],
                     model_version=version, evidence=plan.get("evidence", {}).get("verdict", ""))
     gha.add_summary(text)
     print(text)

@@ -135,7 +135,7 @@ def body(plan: dict[str, Any], monitor_md: str, root: Path = Path(),
     middle = [f"### Retrained model, evaluated on [{_stamp(ev['start'])}, {_stamp(ev['end'])})", "",
               "_The model this PR ships is trained on "
               f"[{_stamp(train.get('start', '?'))}, {_stamp(train.get('end', '?'))}), up to the "
-              "newest labeled hour; this week, just before it, is one it never fitted. One week "
+              "newest labeled row; this week, just before it, is one it never fitted. One week "
               "is not a verdict: the evidence above is._", "",
               f"| metric | deployed `{plan.get('model_version', '?')}` | retrained |",
               "|---|---:|---:|", *rows, "",

@@ -148,7 +148,7 @@ def monitor(params: Params, url: str, version: str, force: bool, out: Path) -> d
     text = job_summary.with_dashboard_link(text, params)
     write_json(out / "monitor.json", plan)
     write_text(out / "monitor.md", text)
-    gha.set_outputs(drift=str(outcome.drift).lower(), branch=plan["retrain"]["branch"],
+    gha.set_outputs(drift=job_summary.state(outcome.drift), branch=plan["retrain"]["branch"],
                     model_version=version, evidence=plan.get("evidence", {}).get("verdict", ""))
     gha.add_summary(text)
     print(text)

@@ -53,6 +53,7 @@ def card(version: Version, repo: Path | str = ".", stage: str | None = None) -> 
         f"# Model {version.version}" + (f" ({stage})" if stage else ""),
         "",
         "| | |", "|---|---|",
+        f"| model | {(params.get('model') or {}).get('description', 'regression model')} |",
         f"| version | `{version.tag}` |",
         f"| commit | `{rev[:12]}` |",
         f"| model | `{artifacts.MODEL}` md5 `{version.md5}` (id `{version.short_hash}`) |",

@@ -22,6 +22,7 @@ import pandas as pd
 from staleguard.contract import TIMESTAMP
 from staleguard.data import windows
 from staleguard.data.history import with_rows
+from staleguard.errors import DataError
 from staleguard.monitor import decision, monitor_job, retrain
 from staleguard.monitor import store as store_mod
 from staleguard.params import Params, Window, Windows
@@ -161,7 +162,10 @@ class Policy:
             week = self.decide(week, dep, current, frames, end - delay)
             if not week.drift:
                 return week
-        new = self.retrain(refs, frames, current, end - delay)
+        try:
+            new = self.retrain(refs, frames, current, end - delay)
+        except DataError as err:  # `staleguard train` would refuse it: the retraining PR fails
+            return replace(week, reasons=[*week.reasons, f"retrain refused: {err}"])
         if new.model_id == dep.model_id:
             return week  # no new labels since the last fit: the same training run, not a retrain
         if self.journal is not None:
@@ -233,8 +237,12 @@ class Policy:
         self.service.close()
 
 
+def _lag(params: Params) -> timedelta:
+    return params.monitor.label_lag(params.contract.timestamp.freq)
+
+
 def _arrived(frame: pd.DataFrame, params: Params, arrived: datetime) -> pd.DataFrame:
-    """The batch's rows whose label has arrived: timestamp + 1 h <= `arrived` (= now - delay)."""
+    """The batch's rows whose label has arrived: timestamp + label lag <= `arrived` (= now - delay)."""
     target = params.features.target
-    return frame[(frame[TIMESTAMP] + decision.HOUR <= pd.Timestamp(arrived))
+    return frame[(frame[TIMESTAMP] + _lag(params) <= pd.Timestamp(arrived))
                  & frame[target].notna()]

@@ -19,15 +19,21 @@ from staleguard.replay.loop import Week
 
 COLORS = {"never": "tab:red", "weekly": "tab:blue", "monitor": "tab:green"}
 VARIANT_COLORS = ("tab:purple", "tab:orange", "tab:brown", "tab:olive", "tab:cyan")
-LABELS = {"never": "never retrain", "weekly": "every week", "monitor": "on monitor drift"}
+LABELS = {"never": "never retrain", "weekly": "every {period}", "monitor": "on monitor drift"}
 
 
-def _style(name: str, s: PolicySummary, extra: dict[str, str]) -> tuple[str, str, str]:
+def period(params: Params) -> str:
+    """What one replayed window is called: a week, or an n-day window (monitor.window_days)."""
+    days = params.monitor.window_days
+    return "week" if days == 7 else f"{days}-day window"
+
+
+def _style(name: str, s: PolicySummary, extra: dict[str, str], each: str = "week") -> tuple[str, str, str]:
     """Colour, line style and legend label of a run: delayed runs dashed in their variant's colour."""
     variant = s.run.get("variant", name)
     color = COLORS.get(variant) or extra.setdefault(variant, VARIANT_COLORS[len(extra) % len(VARIANT_COLORS)])
     delay = s.run.get("label_delay_weeks", 0)
-    label = LABELS.get(variant, variant) + (f", labels {delay} wk late" if delay else "")
+    label = LABELS.get(variant, variant).format(period=each) + (f", labels {delay} wk late" if delay else "")
     return color, "--" if delay else "-", label
 
 
@@ -41,14 +47,14 @@ def shown(summaries: dict[str, PolicySummary]) -> list[str]:
 def freshness(weeks: list[Week], summaries: dict[str, PolicySummary], params: Params, path: Path) -> None:
     fig, (top, strip) = plt.subplots(2, 1, figsize=(7.0, 4.8), sharex=True,
                                      gridspec_kw={"height_ratios": [4, 1.3]})
-    names, extra = shown(summaries), dict[str, str]()
+    names, extra, each = shown(summaries), dict[str, str](), period(params)
     for row, name in enumerate(names):
         mine = [w for w in weeks if w.policy == name]
         s = summaries[name]
-        color, style, label = _style(name, s, extra)
+        color, style, label = _style(name, s, extra, each)
         when = [w.start for w in mine]
         top.plot(when, [w.mae for w in mine], color=color, ls=style, lw=1.4 if name != "weekly" else 1.0,
-                 label=f"{label}: mean {s.mean_mae:.0f}, {s.retrains} retrains")
+                 label=f"{label}: mean {s.mean_mae:.3g}, {s.retrains} retrains")  # 2.47, not "2"
         drifted = [w for w in mine if w.drift]
         if drifted and style == "-":
             top.scatter([w.start for w in drifted], [w.mae for w in drifted], marker="v", s=22,
@@ -56,13 +62,13 @@ def freshness(weeks: list[Week], summaries: dict[str, PolicySummary], params: Pa
                         label="monitor: drift → retrain")
         retrained = [w.start for w in mine if w.retrained is not None]
         strip.scatter(retrained, [row] * len(retrained), marker="|", s=60, color=color)
-    top.set_ylabel(f"weekly MAE ({params.features.target})")
+    top.set_ylabel(f"MAE per {each} ({params.features.target})")
     top.set_ylim(bottom=0)
     top.grid(alpha=0.3)
     top.legend(loc="upper left", fontsize=7, framealpha=0.9)
     first, last = weeks[0].start, weeks[-1].end - timedelta(days=1)
-    top.set_title(f"Stale vs guarded model, week by week ({first:%b %Y} – {last:%b %Y})", fontsize=11)
-    strip.set_yticks(range(len(names)), [_style(n, summaries[n], extra)[2] for n in names], fontsize=7)
+    top.set_title(f"Stale vs guarded model, {each} by {each} ({first:%b %Y} – {last:%b %Y})", fontsize=11)
+    strip.set_yticks(range(len(names)), [_style(n, summaries[n], extra, each)[2] for n in names], fontsize=7)
     strip.set_ylim(-0.6, len(names) - 0.4)
     strip.set_title("retrains", fontsize=8, loc="left")
     strip.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from staleguard import cadence
 from staleguard.contract import TIMESTAMP
 from staleguard.data.history import history_frame
 from staleguard.data.windows import between, split_windows
@@ -65,8 +66,11 @@ def specs(params: Params) -> list[loop.Spec]:
     out = []
     for name, variant in named:
         for delay in ([0] if variant.policy == "never" else params.replay.label_delays_weeks):
-            out.append(loop.Spec(name if not delay else f"{name}@{delay}w", variant.policy,
-                                 variant_params(params, variant, delay), delay, name))
+            run = variant_params(params, variant, delay)
+            checked = (run.windows, run.contract, run.train, run.monitor, run.drift)
+            if problems := cadence.problems(*checked):  # the checks params.yaml passed at load
+                raise ConfigError(f"replay.variants.{name}: {problems[0]}")
+            out.append(loop.Spec(name if not delay else f"{name}@{delay}w", variant.policy, run, delay, name))
     return out
 
 

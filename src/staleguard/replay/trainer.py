@@ -71,6 +71,7 @@ class Trainer:
 
     def build(self, history: pd.DataFrame, params: Params, version: str) -> Deployment:
         train_frame, eval_frame = prepare.split(history, params)
+        train.check_rows(train_frame, params)  # what `staleguard train` refuses, the replay refuses
         key = run_id(train_frame, eval_frame, params)
         if key not in self.runs:
             estimator = train.train(train_frame, params)

@@ -22,6 +22,7 @@ def train(frame: pd.DataFrame, params: Params) -> Any:
 def model_meta(params: Params, frame: pd.DataFrame) -> dict[str, Any]:
     """What serving and the monitor need to know about the model without loading it."""
     return {
+        "description": params.model.description,
         "features": params.features.model_dump(),
         "estimator": params.train.estimator,
         "train": params.train.model_dump(),

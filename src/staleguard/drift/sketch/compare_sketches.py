@@ -10,13 +10,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from staleguard.drift import noise
 from staleguard.drift import quality as q
+from staleguard.drift.count_scores import Counts
 from staleguard.drift.result import ColumnDrift, DriftResult, Quality
 from staleguard.drift.sketch import binned_scores
 from staleguard.drift.sketch.sketch_plots import Dist
-from staleguard.drift.sketch.window_summary import PREDICTION, Summary, freeze, summarise
+from staleguard.drift.sketch.window_summary import (
+    PREDICTION,
+    Column,
+    ColumnLayout,
+    Summary,
+    freeze,
+    summarise,
+)
 from staleguard.drift.specs import Spec, column_specs
 from staleguard.params import Params
 
@@ -70,10 +80,27 @@ def _window(s: Summary) -> dict[str, str]:
     return {"start": s.first.isoformat(), "end": s.last.isoformat()}
 
 
-def _score(ref: Summary, cur: Summary, spec: Spec) -> ColumnDrift:
+def _score(ref: Summary, cur: Summary, spec: Spec, params: Params) -> ColumnDrift:
     layout = ref.layout.columns[spec.column]
-    value = binned_scores.score(spec.method, ref.columns[spec.column], cur.columns[spec.column], layout)
-    return ColumnDrift(spec.column, spec.kind, spec.method, value, spec.threshold)
+    r, c = ref.columns[spec.column], cur.columns[spec.column]
+    value = binned_scores.score(spec.method, r, c, layout)
+    col = ColumnDrift(spec.column, spec.kind, spec.method, value, spec.threshold)
+    return noise.calibrate(col, _counts(r, layout), c.n, params)
+
+
+def _counts(col: Column, layout: ColumnLayout) -> Counts:
+    """The reference column as value counts for its noise bar: exact, or its bins' mean values."""
+    if col.exact:
+        return binned_scores.counts(col)
+    assert layout.edges is not None
+    b = col.to_bins(layout.edges)
+    mids = (layout.edges[:-1] + layout.edges[1:]) / 2
+    values = np.concatenate([[layout.edges[0] - b.below_sum / max(b.below_n, 1)], mids,
+                             [layout.edges[-1] + b.above_sum / max(b.above_n, 1)]])
+    counts = np.concatenate([[b.below_n], b.counts, [b.above_n]]).astype(float)
+    keep = counts > 0
+    order = np.argsort(values[keep], kind="stable")
+    return Counts(values[keep][order], counts[keep][order])
 
 
 def _has(s: Summary, column: str) -> bool:
@@ -89,13 +116,14 @@ def check_summaries(ref: Summary, cur: Summary, params: Params, *, baseline: dic
         raise DataError(f"window summary layout {cur.layout.id} is not the reference's {ref.layout.id}")
     d, target = params.drift, params.features.target
     specs = column_specs(params)
-    features = {s.column: _score(ref, cur, s) for s in specs}
+    features = {s.column: _score(ref, cur, s, params) for s in specs}
     target_drift = prediction_drift = None
     if _has(ref, target) and _has(cur, target):
-        target_drift = _score(ref, cur, Spec(target, "numerical", d.target.method, d.target.threshold))
+        target_drift = _score(ref, cur, Spec(target, "numerical", d.target.method, d.target.threshold),
+                              params)
     if _has(ref, PREDICTION) and _has(cur, PREDICTION):
         prediction_drift = _score(ref, cur, Spec(PREDICTION, "numerical", d.prediction.method,
-                                                 d.prediction.threshold))
+                                                 d.prediction.threshold), params)
     quality = None
     current = cur.quality.metrics() if cur.quality is not None else None
     if current is not None:
