@@ -81,3 +81,18 @@ def test_stable_ids_renumber_evidently_random_ids_consistently():
     assert out.count("00000000-0000-7000-8000-000000000002") == 2  # metric_ var is #1, then this id
     assert '"parent": "00000000-0000-7000-8000-000000000002"' in out
     assert 'lib("01a21530")' in out  # not a whole uuid: left alone
+
+
+def test_markdown_quality_table_lists_metrics_both_sides_have():
+    """A target with values ≤ 0 has no MAPE on one side (negative temperatures): no KeyError."""
+    from staleguard.drift.documents import to_markdown
+    from staleguard.drift.result import Decision, DriftResult, Quality
+    from staleguard.params import load_params
+    from tests.conftest import ROOT
+
+    q = Quality("mae", {"mae": 2.0, "rmse": 2.5, "r2": 0.5},
+                {"mae": 2.2, "rmse": 2.7, "r2": 0.4, "mape": 0.1})
+    result = DriftResult(features={}, share=0.0, target=None, prediction=None, quality=q,
+                         rows={"reference": 10, "current": 5}, windows={"reference": {}, "current": {}})
+    text = to_markdown(result, Decision(False, []), load_params(ROOT / "params.yaml"))
+    assert "| MAE | 2 | 2.2 |" in text and "MAPE" not in text

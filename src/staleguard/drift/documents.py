@@ -78,7 +78,8 @@ def to_markdown(result: DriftResult, decision: Decision, params: Params) -> str:
     q = result.quality
     if q and q.reference and q.current:
         lines += ["", "| quality | reference | current |", "|---|---|---|"]
-        lines += [f"| {k.upper()} | {q.reference[k]:.4g} | {q.current[k]:.4g} |" for k in q.current]
+        lines += [f"| {k.upper()} | {q.reference[k]:.4g} | {q.current[k]:.4g} |" for k in q.current
+                  if k in q.reference]  # MAPE only where every actual > 0: it may be on one side only
         lines.append(f"\nReference quality: {q.reference_source}.")
     e = result.estimate
     if e is not None:
