@@ -66,7 +66,7 @@ def test_cli_replay_writes_outputs_and_prints_the_policy_lines(tmp_path, capsys,
     assert [line.split()[0] for line in out.splitlines()[1:4]] == ["never", "weekly", "monitor"]
     assert "distinct training runs fitted" in out.splitlines()[4]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "freshness.json", "freshness.md", "freshness.png"]
+        "freshness.json", "freshness.md", "freshness.png", "monitor-history.json"]
 
 
 @pytest.mark.parametrize(("replay", "message"), [

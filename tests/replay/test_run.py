@@ -125,7 +125,7 @@ def test_replay_labels_two_weeks_late_retrain_on_arrived_labels_only(delayed):
 
 def test_replay_outputs_are_byte_identical_across_runs(delayed):
     first, second = ({p.name: p.read_bytes() for p in r.outputs} for r in delayed)
-    assert set(first) == {"freshness.json", "freshness.md", "freshness.png"}
+    assert set(first) == {"freshness.json", "freshness.md", "freshness.png", "monitor-history.json"}
     assert first == second
 
 
