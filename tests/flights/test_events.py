@@ -5,21 +5,24 @@ through the saved pipeline; serving labels predictions by id; bad inputs are ref
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from staleguard import drift
 from staleguard.contract import validate_frame
 from staleguard.data import history as hist
+from staleguard.drift import compare_rows
+from staleguard.drift import quality as drift_quality
 from staleguard.errors import DataError
 from staleguard.model import load_model
-from staleguard.monitor import decision, store
+from staleguard.monitor import decision, simulate, store
 from staleguard.params import Params
 from staleguard.registry import ResolvedModel
 from staleguard.serve.loader import wrap
-from staleguard.stages import evaluate
+from staleguard.stages import evaluate, prepare
 
 
 def test_the_fixture_is_event_level(events: pd.DataFrame, fparams: Params):
@@ -133,3 +136,30 @@ def test_the_sketch_engines_summarise_text_and_check_its_categories(events, fpar
     validate(summarise(week, layout), fparams, "week")  # every carrier is a known one
     with pytest.raises(DataError, match="column 'carrier' has a value outside its categories"):
         validate(summarise(week.assign(carrier="ZZ"), layout), fparams, "week")
+
+
+def test_the_monitor_measures_a_week_as_evaluate_does(events: pd.DataFrame, fparams: Params, fmodel):
+    """The monitor's MAE on the evaluation week (store batches → observed rows → weekly window →
+    drift check) equals the evaluate stage's on prepare's evaluation set, unrounded, to 1e-9."""
+    model = load_model(fmodel)
+    _, evaluation = prepare.split(events, fparams)
+    expected = evaluate.exact_score(model, evaluation, fparams)
+    frames = simulate.labeled_batches(events, model, "v1", fparams, date(2013, 1, 28))
+    current = decision.observed_rows(frames, fparams.windows.train.end, "arr_delay", params=fparams)
+    seen: list[tuple[pd.DataFrame, object]] = []
+
+    def check(reference: pd.DataFrame, window: pd.DataFrame, params: Params, model=None, **extra):
+        seen.append((window, compare_rows.check(reference, window, params, model, **extra)))
+        return seen[-1][1]
+
+    train = events[events["timestamp"] < "2013-01-15"]
+    decision.decide(train, current, fparams, check, drift.decide, model=model, version="v1")
+    window, result = seen[0]
+    assert window["timestamp"].min() >= pd.Timestamp("2013-01-15") and len(window) == len(evaluation)
+    pairs = compare_rows.current_pairs(window, fparams, model)
+    assert pairs is not None and len(pairs[0]) == len(evaluation)
+    got = drift_quality.exact_metrics(*pairs)
+    assert set(got) == set(expected) == {"mae", "rmse", "r2"}  # no MAPE: delays reach zero
+    for name in expected:
+        assert abs(got[name] - expected[name]) <= 1e-9, (name, got[name], expected[name])
+    assert result.quality.current["mae"] == round(expected["mae"], 4)  # what monitor.json shows

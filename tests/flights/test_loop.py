@@ -1,5 +1,6 @@
 """The whole loop on event-level data with only params.yaml and the data changed (issue 18):
-`dvc repro`, `simulate` into a store, `monitor --dry-run` and a short `replay`. Every simulated
+`dvc repro`, `simulate` into a store, `monitor --dry-run`, a short `replay` and `report pr` on a
+branch (sharing the one `dvc repro` of main: a PR that changes the seed). Every simulated
 row reaches the store with its key; the monitor keeps every row of a week (nothing de-duplicated
 by time), and its MAE on the evaluation week equals `evaluate`'s on the same rows."""
 
@@ -65,3 +66,15 @@ def test_event_level_data_runs_the_loop_and_keeps_every_row(tmp_path: Path, flig
     assert "2 weeks × 2 policies" in replay.stdout, replay.stdout
     result = json.loads((tmp_path / "replay" / "freshness.json").read_text())
     assert len(result["weeks"]) == 2 and result["baseline"]["mean_mae"] > 0, result.get("baseline")
+
+    run(["git", "add", "-A"], repo, env)  # main's results, then a PR that only changes the seed
+    run(["git", "commit", "-qm", "main results"], repo, env)
+    run(["git", "checkout", "-qb", "pr"], repo, env)
+    params = (repo / "params.yaml").read_text()
+    (repo / "params.yaml").write_text(params.replace("  seed: 0\n", "  seed: 7\n", 1))
+    run(["dvc", "repro", "-q", "evaluate"], repo, env)
+    out = run(["staleguard", "report", "pr", "--base", "main", "--output", "reports/pr/report.md"], repo, env)
+    gate = json.loads((repo / "reports" / "pr" / "gate.json").read_text())
+    assert gate["verdict"] in {"no clear difference", "better", "worse"} and gate["folds"] >= 1, (gate, out)
+    text = (repo / "reports" / "pr" / "report.md").read_text()
+    assert text.count("| metric |") == 1 and "baseline" in text and "mape" not in text.lower(), text

@@ -64,6 +64,26 @@ def _current_predictions(current: pd.DataFrame, params: Params, model: Any
     return rows, _predict(model, rows, params.features.columns, "current window"), sampled
 
 
+def current_pairs(current: pd.DataFrame, params: Params, model: Any = None
+                  ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The (actual, predicted) pairs check() measures the window's quality on (tests compare
+    their exact metrics with the evaluate stage's)."""
+    cur_rows, cur_pred, _ = _current_predictions(current, params, model)
+    return labeled_pairs(cur_rows, cur_pred, params.features.target)
+
+
+def labeled_pairs(rows: pd.DataFrame, pred: np.ndarray | None, target: str
+                  ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Actuals and predictions of the rows that have both; None under two (actuals may still be
+    missing for recent hours)."""
+    if pred is None or target not in rows:
+        return None
+    labeled = rows[target].notna().to_numpy() & ~np.isnan(pred)
+    if labeled.sum() < 2:
+        return None
+    return rows[target].to_numpy(dtype=float)[labeled], pred[labeled]
+
+
 def _window(frame: pd.DataFrame) -> dict[str, str]:
     if TIMESTAMP not in frame or frame.empty:
         return {}
@@ -112,17 +132,13 @@ def check(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model:
     features = {s.column: col[s.column] for s in specs}
 
     quality = None
-    labeled = (cur_rows[target].notna().to_numpy() & ~np.isnan(cur_pred)
-               if cur_pred is not None and target in current else None)
-    if baseline is None and (estimator is not None or (labeled is not None and labeled.sum() >= 2)):
+    pairs = labeled_pairs(cur_rows, cur_pred, target)
+    if baseline is None and (estimator is not None or pairs is not None):
         baseline = q.reference_quality(model, reference, params, ref_pred)
         baseline_source = q.source(model, params)
-    # actuals may still be missing for recent hours
-    if labeled is not None and cur_pred is not None and labeled.sum() >= 2:
-        quality = Quality(
-            metric=params.drift.quality.metric, reference=baseline,
-            current=q.regression_metrics(cur_rows[target].to_numpy(dtype=float)[labeled], cur_pred[labeled]),
-            reference_source=baseline_source)
+    if pairs is not None:
+        quality = Quality(metric=params.drift.quality.metric, reference=baseline,
+                          current=q.regression_metrics(*pairs), reference_source=baseline_source)
     guess = None
     if estimator is not None and cur_pred is not None:
         from staleguard.drift.estimate import estimate

@@ -22,23 +22,32 @@ from staleguard.params import Params
 
 
 def regression_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
-    """The metrics every report compares; rounded so diffs are not noise. MAPE only when every
-    actual is above zero: a zero or negative target makes it meaningless (docs/metrics)."""
+    """The metrics every report compares; rounded so diffs are not noise."""
+    return {k: round(v, 4) for k, v in exact_metrics(actual, predicted).items()}
+
+
+def exact_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    """regression_metrics unrounded. MAPE only when every actual is above zero: a zero or
+    negative target makes it meaningless (docs/metrics)."""
     out = {
-        "mae": round(float(mean_absolute_error(actual, predicted)), 4),
-        "rmse": round(float(np.sqrt(mean_squared_error(actual, predicted))), 4),
-        "r2": round(float(r2_score(actual, predicted)), 4),
+        "mae": float(mean_absolute_error(actual, predicted)),
+        "rmse": float(np.sqrt(mean_squared_error(actual, predicted))),
+        "r2": float(r2_score(actual, predicted)),
     }
     if mape_defined(actual):
-        out["mape"] = round(float(mean_absolute_percentage_error(actual, predicted)), 4)
+        out["mape"] = float(mean_absolute_percentage_error(actual, predicted))
     return out
-
 
 
 def score(model: Any, frame: pd.DataFrame, params: Params) -> dict[str, float]:
     """Metrics of `model` on a labeled frame: used here, by champion/challenger and the replay."""
+    return {k: round(v, 4) for k, v in exact_score(model, frame, params).items()}
+
+
+def exact_score(model: Any, frame: pd.DataFrame, params: Params) -> dict[str, float]:
+    """score unrounded: the numbers the monitor's window quality is checked against (tests)."""
     pred = model.predict(frame[params.features.columns])
-    return regression_metrics(frame[params.features.target].to_numpy(), pred)
+    return exact_metrics(frame[params.features.target].to_numpy(), pred)
 
 
 def predictions(model: Any, frame: pd.DataFrame, params: Params) -> pd.DataFrame:
