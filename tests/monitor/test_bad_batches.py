@@ -216,20 +216,27 @@ def test_the_valid_store_does_open_a_retraining_pr(site: Site, monkeypatch, caps
 
 def test_a_run_that_decided_no_window_says_not_decided_everywhere(site: Site, monkeypatch, capsys, tmp_path):
     """Every window below monitor.min_rows: never 'no drift'. The heading, the exit status
-    (NOT_DECIDED), monitor.json (`drift: null`) and the step output all say it was not decided."""
+    (NOT_DECIDED), monitor.json (`drift: null`) and the step output all say it was not decided.
+    min_rows is a full week of hours (the most a plan may ask, cadence.py) and every tenth logged
+    row inside each batch is taken out of the store, so no window reaches it."""
     from staleguard.monitor.monitor_cli import NOT_DECIDED
 
     strict = tmp_path / "params.yaml"
     strict.write_text((site.repo / "params.yaml").read_text().replace(
         "\n  min_rows: 100               # a window with fewer",
-        "\n  min_rows: 1000              # a window with fewer", 1))
+        "\n  min_rows: 168               # a window with fewer", 1))
     outputs = tmp_path / "github_output"
     monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    kept = {path: path.read_bytes() for path in site.store.rglob("*.parquet")}
+    for path in kept:
+        frame = pd.read_parquet(path)
+        thin = (frame.index % 10 != 5) | (frame.index == len(frame) - 1)  # keeps the span its name says
+        path.write_bytes(_parquet(frame[thin].reset_index(drop=True)))
     try:
         code, err = cli(site, monkeypatch, capsys, "--params", str(strict), "monitor", "--dry-run",
                         "--store", str(site.store))
         assert code == NOT_DECIDED, err
-        assert err.startswith("staleguard: not decided: none of the 4 window(s) had monitor.min_rows=1000")
+        assert err.startswith("staleguard: not decided: none of the 4 window(s) had monitor.min_rows=168")
         plan = json.loads((site.repo / "reports" / "monitor" / "monitor.json").read_text())
         assert plan["drift"] is None and plan["decision"] == "not decided" and plan["undecided"]
         assert {w["drift"] for w in plan["windows"]} == {None}
@@ -237,5 +244,7 @@ def test_a_run_that_decided_no_window_says_not_decided_everywhere(site: Site, mo
         assert text.startswith("## Not decided: none of the 4 window(s)") and "No drift" not in text
         assert "drift=null" in outputs.read_text()
     finally:
+        for path, valid in kept.items():
+            path.write_bytes(valid)
         git(site.repo, "checkout", "-q", "--", ".")
         git(site.repo, "clean", "-fdq", "--", "reports")
