@@ -357,10 +357,8 @@ def _snapshot(site: Site) -> dict[str, object]:
 
 def test_retrain_failing_in_train_leaves_checkout_index_and_remote_as_they_were(site: Site):
     """The monitor's real sequence outside act (cheaper): dry-run decides drift, then the retrain
-    breaks in its train stage (a params value `staleguard train` refuses with a DataError)."""
-    params = site.repo / "params.yaml"
-    params.write_text(params.read_text().replace("\n  min_rows: 100 ", "\n  min_rows: 100000 ", 1))
-    git(site.repo, "commit", "-qam", "train.min_rows beyond any retraining window")
+    breaks inside `dvc repro` (the plan's training window is cut to one day, fewer rows than
+    train.min_rows: params load refuses it in the scratch clone's first stage)."""
     env = {**site.env, "TMPDIR": str(site.tmp / "scratch"), "PATH": os.environ["PATH"]}
     (site.tmp / "scratch").mkdir()
     run(["staleguard", "monitor", "--dry-run", "--store", str(site.store)], site.repo, env)
@@ -368,6 +366,10 @@ def test_retrain_failing_in_train_leaves_checkout_index_and_remote_as_they_were(
     plan.mkdir()              # gitignored): the retrain starts from a clean `git status`
     for name in ("monitor.json", "monitor.md"):
         shutil.move(site.repo / "reports" / "monitor" / name, plan / name)
+    doc = json.loads((plan / "monitor.json").read_text())
+    train = doc["retrain"]["train"]
+    train["start"] = (pd.Timestamp(train["end"]) - pd.Timedelta(days=1)).isoformat()
+    (plan / "monitor.json").write_text(json.dumps(doc))
     git(site.repo, "checkout", "--", "reports")
     before = _snapshot(site)
     assert before["status"] == "" and before["stash"] == ""
@@ -377,9 +379,9 @@ def test_retrain_failing_in_train_leaves_checkout_index_and_remote_as_they_were(
     assert proc.returncode != 0
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
-    assert lines[0].startswith("staleguard: error: retrain: stage 'train' failed: "
-                               "artifacts/prepared/train.parquet: "), lines
-    assert "fewer than train.min_rows (100000)" in lines[0] and "nothing was pushed" in lines[0]
+    assert lines[0].startswith("staleguard: error: retrain: stage 'prepare' failed: "
+                               "params.yaml: windows.train [2011-02-28 00:00, 2011-03-01 00:00)"), lines
+    assert "below train.min_rows=100" in lines[0] and "nothing was pushed" in lines[0]
     assert "failed to reproduce" not in lines[0]
     assert _snapshot(site) == before
     assert run(["git", "diff", "--cached", "--quiet"], site.repo, check=False).returncode == 0
