@@ -69,8 +69,8 @@ def test_model_id_of_a_file_is_the_id_of_the_md5_dvc_lock_records(tmp_path: Path
 
 def test_no_other_module_computes_an_md5_or_cuts_a_model_id():
     """The id has one owner: no hashlib.md5 and no `md5[:8]` outside artifacts.py (replay/trainer.py's
-    run id and verdict/backtest.py's cache key hash training inputs, not a model file)."""
-    allowed = {"artifacts.py", "trainer.py", "backtest.py"}  # backtest: a cache key of its inputs
+    run id and recipe.py's fit cache key, used by the backtest, hash training inputs, not a model file)."""
+    allowed = {"artifacts.py", "trainer.py", "recipe.py"}  # recipe: Recipe.key(), a cache key of its inputs
     found = []
     for path in sorted((ROOT / "src" / "staleguard").rglob("*.py")):
         if path.name in allowed:
