@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from staleguard import __version__
-from staleguard.contract import TIMESTAMP, id_column
+from staleguard.contract import TIMESTAMP, dedupe, id_column
 from staleguard.errors import DataError, StaleguardError
 from staleguard.monitor import store as store_format
 from staleguard.monitor.shadow_evidence import shadow_url
@@ -149,7 +149,7 @@ def router(params: Params, tokens: Tokens) -> APIRouter:
         if log.unreachable_since() is not None or not log.flush(timeout=params.serve.timeout / 2):
             raise store_format.StoreError(f"the logged predictions are not all in {log.store_url} yet "
                                           f"({'; '.join(log.problems()) or 'still writing'}); retry later")
-        return record_actuals(truth.drop_duplicates(ident, keep="last"), log.store_url, params)
+        return record_actuals(dedupe(truth, params), log.store_url, params)
 
     @api.get("/health", response_model=Health, tags=["ops"])
     async def health(request: Request, model: ModelDep, log: LogDep) -> Health:
