@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -48,6 +49,22 @@ def test_too_many_rows_is_422_naming_the_limit(server, row):
     assert status == 422 and "at most 5" in json.dumps(body["detail"])
 
 
+def _read_response(sock: socket.socket) -> str:
+    """Read one whole HTTP response: a single recv() may return the head without the body."""
+    data = b""
+    while b"\r\n\r\n" not in data or len(data.partition(b"\r\n\r\n")[2]) < _length(data):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode()
+
+
+def _length(data: bytes) -> int:
+    match = re.search(rb"content-length: *(\d+)", data.partition(b"\r\n\r\n")[0], re.IGNORECASE)
+    return int(match.group(1)) if match else 0
+
+
 def test_a_request_not_answered_in_time_is_503(server, row):
     """A client that sends half its body and stalls (slowloris) gets its 503 at the deadline."""
     host, port = server.removeprefix("http://").split(":")
@@ -56,7 +73,7 @@ def test_a_request_not_answered_in_time_is_503(server, row):
         sock.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                      b"Content-Length: %d\r\n\r\n" % len(body) + body[:10])
         started = time.monotonic()
-        answer = sock.recv(65536).decode()
+        answer = _read_response(sock)
         waited = time.monotonic() - started
     assert answer.startswith("HTTP/1.1 503 ")
     assert answer.endswith('{"message":"no answer within 1.5 s (serve.timeout); try again later"}')
