@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from staleguard.data.windows import rows_in
+from staleguard.data.windows import final_windows, rows_in
 from staleguard.model import build_estimator
 from staleguard.monitor import evidence
 from staleguard.params import Params, TrainParams, Window, Windows, load_params
@@ -54,8 +54,10 @@ def test_recipe_weighted_evidence_and_backtest_fit_with_the_shipped_weights(hour
         got = model.predict(x)
         assert np.array_equal(got, by_hand(rows, window.end, weighted).predict(x)), name
         assert not np.array_equal(got, by_hand(rows, window.end, weighted, False).predict(x)), name
-    # weighted keeps growing from windows.train.start, as `staleguard retrain` does
-    assert evidence.retrain_recipe(weighted).window(week.start, first).start == weighted.windows.train.start
+    # weighted keeps growing from its start, exactly the window `staleguard retrain` trains on
+    # with data up to that week (final_windows: its first week held out as windows.eval)
+    assert evidence.retrain_recipe(weighted).window(week.start, first) == final_windows(week.start, weighted)[0]
+    assert evidence.retrain_recipe(weighted).window(week.start, first).start == datetime(2011, 1, 11)
 
 
 def test_recipe_train_stage_fits_the_same_recipe(hour, weighted):

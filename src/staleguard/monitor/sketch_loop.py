@@ -143,13 +143,15 @@ def monitor(params: Params, url: str, version: str, force: bool, out: Path) -> d
     plan = job_summary.plan(outcome, params, version, url, batches)
     rows = sum(w.rows for w in outcome.windows)
     proof = findings.retraining_evidence(outcome, plan, params, url, model, version)
-    text = job_summary.markdown(outcome, params, version, url, rows, drift_md, proof)
+    pr = findings.open_pr(outcome, plan, params)
+    text = job_summary.markdown(outcome, params, version, url, rows, drift_md, proof, pr)
     text = findings.with_shadow(plan, text, params, url)[0]
     text = job_summary.with_dashboard_link(text, params)
     write_json(out / "monitor.json", plan)
     write_text(out / "monitor.md", text)
     gha.set_outputs(drift=job_summary.state(outcome.drift), branch=plan["retrain"]["branch"],
-                    model_version=version, evidence=plan.get("evidence", {}).get("verdict", ""))
+                    model_version=version, evidence=plan.get("evidence", {}).get("verdict", ""),
+                    retrain=str(pr.open).lower())
     gha.add_summary(text)
     print(text)
     return plan

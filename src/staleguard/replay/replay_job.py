@@ -81,8 +81,9 @@ def variant_params(params: Params, variant: ParamsVariant, delay_weeks: int) -> 
                                                                ("train_weeks", variant.train_weeks))
                                              if v is not None})
     reference = mon.reference.model_copy(update={"policy": variant.reference} if variant.reference else {})
+    rule = {"retrain_when": variant.retrain_when} if variant.retrain_when else {}
     mon = mon.model_copy(update={"retrain": retrain, "reference": reference,
-                                 "label_delay_days": 7 * delay_weeks})
+                                 "label_delay_days": 7 * delay_weeks, **rule})
     return params.model_copy(update={"monitor": mon})
 
 
