@@ -56,8 +56,9 @@ def test_recipe_weighted_evidence_and_backtest_fit_with_the_shipped_weights(hour
         assert not np.array_equal(got, by_hand(rows, window.end, weighted, False).predict(x)), name
     # weighted keeps growing from its start, exactly the window `staleguard retrain` trains on
     # with data up to that week (final_windows: its first week held out as windows.eval)
-    assert evidence.retrain_recipe(weighted).window(week.start, first) == final_windows(week.start, weighted)[0]
-    assert evidence.retrain_recipe(weighted).window(week.start, first).start == datetime(2011, 1, 11)
+    shipped = evidence.retrain_recipe(weighted).window(week.start, first)
+    assert shipped == final_windows(week.start, weighted)[0]
+    assert shipped.start == datetime(2011, 1, 11)
 
 
 def test_recipe_train_stage_fits_the_same_recipe(hour, weighted):

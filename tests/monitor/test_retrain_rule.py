@@ -72,7 +72,7 @@ def test_rule_weekly_check_gathers_evidence_without_drift_and_can_open(params):
     assert not retrain_rule.wants_evidence("evidence", quiet)
     assert retrain_rule.wants_evidence("evidence_weekly", quiet)
     pr = retrain_rule.opening("evidence_weekly", quiet, evidence("better", -0.08, 2), params)
-    assert pr.open and pr.why.endswith("better by 8.0 % on 2 week(s) (weekly evidence check, no drift)")
+    assert pr.open and pr.why.endswith("better by 8.0 % on 2 week(s) (evidence checked, no drift)")
     assert not retrain_rule.opening("evidence_weekly", quiet, evidence("no clear difference"), params).open
 
 

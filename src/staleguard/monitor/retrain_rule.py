@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from staleguard.cadence import window_name, window_of
 from staleguard.monitor.decision import Outcome, WindowCheck
 from staleguard.params import Params
 
@@ -51,40 +52,48 @@ def breached(window: WindowCheck, params: Params) -> bool:
     return est is not None and est.change is not None and est.change > tolerance
 
 
-def better(evidence: Mapping[str, Any]) -> str:
-    """'better by 12.3 % on 6 weeks' (the evidence, as the first line says it)."""
-    return f"better by {-evidence['delta'] * 100:.1f} % on {evidence['folds']} week(s)"
+def better(evidence: Mapping[str, Any], days: int) -> str:
+    """'better by 12.3 % on 6 week(s)' (the evidence, as the first line says it)."""
+    return f"better by {-evidence['delta'] * 100:.1f} % on {_folds(evidence, days)}"
+
+
+def _folds(evidence: Mapping[str, Any], days: int) -> str:
+    return f"{evidence['folds']} {window_name(days)}(s)"
 
 
 def opening(rule: str, outcome: Outcome, verdict: Mapping[str, Any] | None, params: Params) -> Opening:
     """The rule. `verdict`: the evidence's paired verdict as monitor.json keeps it (`verdict`,
     `delta`, `folds`: Evidence.to_dict), or None when it was not gathered."""
+    days = params.monitor.window_days
+
+    def where(w: WindowCheck) -> str:
+        return window_of(days, w.label)
+
     if outcome.forced:
         return Opening(True, "Retrain: forced (`--force`)", "forced")
     breach = next((w for w in outcome.windows if w.drift and breached(w, params)), None)
     trigger = next((w for w in outcome.windows if w.drift), None)
     if rule == "drift":
         if trigger is None:
-            return Opening(False, _no_pr(outcome, "no drift"), "none")
-        return Opening(True, f"Retrain: drift detected in week of {trigger.label}", "drift")
+            return Opening(False, _no_pr(outcome, "no drift", days), "none")
+        return Opening(True, f"Retrain: drift detected in {where(trigger)}", "drift")
     name = None if verdict is None else verdict["verdict"]
     if verdict is not None and name == "better":
-        cause = (f"drift in week of {trigger.label}" if trigger is not None
-                 else "weekly evidence check, no drift")
-        return Opening(True, f"Retrain: the evidence says retraining is {better(verdict)} ({cause})",
-                       "evidence")
+        cause = f"drift in {where(trigger)}" if trigger is not None else "evidence checked, no drift"
+        return Opening(True, f"Retrain: the evidence says retraining is {better(verdict, days)} "
+                       f"({cause})", "evidence")
     if breach is not None and (verdict is None or name == "not enough data"):
-        return Opening(True, f"Retrain: quality breached the tolerance in week of {breach.label}, "
+        return Opening(True, f"Retrain: quality breached the tolerance in {where(breach)}, "
                        "no evidence yet", "breach")
     if trigger is None:
-        return Opening(False, _no_pr(outcome, "no drift", verdict), "none")
-    return Opening(False, _no_pr(outcome, f"drift in week of {trigger.label}", verdict), "none")
+        return Opening(False, _no_pr(outcome, "no drift", days, verdict), "none")
+    return Opening(False, _no_pr(outcome, f"drift in {where(trigger)}", days, verdict), "none")
 
 
-def _no_pr(outcome: Outcome, what: str, verdict: Mapping[str, Any] | None = None) -> str:
+def _no_pr(outcome: Outcome, what: str, days: int, verdict: Mapping[str, Any] | None = None) -> str:
     if outcome.drift is None:
         return "Not decided: no retraining PR"
     if verdict is None:
         return f"No retraining PR: {what}"
     return (f"No retraining PR: {what}; the retraining evidence says {verdict['verdict']} on "
-            f"{verdict['folds']} week(s) (`monitor.retrain_when`)")
+            f"{_folds(verdict, days)} (`monitor.retrain_when`)")

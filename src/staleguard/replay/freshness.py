@@ -146,8 +146,8 @@ def _delays(summaries: dict[str, PolicySummary]) -> list[str]:
         vs = f"{s.mean_mae / base.mean_mae:.3f}×" if base and base.mean_mae else "–"
         est = "–" if s.estimate_error is None else f"{s.estimate_error:.0%} ({s.estimate_bias:+.0%})"
         lines.append(f"| {title(s)} | {s.run.get('label_delay_weeks', 0)} | {s.mean_mae:.1f} | {vs} | "
-                     f"{s.retrains} | {s.prs} | {_num(s.detection_delay, '.2f')} | {s.missed} of {s.onsets} | "
-                     f"{s.false_alarms_per_52:.1f} | {est} |")
+                     f"{s.retrains} | {s.prs} | {_num(s.detection_delay, '.2f')} | "
+                     f"{s.missed} of {s.onsets} | {s.false_alarms_per_52:.1f} | {est} |")
     return lines
 
 
