@@ -77,6 +77,6 @@ def test_recipe_describes_its_window_rule(weighted):
     p = weighted.model_copy(update={"monitor": weighted.monitor.model_copy(update={"retrain": sliding})})
     assert Recipe.shipped(p).describe() == "the 12 weeks before"
     assert Recipe.shipped(weighted).describe() == ("everything since 2011-01-01 (at least 12 weeks) before "
-                                                  "(recent hours weighted, half-life 2 weeks)")
+                                                  "(recent rows weighted, half-life 2 weeks)")
     assert Recipe.shipped(p).window(datetime(2011, 6, 7), datetime(2011, 1, 1)).start == \
         datetime(2011, 6, 7) - timedelta(weeks=12)
