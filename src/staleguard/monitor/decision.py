@@ -120,7 +120,7 @@ def decide(reference: pd.DataFrame | Reference, current: pd.DataFrame, params: P
     """
     mon, target = params.monitor, params.features.target
     windows = []
-    for start, end, part in split_windows(current, params.windows.train.end, mon.window_days):
+    for start, end, part in split_windows(current, params.windows.train.end, params.windows.week_days):
         use, labeled = _decidable(part, target, mon.min_rows, estimator is not None)
         if use is None:
             windows.append(WindowCheck(start, end, len(part), None,

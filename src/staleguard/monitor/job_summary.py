@@ -173,13 +173,13 @@ def _context(outcome: Outcome, params: Params) -> str:
     """Which reference the weeks were compared with, and the label delay, in one sentence."""
     from staleguard.drift.documents import reference_label
 
-    ref = params.monitor.reference
+    ref = params.windows.reference
     info = next((w.result.reference for w in outcome.windows if getattr(w.result, "reference", None)),
                 None) or {"policy": ref.policy, "weeks": ref.weeks}
     delay = params.monitor.label_delay_days
     late = (f" Labels arrive {delay} day(s) late (`monitor.label_delay_days`): weeks without them are "
             "decided on the label-free MAE estimate (est.)." if delay else "")
-    return f" Drift {reference_label(info)} (`monitor.reference`).{late}"
+    return f" Drift {reference_label(info)} (`windows.reference`).{late}"
 
 
 def with_dashboard_link(text: str, params: Params) -> str:

@@ -23,8 +23,8 @@ LABELS = {"never": "never retrain", "weekly": "every {period}", "monitor": "on m
 
 
 def period(params: Params) -> str:
-    """What one replayed window is called: a week, or an n-day window (monitor.window_days)."""
-    days = params.monitor.window_days
+    """What one replayed window is called: a week, or an n-day window (windows.week_days)."""
+    days = params.windows.week_days
     return "week" if days == 7 else f"{days}-day window"
 
 
