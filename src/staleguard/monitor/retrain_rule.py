@@ -64,7 +64,7 @@ def _folds(evidence: Mapping[str, Any], days: int) -> str:
 def opening(rule: str, outcome: Outcome, verdict: Mapping[str, Any] | None, params: Params) -> Opening:
     """The rule. `verdict`: the evidence's paired verdict as monitor.json keeps it (`verdict`,
     `delta`, `folds`: Evidence.to_dict), or None when it was not gathered."""
-    days = params.monitor.window_days
+    days = params.windows.week_days
 
     def where(w: WindowCheck) -> str:
         return window_of(days, w.label)
