@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -15,13 +16,22 @@ SHARED_ZIP = ROOT.parent / "shared" / "data" / "bike-sharing" / "Bike-Sharing-Da
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the long tests first: act workflows, then the other `slow` ones, then the rest, each in
-    collection order. xdist hands tests out one by one as workers free up, so a long test left for
-    the end (tests/workflows is collected last) keeps one worker busy while the other idles."""
+    """Run the long tests first: act workflows, then the other `slow` ones, then the rest. xdist
+    hands tests out one by one as workers free up, so a long test left for the end (tests/workflows
+    is collected last) keeps one worker busy while the other idles. The workflow tests alternate
+    between their modules, so the two workers start by building different session seeds instead
+    of one waiting for the other's."""
     def rank(item: pytest.Item) -> int:
         return 0 if item.get_closest_marker("workflows") else 1 if item.get_closest_marker("slow") else 2
 
     items.sort(key=rank)
+    act = [item for item in items if rank(item) == 0]
+    by_module: dict[str, list[pytest.Item]] = {}
+    for item in act:
+        by_module.setdefault(item.nodeid.split("::")[0], []).append(item)
+    queues = list(by_module.values())
+    items[:len(act)] = [queue[i] for i in range(max(map(len, queues), default=0))
+                        for queue in queues if i < len(queue)]
 
 
 def data_url() -> str:
@@ -88,7 +98,7 @@ REPRO_LOG = "repro.log"   # beside the repo in the `reproduced` folder: what its
 
 
 @pytest.fixture(scope="session")
-def reproduced(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+def reproduced(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A template copy whose main ran the whole pipeline (`dvc repro` on the real data, committed,
     pushed to a local DVC remote committed as the default): `reproduced / "repo"`, and what that
     `dvc repro` printed in `reproduced / REPRO_LOG`. Tests copy it with `clone_seed`.
@@ -97,15 +107,22 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path
     workers through a file lock (`xdist_group` cannot keep tests on one worker here: pytest 9
     ignores the node-id suffix xdist 3.8 sets).
     """
-    if worker_id == "master":
-        return build_seed(tmp_path_factory.mktemp("seed"))
+    return built_once(tmp_path_factory, "pr-seed", build_seed)
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str,
+               build: Callable[[Path], Path]) -> Path:
+    """`build(folder)` once per test session, however many xdist workers ask: the first builds
+    under a file lock in the session's shared temp folder, the others wait and reuse it."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # one process (also under -p no:xdist)
+        return build(tmp_path_factory.mktemp(name))
     from filelock import FileLock
 
-    root = tmp_path_factory.getbasetemp().parent / "pr-seed"
+    root = tmp_path_factory.getbasetemp().parent / name
     with FileLock(str(root) + ".lock"):
         if not (root / "done").exists():
             shutil.rmtree(root, ignore_errors=True)
-            build_seed(root)
+            build(root)
             (root / "done").touch()
     return root
 
