@@ -38,6 +38,14 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, check: boo
     return proc
 
 
+def repro_all(repo: Path, env: dict[str, str]) -> str:
+    """`dvc repro` in `repo`, checked to have run every stage; its output."""
+    out = run(["dvc", "repro"], repo, env).stdout
+    for stage in ("prepare", "train", "evaluate", "drift"):
+        assert f"Running stage '{stage}'" in out, out
+    return out
+
+
 def copy_worktree(dest: Path) -> Path:
     """Copy the files git would check out (tracked and untracked, minus ignored), then commit."""
     files = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], ROOT).stdout

@@ -54,7 +54,8 @@ def test_a_retrain_in_a_scratch_clone_trains_on_the_rows_before_plus_the_batch(w
     tmp, repo, env, _ = workspace
     params = load_params(repo / "params.yaml")
     jfk = validate_frame(flights("2013-02-05", "2013-02-12", ("JFK",)), params, "raw", "jfk")
-    served = simulate.labeled_batches(jfk, load_model(repo / artifacts.MODEL), "v1", params, date(2013, 2, 11))
+    model = load_model(repo / artifacts.MODEL)
+    served = simulate.labeled_batches(jfk, model, "v1", params, date(2013, 2, 11))
     (batch,) = [b for b in served if len(b)]
     store.write_batch(str(tmp / "jfk-store"), batch, params, "jfk")
     make_origin(repo, tmp / "origin.git")
@@ -64,13 +65,14 @@ def test_a_retrain_in_a_scratch_clone_trains_on_the_rows_before_plus_the_batch(w
     out = run(["staleguard", "retrain"], repo, bot).stdout
     assert "Opened retraining PR" in out and "in a scratch clone" in out, out
     (pr,) = [c for c in cml_calls(tmp) if c.get("result") == "created"]
-    assert run(["git", "status", "--porcelain", "data.dvc", "params.yaml"], repo, env).stdout == ""  # untouched
+    untouched = run(["git", "status", "--porcelain", "data.dvc", "params.yaml"], repo, env).stdout
+    assert untouched == "", untouched  # the checkout: the retrain worked in its scratch clone
 
     plan = json.loads((repo / artifacts.MONITOR_REPORTS / "monitor.json").read_text())
     run(["git", "fetch", "-q", "origin", pr["source"]], repo, env)
     lock = yaml.safe_load(run(["git", "show", "FETCH_HEAD:dvc.lock"], repo, env).stdout)
     md5 = next(d["md5"] for d in lock["stages"]["train"]["deps"] if d["path"] == str(artifacts.TRAIN_SET))
-    after = pd.read_parquet(repo / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:])  # pushed by retrain
+    after = pd.read_parquet(repo / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:])  # the retrain's
 
     start, end = (pd.Timestamp(plan["retrain"]["train"][k]) for k in ("start", "end"))
     raw = pd.read_csv(repo / "data" / "flights.csv")
