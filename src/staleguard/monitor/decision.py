@@ -7,7 +7,7 @@ and `.decide`), so the rule is testable on its own and the same on a laptop and 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -132,12 +132,26 @@ def decide(reference: pd.DataFrame | Reference, current: pd.DataFrame, params: P
         extra = {k: v for k, v in (("estimator", estimator), ("reference_info", info)) if v is not None}
         result = check(ref, own_predictions(use, version if model is not None else None),
                        params, model=model, **extra)
+        result = _recalibrated(result, [w.result for w in windows], params)
         verdict = judge(result, params)
         windows.append(WindowCheck(start, end, len(part), bool(verdict.drift),
                                    list(verdict.reasons), result, labeled=labeled))
     labeled_rows = current[current[target].notna()] if target in current else current
     newest = (labeled_rows if len(labeled_rows) else current)[TIMESTAMP].max().to_pydatetime()
     return conclude(windows, force, newest, params)
+
+
+def _recalibrated(result: Any, before: list[Any], params: Params) -> Any:
+    """A window decided without labels: its estimate recalibrated and judged by the earlier
+    windows whose labels arrived (drift/reliability.py); any other result as it is."""
+    est = getattr(result, "estimate", None)
+    if est is None or est.actual is not None:
+        return result
+    from staleguard.drift.reliability import calibrated
+
+    labeled = [r.estimate for r in before if getattr(r, "estimate", None) is not None
+               and r.estimate.actual is not None]
+    return replace(result, estimate=calibrated(est, labeled, params.drift.estimate))
 
 
 def _decidable(part: pd.DataFrame, target: str, min_rows: int, estimate: bool

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from staleguard.drift.reliability import no_number
 from staleguard.monitor.decision import Outcome, WindowCheck
 from staleguard.params import Params, Window
 
@@ -107,8 +108,11 @@ def _scores(window: WindowCheck) -> dict[str, Any] | None:
 def _estimate(window: WindowCheck) -> dict[str, Any] | None:
     """The label-free MAE estimate of the window (with the measured MAE once labels arrived)."""
     est = getattr(window.result, "estimate", None)
-    return None if est is None else {"estimated": est.estimated, "actual": est.actual,
-                                     "reference": est.reference}
+    if est is None:
+        return None
+    return {"estimated": est.estimated, "actual": est.actual, "reference": est.reference,
+            "reliable": est.reliable, "unreliable": est.unreliable, "raw": est.raw, "ratio": est.ratio,
+            "outside": est.outside, "auc": est.auc, "recent_error": est.recent_error}
 
 
 def _mae(window: WindowCheck) -> str:
@@ -118,12 +122,16 @@ def _mae(window: WindowCheck) -> str:
     quality = _quality(window)
     if quality and "mae" in quality:
         return f"{quality['mae']:.1f}"
+    if est is not None and not est.reliable:
+        return no_number(est)
     return f"est. {est.estimated:.1f} †" if est is not None else "–"
 
 
 ESTIMATE_CAVEAT = ("† _est.: a label-free estimate of the MAE (direct loss estimation, "
-                   "docs/monitor.md) for a week whose labels have not arrived. How far to trust "
-                   "it is not measured here yet: read it as a hint, not as a measurement._")
+                   "recalibrated by the latest labeled weeks; docs/drift.md) for a week whose labels "
+                   "have not arrived, shown only where the week stays within the reference's support "
+                   "and the estimate's recent error is small (`drift.estimate`). On the replay its "
+                   "error on such weeks is in reports/freshness.md: a hint, not a measurement._")
 FOLD = "<details>"   # where the folded detail starts: the retraining PR body inserts above it
 
 
