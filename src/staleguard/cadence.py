@@ -34,6 +34,17 @@ SEASON = timedelta(days=91)
 FOLD = timedelta(days=30)
 
 
+def window_name(days: int) -> str:
+    """What one monitored window is called in titles and tables: a week, or an n-day window (the
+    length monitor.window_days has, set by the data's frequency when left out)."""
+    return "week" if days == 7 else f"{days}-day window"
+
+
+def window_of(days: int, start: object) -> str:
+    """'week of 2011-02-14', or '28-day window from 2013-01-29'."""
+    return f"{window_name(days)} {'of' if days == 7 else 'from'} {start}"
+
+
 def period_seconds(freq: str) -> int | None:
     m = FREQ.match(freq.strip())
     return int(m[1]) * SECONDS[m[2]] if m else None

@@ -74,7 +74,7 @@ class Recipe:
         else:
             where = f"everything since {self.since:%Y-%m-%d} (at least {self.span.days // 7} weeks) before"
         if self.half_life_weeks is not None:
-            where = f"{where} (recent hours weighted, half-life {self.half_life_weeks:g} weeks)"
+            where = f"{where} (recent rows weighted, half-life {self.half_life_weeks:g} weeks)"
         return where
 
     def key(self) -> str:

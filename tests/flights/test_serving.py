@@ -41,6 +41,8 @@ def test_many_rows_of_one_hour_are_predicted_logged_and_labeled_by_id(server, ev
     body = rows(events, fparams, 6)
     body[0]["pressure"] = None
     del body[1]["flight_id"]  # the server assigns it one
+    hour = pd.Timestamp(body[2]["timestamp"])
+    body[2]["timestamp"] = (hour + pd.Timedelta(minutes=17)).isoformat()  # an event's own time: kept
     status, got = call(f"{url}/predict", body)
     assert status == 200, got
     assert got["ids"][0] == body[0]["flight_id"] and len(set(got["ids"])) == 6
@@ -49,7 +51,7 @@ def test_many_rows_of_one_hour_are_predicted_logged_and_labeled_by_id(server, ev
     assert (status, done["labeled"]) == (200, 6), done
     labeled = pd.concat(pd.read_parquet(p) for p in (tmp / "store").glob("*.parquet"))
     assert sorted(labeled["flight_id"]) == sorted(got["ids"]) and (labeled["arr_delay"] == -3.0).all()
-    assert labeled["timestamp"].nunique() == 1  # six rows of one hour, all kept
+    assert sorted(labeled["timestamp"].unique()) == [hour, hour + pd.Timedelta(minutes=17)]  # not floored
 
 
 def stored(tmp: Path) -> int:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from staleguard.monitor import shadow_evidence, store
+from staleguard.params import load_params
+from tests.flights.conftest import PARAMS as EVENTS
 
 
 def write_pair(root, make_batch, params, served_error, shadow_error, served="aaaa1111", other="bbbb2222"):
@@ -46,3 +49,16 @@ def test_lines_name_versions_for_registry_show(tmp_path, make_batch, params):
                            "(unregistered) MAE 10.00 on ")
     assert "shadow better (mae -50.0%, 90% CI [" in line
     assert shadow_evidence.lines(str(tmp_path / "missing"), params, {}) == []
+
+
+def test_event_rows_of_one_timestamp_pair_by_their_key_not_their_time():
+    """Many flights share an hour: each served row pairs with the shadow's row of the same
+    flight_id (a join on the time would pair every flight of the hour with every other)."""
+    hour = pd.Timestamp("2013-01-20 08:00")
+    served = pd.DataFrame({"timestamp": [hour] * 3, "flight_id": ["a", "b", "c"],
+                           "prediction": [1.0, 2.0, 3.0],
+                           "model_version": "aaaa1111", "arr_delay": [0.0, 0.0, 0.0]})
+    shadow = served.assign(prediction=[10.0, 20.0, 30.0], model_version="bbbb2222").iloc[::-1]
+    got = shadow_evidence.paired_rows(served, shadow, load_params(EVENTS))
+    assert len(got) == 3 and got.set_index("flight_id")["prediction_shadow"].to_dict() == \
+        {"a": 10.0, "b": 20.0, "c": 30.0}

@@ -20,12 +20,12 @@ def outcome(drifts: list[bool | None], force: bool = False, params=None) -> deci
 
 
 def test_summary_title_names_first_drifted_week(params):
-    assert job_summary.title(outcome([False, True, True], params=params)) == \
+    assert job_summary.title(outcome([False, True, True], params=params), params) == \
         "Retrain: drift detected in week of 2011-02-08"
 
 
 def test_summary_title_when_forced_without_drift_says_forced(params):
-    assert job_summary.title(outcome([False, False], force=True, params=params)) == \
+    assert job_summary.title(outcome([False, False], force=True, params=params), params) == \
         "Retrain: forced on production data through 2011-02-21"
 
 
@@ -91,7 +91,7 @@ def test_summary_markdown_names_the_reference_and_shows_estimates_before_labels(
     assert "Drift reference policy recent: the last 2 weeks of the training window" in text
     assert "Labels arrive 14 day(s) late" in text
     assert "| 2011-02-01 | 168 (0 labeled) | **drift** | estimated quality drop" in text
-    assert "| est. 31.2 † |" in text and "shown only where the week stays within the reference" in text
+    assert "| est. 31.2 † |" in text and "shown only where the window stays within the reference" in text
     plan = job_summary.plan(out, late_params, "abcd1234", "prod", [])
     assert plan["windows"][0]["estimate"] == {"estimated": 31.2, "actual": None, "reference": 12.6,
                                               "reliable": True, "unreliable": None, "raw": None,
@@ -112,3 +112,15 @@ def test_a_run_with_no_decided_window_is_not_decided_never_no_drift(params):
     assert plan["drift"] is None and plan["decision"] == "not decided"
     forced = decision.conclude(windows, True, datetime(2011, 2, 22), params)
     assert forced.drift is True
+
+
+def test_daily_data_names_its_28_day_windows_not_weeks(params):
+    """monitor.window_days 28 (daily data, cadence.py): the title, reasons and table say so."""
+    monthly = params.model_copy(update={"monitor": params.monitor.model_copy(update={"window_days": 28})})
+    done = outcome([False, True], params=monthly)
+    assert job_summary.title(done, monthly) == "Retrain: drift detected in 28-day window from 2011-02-08"
+    text = job_summary.markdown(done, monthly, "abcd1234", "prod", 56)
+    assert "<summary>Window by window (28-day windows): 2 window(s), 1 with drift</summary>" in text
+    assert "| 28-day window from | rows | decision |" in text and "week of" not in text.lower()
+    drifted = decision.conclude(done.windows, False, datetime(2011, 2, 14), monthly)
+    assert drifted.reasons == ["28-day window from 2011-02-08: cnt: Wasserstein 0.59 ≥ 0.30"]

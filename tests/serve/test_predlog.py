@@ -6,7 +6,10 @@ import pandas as pd
 import pytest
 
 from staleguard.monitor import store
-from staleguard.serve.predlog import PredictionLog, as_batch, hours, predictions_url, read_predictions
+from staleguard.params import load_params
+from staleguard.serve.predlog import PredictionLog, as_batch, predictions_url, read_predictions, stamps
+from tests.flights.conftest import PARAMS as EVENTS
+from tests.seattle.conftest import PARAMS as DAILY
 
 
 def records(row, n, start="2011-02-01T00:00:00"):
@@ -14,11 +17,20 @@ def records(row, n, start="2011-02-01T00:00:00"):
     return [{**row, "timestamp": (base + pd.Timedelta(hours=i)).to_pydatetime()} for i in range(n)]
 
 
-def test_hours_floors_converts_to_utc_and_fills_the_current_hour():
+def test_stamps_convert_to_utc_and_key_a_row_by_the_period_of_its_frequency(params):
     tz = datetime.fromisoformat("2011-02-01T09:45:00+01:00")
-    out = hours([tz, None])
+    out = stamps([tz, None], params)  # the bike data: one row an hour
     assert out[0] == pd.Timestamp("2011-02-01 08:00")
     assert out[1] == pd.Timestamp.now(tz="UTC").tz_localize(None).floor("h")
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    (DAILY, "2011-02-01 00:00"),      # freq 1d, key: timestamp: the day
+    (EVENTS, "2011-02-01 08:45:00"),  # key: flight_id: the time as given (ids tell rows apart)
+])
+def test_stamps_follow_the_contract_frequency_and_key(source, expected):
+    out = stamps([datetime.fromisoformat("2011-02-01T09:45:00+01:00")], load_params(source))
+    assert out[0] == pd.Timestamp(expected)
 
 
 def test_as_batch_keeps_the_latest_prediction_per_hour_in_store_order(params, row):

@@ -20,7 +20,7 @@ from staleguard.contract.frame import (
                                       layout,
                                       validate_frame,
 )
-from staleguard.contract.identity import dedupe
+from staleguard.contract.identity import dedupe, period_start
 from staleguard.contract.read import batch_files, check_size, read_file, read_raw, read_table, read_window
 from staleguard.contract.timestamp import TIMESTAMP, build_timestamp, calendar
 from staleguard.contract.values import calendar_of, derived_problem, value_problem
@@ -41,6 +41,7 @@ __all__ = [
            "derived_problem",
            "id_column",
            "layout",
+           "period_start",
            "read_file",
            "read_raw",
            "read_table",

@@ -1,6 +1,6 @@
 """Checks of one production batch as a whole, beyond its columns (contract.batches, docs/monitor.md).
 
-A batch's file name declares its first and last hour; the rows must span exactly that, be enough
+A batch's file name declares its first and last timestamp; the rows must span exactly that, be enough
 (contract.batches.min_rows) and cover enough of it (min_coverage, in contract.timestamp.freq
 periods), and not start before the deployed model's training window (before_training).
 """

@@ -136,7 +136,7 @@ def rows(life: Life, path: Path) -> None:
 
 
 def shadow(life: Life, path: Path) -> bool:
-    """Served vs shadow MAE on the hours both predicted; False (nothing drawn) without a shadow."""
+    """Served vs shadow MAE on the rows both predicted; False (nothing drawn) without a shadow."""
     pairs = [(_x(w.start), w.shadow) for w in life.weeks if w.shadow]
     if not pairs:
         return False
@@ -145,9 +145,9 @@ def shadow(life: Life, path: Path) -> bool:
         label = "served" if key == "mae_served" else f"shadow {pairs[-1][1]['shadow']}"
         ax.plot([p[0] for p in pairs], [float(p[1][key]) for p in pairs], marker="o", ms=3,
                 color=color, label=label)
-    ax.set_ylabel("MAE, same hours")
+    ax.set_ylabel("MAE, same rows")
     ax.set_ylim(bottom=0)
-    ax.set_title("Shadow vs served, on the hours both predicted", fontsize=11, loc="left")
+    ax.set_title("Shadow vs served, on the rows both predicted", fontsize=11, loc="left")
     ax.legend(loc="upper left", fontsize=7)
     _dates(ax, life.weeks)
     save(fig, path)

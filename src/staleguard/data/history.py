@@ -1,4 +1,4 @@
-"""The labeled history: raw data plus accepted production batches, one row per hour.
+"""The labeled history: raw data plus accepted production batches, each row once (contract.key).
 
 Written once here for every reader: `prepare`, the monitor's reference, the retraining
 evidence, the PR backtest and the replay all assemble their history the same way.
@@ -31,7 +31,7 @@ def read_batches(folder: Path, columns: list[str]) -> pd.DataFrame | None:
 def history(raw: pd.DataFrame, batches: pd.DataFrame | None, columns: list[str],
             params: Params) -> pd.DataFrame:
     """Raw history plus batches, every row kept unless contract.key says two rows are the same
-    row (the same hour, or the same key): then a batch row replaces the one it repeats."""
+    row (the same period, or the same key): then a batch row replaces the one it repeats."""
     key = params.contract.key_column
     cols = [TIMESTAMP, *columns]
     frame = raw[[*cols, key] if key and key in raw and key not in cols else cols]
@@ -48,7 +48,7 @@ def columns_of(params: Params, *more: Params) -> list[str]:
 
 
 def history_frame(params: Params, *more: Params) -> pd.DataFrame:
-    """Every labeled hour, as `prepare` builds it (raw data + accepted batches); with the
+    """Every labeled row, as `prepare` builds it (raw data + accepted batches); with the
     columns of `more` params too (the PR backtest reads main's features beside the PR's)."""
     cols = columns_of(params, *more)
     return history(read_raw(params.data.raw, params), read_batches(params.data.batches, cols), cols, params)

@@ -64,18 +64,18 @@ def split_windows(frame: pd.DataFrame, start: datetime, days: int) -> list[Part]
 
 
 def day_after(newest: datetime) -> datetime:
-    """Midnight after the hour `newest`: "production data through <that day>"."""
+    """Midnight after the time `newest`: "production data through <that day>"."""
     end: datetime = (pd.Timestamp(newest).normalize() + pd.Timedelta(days=1)).to_pydatetime()
     return end
 
 
 def grid_end(newest: datetime, params: Params) -> datetime:
-    """The end of the grid week holding the hour `newest`.
+    """The end of the grid week holding the time `newest`.
 
     The one grid: weeks of `monitor.window_days` from `windows.train.end`. The monitor checks
     these weeks, the replay serves them, and a retrain's windows end on them, so the retraining
     PR's evaluation week is one the monitor measured (and a retrained model's `windows.train.end`
-    is again on the grid). The training window reaches past the newest labeled hour.
+    is again on the grid). The training window reaches past the newest labeled row.
     """
     anchor, step = _grid(params)
     end: datetime = (anchor + ((pd.Timestamp(newest) - anchor) // step + 1) * step).to_pydatetime()
@@ -143,7 +143,7 @@ def start_of(end: datetime, span: timedelta, since: datetime | None) -> datetime
 
 def final_windows(data_end: datetime, params: Params) -> tuple[Window, Window]:
     """A retrain's windows (the retraining PR's and the replay's): the model that ships trains on
-    the last `train_weeks` up to `data_end` (`grid_end` of the newest labeled hour: it has seen
+    the last `train_weeks` up to `data_end` (`grid_end` of the newest labeled row: it has seen
     the newest week); `windows.eval` is the `eval_weeks` just before that, which it never fitted.
     Half-open, never overlapping. Whether retraining helps is judged by the walk-forward
     evidence (monitor.evidence), not by this one week."""
@@ -156,7 +156,7 @@ def final_windows(data_end: datetime, params: Params) -> tuple[Window, Window]:
 
 
 def recency_weights(timestamps: pd.Series, end: datetime, half_life_weeks: float) -> np.ndarray:
-    """An hour `half_life_weeks` older than the window's `end` counts half (`weighted`)."""
+    """A row `half_life_weeks` older than the window's `end` counts half (`weighted`)."""
     age = (pd.Timestamp(end) - timestamps) / pd.Timedelta(weeks=1)
     weights: np.ndarray = np.power(0.5, age.to_numpy(dtype=float) / half_life_weeks)
     return weights

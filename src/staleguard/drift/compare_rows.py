@@ -75,7 +75,7 @@ def current_pairs(current: pd.DataFrame, params: Params, model: Any = None
 def labeled_pairs(rows: pd.DataFrame, pred: np.ndarray | None, target: str
                   ) -> tuple[np.ndarray, np.ndarray] | None:
     """Actuals and predictions of the rows that have both; None under two (actuals may still be
-    missing for recent hours)."""
+    missing for recent rows)."""
     if pred is None or target not in rows:
         return None
     labeled = rows[target].notna().to_numpy() & ~np.isnan(pred)

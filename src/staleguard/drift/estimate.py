@@ -2,7 +2,7 @@
 
 On the reference, where the labels are known, a second model learns the deployed model's absolute
 error from the features and the model's prediction. It learns from out-of-fold residuals
-(drift/quality.py), i.e. errors on hours the model had not seen, not its flattering in-sample
+(drift/quality.py), i.e. errors on rows the model had not seen, not its flattering in-sample
 fit. On a week whose actuals have not arrived, the estimated MAE is the mean predicted absolute
 error. The method assumes the error given the inputs stays the same (no concept drift) and that
 the week stays in regions the reference covers; the replay measures how well it tracks the real

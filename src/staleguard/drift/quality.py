@@ -4,7 +4,7 @@ A model scored on its own training rows looks far better than it will on any new
 forest's in-sample MAE on January 2011 is a third of its out-of-sample MAE). So the reference
 quality is measured by time-blocked cross-validation: the reference is cut into
 drift.quality.folds contiguous blocks, a clone of the model is fitted on the others and predicts
-each block. That is the error to expect on unseen hours that look like the reference.
+each block. That is the error to expect on unseen rows that look like the reference.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def source(model: Any, params: Params) -> str:
 
 def out_of_fold(model: Any, reference: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, np.ndarray]:
     """The reference in time order and a clone of `model`'s predictions for each of its
-    drift.quality.folds contiguous blocks, fitted on the other blocks: errors on unseen hours.
+    drift.quality.folds contiguous blocks, fitted on the other blocks: errors on unseen rows.
     The reference quality and the label-free estimator (drift/estimate.py) both learn from them."""
     cols, target = params.features.columns, params.features.target
     ordered = reference.sort_values("timestamp") if "timestamp" in reference else reference

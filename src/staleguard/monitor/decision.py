@@ -13,11 +13,10 @@ from typing import Any
 
 import pandas as pd
 
+from staleguard.cadence import window_of
 from staleguard.contract import TIMESTAMP, dedupe
 from staleguard.data.windows import day_after, final_windows, grid_end, split_windows
 from staleguard.params import Params, Window
-
-HOUR = pd.Timedelta(hours=1)  # the lag of hourly data: an hour's actual exists once the hour is over
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ def new_rows(frames: list[pd.DataFrame], train_end: datetime, target: str, *, pa
 def observed_rows(frames: list[pd.DataFrame], train_end: datetime, target: str, delay_days: int = 0,
                   now: datetime | None = None, *, params: Params) -> pd.DataFrame:
     """Every row newer than the training window (a later batch replaces a row only when
-    contract.key makes them the same row: same hour, or same key; `none`: all kept), with the
+    contract.key makes them the same row: same period, or same key; `none`: all kept), with the
     actuals that would not have arrived by `now` blanked: a row's actual exists
     monitor.label_delay after its timestamp (default one contract.timestamp.freq period) and
     counts once timestamp + that + `delay_days` <= now (monitor.label_delay_days). `now` defaults
@@ -169,11 +168,12 @@ def _decidable(part: pd.DataFrame, target: str, min_rows: int, estimate: bool
 
 def conclude(windows: list[WindowCheck], force: bool, newest: datetime, params: Params) -> Outcome:
     """The run's outcome from its checked windows, whatever engine checked them: the first
-    drifted week triggers (or the last decided one when forced) and the windows move to the end
-    of the grid week holding `newest`, the newest labeled hour (data.windows.grid_end)."""
+    drifted window triggers (or the last decided one when forced) and the windows move to the end
+    of the grid week holding `newest`, the newest labeled row's time (data.windows.grid_end)."""
     trigger = next((w for w in windows if w.drift), None)
     decided = [w for w in windows if w.drift is not None]
-    reasons = [f"week of {trigger.label}: {r}" for r in trigger.reasons] if trigger else []
+    where = window_of(params.monitor.window_days, trigger.label) if trigger else ""
+    reasons = [f"{where}: {r}" for r in trigger.reasons] if trigger else []
     if force:
         reasons.insert(0, "retraining forced (--force)")
         trigger = trigger or (decided[-1] if decided else None)

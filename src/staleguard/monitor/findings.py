@@ -2,7 +2,7 @@
 the retraining evidence when it found drift, and the live shadow comparison when one was served.
 
 Both need labeled rows, not summaries: the evidence refits the retraining recipe week by week (as
-the retraining PR then does on the same rows), the shadow pairs two models' hours.
+the retraining PR then does on the same rows), the shadow pairs two models' rows.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def with_shadow(plan: dict[str, Any], text: str, params: Params, url: str
     """`text` with the live shadow comparison (and `plan["shadow"]`) when a shadow was served, and
     the served/shadow pairs (None without a shadow) for the monitor's logbook."""
     found = shadow_evidence.pairs(url, params)
-    if live := shadow_evidence.compare(found, params) if found is not None else []:  # same hours
+    if live := shadow_evidence.compare(found, params) if found is not None else []:  # same rows
         plan["shadow"] = live
         text = job_summary.clip(f"{text}\n{shadow_evidence.markdown(live)}")
     return text, found

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from staleguard.cadence import window_name, window_of
 from staleguard.drift.reliability import no_number
 from staleguard.monitor.decision import Outcome, WindowCheck
 from staleguard.params import Params, Window
@@ -35,7 +36,7 @@ def undecided_reason(outcome: Outcome, params: Params) -> str:
 def headline(outcome: Outcome, params: Params) -> str:
     """The summary's heading: drift, no drift, or not decided (never 'no drift' for an unchecked run)."""
     if outcome.drift:
-        return title(outcome)
+        return title(outcome, params)
     if outcome.drift is None:
         return f"Not decided: {undecided_reason(outcome, params)}"
     skipped = len(outcome.windows) - len(outcome.decided)
@@ -43,10 +44,10 @@ def headline(outcome: Outcome, params: Params) -> str:
     return f"No drift: the deployed model stays, no retraining PR{rest}"
 
 
-def title(outcome: Outcome) -> str:
+def title(outcome: Outcome, params: Params) -> str:
     drifted = next((w for w in outcome.windows if w.drift), None)
     if drifted is not None:
-        return f"Retrain: drift detected in week of {drifted.label}"
+        return f"Retrain: drift detected in {window_of(params.monitor.window_days, drifted.label)}"
     return ("Retrain: forced on production data through "
             f"{outcome.data_end - timedelta(days=1):%Y-%m-%d}")
 
@@ -74,8 +75,8 @@ def plan(outcome: Outcome, params: Params, model_version: str, store: str,
         "retrain": {
             "branch": f"retrain/{model_version}",
             "base": params.monitor.base_branch,
-            "title": title(outcome),
-            "message": f"{title(outcome)}: retrain on production data through "
+            "title": title(outcome, params),
+            "message": f"{title(outcome, params)}: retrain on production data through "
                        f"{outcome.data_end - timedelta(days=1):%Y-%m-%d}",
             "train": _w(outcome.train),
             "eval": _w(outcome.eval),
@@ -116,7 +117,7 @@ def _estimate(window: WindowCheck) -> dict[str, Any] | None:
 
 
 def _mae(window: WindowCheck) -> str:
-    """The measured MAE; 'est. 31.2 †' only for a week whose labels have not arrived ('–' when
+    """The measured MAE; 'est. 31.2 †' only for a window whose labels have not arrived ('–' when
     neither). An estimate is never shown beside a measurement: the measurement wins."""
     est = getattr(window.result, "estimate", None)
     quality = _quality(window)
@@ -128,10 +129,11 @@ def _mae(window: WindowCheck) -> str:
 
 
 ESTIMATE_CAVEAT = ("† _est.: a label-free estimate of the MAE (direct loss estimation, "
-                   "recalibrated by the latest labeled weeks; docs/drift.md) for a week whose labels "
-                   "have not arrived, shown only where the week stays within the reference's support "
-                   "and the estimate's recent error is small (`drift.estimate`). On the replay its "
-                   "error on such weeks is in reports/freshness.md: a hint, not a measurement._")
+                   "recalibrated by the latest labeled windows; docs/drift.md) for a window whose "
+                   "labels have not arrived, shown only where the window stays within the reference's "
+                   "support and the estimate's recent error is small (`drift.estimate`). On the "
+                   "replay its error on such weeks is in reports/freshness.md: a hint, not a "
+                   "measurement._")
 FOLD = "<details>"   # where the folded detail starts: the retraining PR body inserts above it
 
 
@@ -142,8 +144,8 @@ def _verdict(drift: bool | None) -> str:
 def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
              rows: int, drift_md: str = "", evidence_md: str = "") -> str:
     """The summary: job summary, and the head of the retraining PR's body. Top-down: the
-    decision and its evidence, then the context, then the week-by-week table and the drift
-    report folded (<details>)."""
+    decision and its evidence, then the context, then the window-by-window table (weeks, or the
+    n-day windows of monitor.window_days) and the drift report folded (<details>)."""
     lines = [f"## {headline(outcome, params)}"]
     if evidence_md:
         lines += ["", evidence_md.strip()]
@@ -158,9 +160,12 @@ def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
                   f"{params.windows.eval.label()} → {outcome.eval.label()} (the week before "
                   "it, which the new model never fits)."]
     drifted = sum(1 for w in outcome.windows if w.drift)
-    lines += ["", f"{FOLD}<summary>Week by week: {len(outcome.windows)} week(s), {drifted} with "
-              "drift</summary>", "",
-              "| week of | rows | decision | reasons | MAE |", "|---|---:|---|---|---:|"]
+    days = params.monitor.window_days
+    each = "week by week" if days == 7 else f"window by window ({window_name(days)}s)"
+    count = f"{len(outcome.windows)} {'week' if days == 7 else 'window'}(s)"
+    lines += ["", f"{FOLD}<summary>{each.capitalize()}: {count}, {drifted} with drift</summary>", "",
+              f"| {window_of(days, '').strip()} | rows | decision | reasons | MAE |",
+              "|---|---:|---|---|---:|"]
     for w in outcome.windows:
         reasons = "; ".join(w.reasons) or "–"
         count = f"{w.rows}" if w.labeled in (None, w.rows) else f"{w.rows} ({w.labeled} labeled)"
@@ -170,7 +175,7 @@ def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
         lines += ["", ESTIMATE_CAVEAT]
     lines += ["", "</details>"]
     if drift_md and (window := outcome.report_window) is not None:
-        lines += ["", f"<details><summary>Drift report, week of {window.label}</summary>", "",
+        lines += ["", f"<details><summary>Drift report, {window_of(days, window.label)}</summary>", "",
                   LOCAL_IMAGE.sub("", drift_md).strip(),
                   "", f"_Plots and the full Evidently report: the workflow run's `{ARTIFACT}` "
                   "artifact._", "", "</details>"]
@@ -185,7 +190,7 @@ def _context(outcome: Outcome, params: Params) -> str:
     info = next((w.result.reference for w in outcome.windows if getattr(w.result, "reference", None)),
                 None) or {"policy": ref.policy, "weeks": ref.weeks}
     delay = params.monitor.label_delay_days
-    late = (f" Labels arrive {delay} day(s) late (`monitor.label_delay_days`): weeks without them are "
+    late = (f" Labels arrive {delay} day(s) late (`monitor.label_delay_days`): windows without them are "
             "decided on the label-free MAE estimate (est.)." if delay else "")
     return f" Drift {reference_label(info)} (`monitor.reference`).{late}"
 

@@ -171,7 +171,7 @@ def rows_from_plan(plan: Row, tolerance: float, run: Row,
                    shadow: dict[str, Row] | None = None, model: str | None = None) -> list[Row]:
     """One history row per window of the monitor's plan (reports/monitor/monitor.json).
 
-    `shadow`: per window start, the served and shadow MAE of the hours both models predicted.
+    `shadow`: per window start, the served and shadow MAE of the rows both models predicted.
     `model`: a name for the deployed model besides its id (the replay's v1, v2, ...).
     """
     evidence = plan.get("evidence") or {}

@@ -1,7 +1,7 @@
 """Rollback on evidence: is the model promoted last worse, on live labeled data, than its predecessor?
 
-The rows are the labeled production hours the current `prod` model served (store root). The
-predecessor's predictions of the same hours come from shadow scoring when it was the shadow
+The rows are the labeled production rows the current `prod` model served (store root). The
+predecessor's predictions of the same rows come from shadow scoring when it was the shadow
 (`<store>/shadow/`), otherwise from re-predicting those rows with the predecessor, fetched by its
 dvc.lock hash. The two are compared with the PR gate's paired verdict. Only `worse` (the whole CI
 beyond `report.tolerance`) asks for a rollback: one GitHub issue with the evidence and the command,
@@ -100,7 +100,7 @@ def markdown(ev: Evidence) -> str:
     """The issue body: verdict, the paired table, how it was measured, and the command."""
     v = ev.verdict
     lines = [f"## {ev.title()}" if ev.worse else f"## Prod model {ev.current}: no rollback",
-             "", f"On the labeled production hours that `{ev.current}` served, compared with "
+             "", f"On the labeled production rows that `{ev.current}` served, compared with "
              f"`{ev.previous}` by {ev.source}:", "",
              f"| rows | days | {v['metric']} {ev.previous} | {v['metric']} {ev.current} | change | "
              f"{v['confidence']:.0%} CI | verdict |", "|---:|---:|---:|---:|---:|---|---|",

@@ -1,9 +1,10 @@
-"""Live evidence for a shadow model: the served and the shadow predictions of the same labeled hours.
+"""Live evidence for a shadow model: the served and the shadow predictions of the same labeled rows.
 
 Serving logs a shadow model's predictions beside the served ones; /actuals labels both, the served
 rows at the store root (what the monitor reads) and the shadow's in `<store>/shadow/`, in the same
-batch format. This module pairs them by hour and compares the two models with the PR gate's paired
-verdict (staleguard.verdict), for the monitor's job summary and `staleguard registry show`.
+batch format. This module pairs them by row id (contract.key) and compares the two models with
+the PR gate's paired verdict (staleguard.verdict), for the monitor's job summary and
+`staleguard registry show`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from staleguard.contract import TIMESTAMP, dedupe
+from staleguard.contract import TIMESTAMP, dedupe, id_column
 from staleguard.monitor import store
 from staleguard.params import Params
 
@@ -26,7 +27,7 @@ def shadow_url(store_url: str) -> str:
 
 
 def read_labeled(url: str, params: Params) -> pd.DataFrame | None:
-    """Every labeled row of the batches in `url` (latest batch wins per hour); None if none."""
+    """Every labeled row of the batches in `url` (latest batch wins per row id); None if none."""
     try:
         refs = store.list_batches(url)
     except store.StoreError:
@@ -39,10 +40,13 @@ def read_labeled(url: str, params: Params) -> pd.DataFrame | None:
     return dedupe(frame, params) if len(frame) else None
 
 
-def paired_rows(served: pd.DataFrame, shadow: pd.DataFrame, target: str) -> pd.DataFrame:
-    """Hours both models predicted: timestamp, actual, each prediction and each model id."""
-    cols = [TIMESTAMP, store.PREDICTION, store.MODEL_VERSION]
-    return served[[*cols, target]].merge(shadow[cols], on=TIMESTAMP, suffixes=("", "_shadow"))
+def paired_rows(served: pd.DataFrame, shadow: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Rows both models predicted, paired by row id (contract.key: the period, or the key column /
+    row_id, never the time alone when many rows share it): timestamp, actual, each prediction and
+    each model id."""
+    ident, logged = id_column(params), [store.PREDICTION, store.MODEL_VERSION]
+    mine = [*dict.fromkeys([TIMESTAMP, ident]), *logged, params.features.target]
+    return served[mine].merge(shadow[[ident, *logged]], on=ident, suffixes=("", "_shadow"))
 
 
 def compare(pairs: pd.DataFrame, params: Params) -> list[dict[str, Any]]:
@@ -66,12 +70,12 @@ def compare(pairs: pd.DataFrame, params: Params) -> list[dict[str, Any]]:
 
 
 def pairs(store_url: str, params: Params) -> pd.DataFrame | None:
-    """The labeled hours both the served and the shadow model predicted; None without a shadow."""
+    """The labeled rows both the served and the shadow model predicted; None without a shadow."""
     shadow = read_labeled(shadow_url(store_url), params)
     served = read_labeled(store_url, params) if shadow is not None else None
     if shadow is None or served is None:
         return None
-    return paired_rows(served, shadow, params.features.target)
+    return paired_rows(served, shadow, params)
 
 
 def live(store_url: str, params: Params) -> list[dict[str, Any]]:
@@ -82,7 +86,7 @@ def live(store_url: str, params: Params) -> list[dict[str, Any]]:
 
 def weekly(found: pd.DataFrame | None, windows: list[dict[str, Any]], target: str
            ) -> dict[str, dict[str, Any]]:
-    """Per monitored window (by its ISO start): both models' MAE on the hours both predicted."""
+    """Per monitored window (by its ISO start): both models' MAE on the rows both predicted."""
     out: dict[str, dict[str, Any]] = {}
     if found is None or found.empty:
         return out
@@ -110,15 +114,15 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     """A table for the job summary; empty text when there is nothing to compare."""
     if not rows:
         return ""
-    lines = ["### Live: served model vs shadow, on the same labeled hours", "",
-             "| served | shadow | rows | hours | MAE served | MAE shadow | shadow vs served | CI |",
+    lines = ["### Live: served model vs shadow, on the same labeled rows", "",
+             "| served | shadow | rows | from – to | MAE served | MAE shadow | shadow vs served | CI |",
              "|---|---|---:|---|---:|---:|---|---|"]
     for r in rows:
         v = r["verdict"]
         lines.append(f"| `{r['served']}` | `{r['shadow']}` | {r['rows']} | {r['first'][:13]} – "
                      f"{r['last'][:13]} | {r['mae_served']:.2f} | {r['mae_shadow']:.2f} | "
                      f"**{v['verdict']}** ({v['metric']} {change(v)}) | {interval(v)} |")
-    lines += ["", "_Paired day-block bootstrap on the same hours, as in the PR gate (`report:` in "
+    lines += ["", "_Paired day-block bootstrap on the same rows, as in the PR gate (`report:` in "
               "params.yaml); \"better\" means the shadow would have served better._"]
     return "\n".join(lines) + "\n"
 
@@ -139,7 +143,7 @@ def lines(store_url: str, params: Params, versions: dict[str, str]) -> list[str]
     for pair in live(store_url, params):
         v = pair["verdict"]
         out.append(f"live ({store_url}): served {name(pair['served'])} MAE {pair['mae_served']:.2f} vs "
-                   f"shadow {name(pair['shadow'])} MAE {pair['mae_shadow']:.2f} on {pair['rows']} hours: "
+                   f"shadow {name(pair['shadow'])} MAE {pair['mae_shadow']:.2f} on {pair['rows']} rows: "
                    f"shadow {v['verdict']} ({v['metric']} {change(v)}, "
                    f"{v['confidence']:.0%} CI {interval(v)})")
     return out

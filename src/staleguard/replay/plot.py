@@ -13,6 +13,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 
 from staleguard import model_plots
+from staleguard.cadence import window_name
 from staleguard.params import Params
 from staleguard.replay.figures import PolicySummary
 from staleguard.replay.loop import Week
@@ -24,8 +25,7 @@ LABELS = {"never": "never retrain", "weekly": "every {period}", "monitor": "on m
 
 def period(params: Params) -> str:
     """What one replayed window is called: a week, or an n-day window (monitor.window_days)."""
-    days = params.monitor.window_days
-    return "week" if days == 7 else f"{days}-day window"
+    return window_name(params.monitor.window_days)
 
 
 def _style(name: str, s: PolicySummary, extra: dict[str, str], each: str = "week") -> tuple[str, str, str]:

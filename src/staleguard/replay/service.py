@@ -22,7 +22,7 @@ from staleguard.serve.loader import LoadedModel
 
 def rows_json(frame: pd.DataFrame, params: Params) -> list[dict[str, Any]]:
     """The week's rows as /predict bodies: numeric categoricals as ints, text as text, missing
-    values as JSON null (never NaN), the hour as ISO text, and the key column when rows have one."""
+    values as JSON null (never NaN), the timestamp as ISO text, and the key column when rows have one."""
     text = params.contract.text(params.features.columns)
     out = frame[[c for c in params.features.columns if c not in text]].astype(float).astype(object)
     for col in text:

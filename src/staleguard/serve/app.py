@@ -28,7 +28,7 @@ from staleguard.serve.follow import Follower, followed_stage
 from staleguard.serve.ids import Ids
 from staleguard.serve.limits import Limits
 from staleguard.serve.loader import LoadedModel, load
-from staleguard.serve.predlog import PredictionLog, hours, read_predictions
+from staleguard.serve.predlog import PredictionLog, read_predictions, stamps
 from staleguard.serve.schema import (
     Health,
     ModelInfo,
@@ -104,7 +104,7 @@ async def store_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def data_error(request: Request, exc: Exception) -> JSONResponse:
     """A request that passed its schema but whose rows break the contract once joined (e.g. actuals
-    for hours logged with calendar fields that contradict them): 422, never a server error."""
+    for rows logged with calendar fields that contradict them): 422, never a server error."""
     return JSONResponse(status_code=422, content={"message": f"invalid input: {exc}", "detail": []})
 
 
@@ -139,8 +139,8 @@ def router(params: Params, tokens: Tokens) -> APIRouter:
     def actuals(rows: Annotated[list[actual], Body(min_length=1, max_length=params.serve.max_rows)],
                 log: LogDep, shadow: ShadowDep) -> Recorded:
         keys = [getattr(r, ident) for r in rows]
-        truth = pd.DataFrame({ident: hours(keys) if ident == TIMESTAMP else ids.cast(keys) if ids else keys,
-                              target: [getattr(r, target) for r in rows]})
+        key = stamps(keys, params) if ident == TIMESTAMP else ids.cast(keys) if ids else keys
+        truth = pd.DataFrame({ident: key, target: [getattr(r, target) for r in rows]})
         if ident != TIMESTAMP and truth[ident].duplicated().any():
             raise DataError(f"{ident} {truth[ident][truth[ident].duplicated()].iloc[0]!r} is labeled "
                             "twice in this request; nothing written")
@@ -166,8 +166,9 @@ def router(params: Params, tokens: Tokens) -> APIRouter:
 
 def record_actuals(truth: pd.DataFrame, store_url: str, params: Params) -> Recorded:
     """Join ground truth to the logged predictions by id (contract.key) and write the labeled rows
-    as one store batch. By hour, unmatched hours are listed back; by key or row id, a label for an
-    id never predicted refuses the whole request (UnknownId), nothing written."""
+    as one store batch. By timestamp (one row per period), unmatched periods are listed back; by
+    key or row id, a label for an id never predicted refuses the whole request (UnknownId), nothing
+    written."""
     target, ident = params.features.target, id_column(params)
     first = last = None
     if ident == TIMESTAMP:

@@ -1,7 +1,7 @@
 """Prediction ids for row identity by key or by nothing (contract.key, docs/contract.md).
 
 A request row carries its key column, or the server assigns one; /predict returns the ids and
-/actuals labels predictions by them, so many rows of the same hour stay apart.
+/actuals labels predictions by them, so many rows of the same timestamp stay apart.
 """
 
 from __future__ import annotations

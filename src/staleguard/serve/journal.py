@@ -130,11 +130,11 @@ class Journal:
     def append(self, item: Item, rotate_rows: int) -> Segment | None:
         """Log one request's rows; returns the sealed segment when it reached `rotate_rows`."""
         records = item[0]
-        hour = None
+        now = None
         for rec in records:
-            if rec.get(TIMESTAMP) is None:  # the hour it was served, fixed now (a replay is the same)
-                hour = hour or datetime.now(UTC).replace(tzinfo=None)
-                rec[TIMESTAMP] = hour
+            if rec.get(TIMESTAMP) is None:  # the time it was served, fixed now (a replay is the same)
+                now = now or datetime.now(UTC).replace(tzinfo=None)
+                rec[TIMESTAMP] = now
         line = encode(item)
         with self.lock:
             seg = self.current or self._new()

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from staleguard.contract import TIMESTAMP, dedupe
+from staleguard.contract import TIMESTAMP, dedupe, period_start
 from staleguard.io import write_with
 from staleguard.monitor import store
 from staleguard.params import Params
@@ -39,11 +39,12 @@ Item = tuple[list[dict[str, Any]], np.ndarray, str]  # (records, predictions, mo
 STALL_SECONDS = 5.0  # a store write unanswered this long counts as an unreachable store
 
 
-def hours(values: list[datetime | None]) -> pd.Series:
-    """Timestamps as naive UTC, floored to the hour; a missing one is the current hour."""
+def stamps(values: list[datetime | None], params: Params) -> pd.Series:
+    """Request timestamps as the store keys them: naive UTC, a missing one now, and the start of
+    its period when the timestamp identifies the row (contract/identity.py `period_start`)."""
     now = datetime.now(UTC).replace(tzinfo=None)
     clean = [(v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo else v) if v else now for v in values]
-    return pd.Series(pd.to_datetime(clean), dtype="datetime64[ns]").dt.floor("h")
+    return period_start(pd.Series(pd.to_datetime(clean), dtype="datetime64[ns]"), params)
 
 
 def write_parquet(url: str, frame: pd.DataFrame) -> None:
@@ -66,9 +67,9 @@ def predictions_url(store_url: str, shadow: bool = False) -> str:
 
 def as_batch(items: list[Item], params: Params) -> pd.DataFrame:
     """Queued (records, predictions, model id) → one batch: store columns, one row per id
-    (contract.key; a re-sent hour or key replaces the earlier prediction, `none` keeps all)."""
+    (contract.key; a re-sent period or key replaces the earlier prediction, `none` keeps all)."""
     frame = pd.DataFrame([rec for records, _, _ in items for rec in records])
-    frame[TIMESTAMP] = hours(list(frame[TIMESTAMP])).to_numpy()
+    frame[TIMESTAMP] = stamps(list(frame[TIMESTAMP]), params).to_numpy()
     frame[store.PREDICTION] = np.concatenate([pred for _, pred, _ in items])
     frame[store.MODEL_VERSION] = [v for records, _, v in items for _ in records]
     frame[params.features.target] = np.nan

@@ -15,20 +15,21 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model,
 from staleguard.contract import ROW_ID, TIMESTAMP, calendar_of, derived_problem, id_column, value_problem
 from staleguard.params import ColumnSpec, Params
 
-TIMESTAMP_DOC = "the hour this row describes (UTC if no offset); default: the current hour"
-YEARS = (1900, 2200)  # inside pandas' nanosecond range, so every accepted hour can be stored
+TIMESTAMP_DOC = ("the time this row describes (UTC if no offset); default: now. With contract.key: "
+                 "timestamp, any time in a period of contract.timestamp.freq names that period's row")
+YEARS = (1900, 2200)  # inside pandas' nanosecond range, so every accepted time can be stored
 
 
-def _hour(value: datetime) -> datetime:
-    """Naive UTC, floored to the hour: the store's one-row-per-hour key."""
+def _utc(value: datetime) -> datetime:
+    """Naive UTC. Not floored here: the store keys it by the contract (serve/predlog.py `stamps`)."""
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     if not YEARS[0] <= value.year < YEARS[1]:
         raise ValueError(f"timestamp year must be in [{YEARS[0]}, {YEARS[1]}), got {value.year}")
-    return value.replace(minute=0, second=0, microsecond=0)
+    return value
 
 
-Hour = Annotated[datetime, AfterValidator(_hour)]
+Stamp = Annotated[datetime, AfterValidator(_utc)]
 
 
 def _checker(name: str, spec: ColumnSpec) -> Any:
@@ -85,7 +86,7 @@ def row_model(params: Params) -> type[BaseModel]:
     """One observation: every feature, optional timestamp, nothing else (the contract's fields)."""
     columns = params.contract.columns
     fields: dict[str, Any] = {name: _field(name, columns[name]) for name in params.features.columns}
-    fields[TIMESTAMP] = (Hour | None, Field(None, description=TIMESTAMP_DOC))
+    fields[TIMESTAMP] = (Stamp | None, Field(None, description=TIMESTAMP_DOC))
     key = params.contract.key_column
     if key is not None:  # the request's own id; without it the server assigns one
         fields[key] = (Id | None, Field(None, description=f"this row's id ({key}); default: assigned"))
@@ -101,19 +102,20 @@ def rows_body(params: Params) -> Any:
 
 def actual_model(params: Params) -> type[BaseModel]:
     """Ground truth for one prediction, matched to it by its id (docs/contract.md, row identity):
-    the hour (`timestamp`) when the timestamp is unique, else the key column or `row_id`."""
+    its period (`timestamp`) when the timestamp is unique, else the key column or `row_id`."""
     target = params.features.target
     spec = params.contract.columns[target].model_copy(update={"nullable": False})
     ident = id_column(params)
-    key: Any = ((Hour, Field(description="the hour, as sent to /predict")) if ident == TIMESTAMP
+    key: Any = ((Stamp, Field(description="its timestamp (any time in its period), as sent to /predict"))
+                if ident == TIMESTAMP
                 else (Id, Field(description=f"the prediction's id ({ident}), as /predict returned it")))
     return create_model("Actual", __config__=ConfigDict(extra="forbid"), **{ident: key},
                         **{target: _field(target, spec)})
 
 
 Id = Annotated[str | int, Field(union_mode="left_to_right")]
-ID_DOC = (f"each row's id, as /actuals takes it: its hour (contract.key: timestamp), its key column, "
-          f"or `{ROW_ID}` assigned by the server (contract.key: none)")
+ID_DOC = ("each row's id, as /actuals takes it: its period's timestamp (contract.key: timestamp), its "
+          f"key column, or `{ROW_ID}` assigned by the server (contract.key: none)")
 
 
 class Prediction(BaseModel):

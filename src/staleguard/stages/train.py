@@ -15,7 +15,7 @@ from staleguard.recipe import Recipe
 
 def train(frame: pd.DataFrame, params: Params) -> Any:
     """The shipped recipe fitted on the training window (`monitor.retrain.policy: weighted`
-    weighs recent hours more): the one fit every retrain, replay and evidence shares."""
+    weighs recent rows more): the one fit every retrain, replay and evidence shares."""
     return Recipe.shipped(params).fit(frame, params.windows.train.end)
 
 
