@@ -19,10 +19,10 @@ def daily(tmp_path: Path, drop: tuple[tuple[str, ...], ...] = (), **set_: Any) -
     the sizes in `drop` left out, `set_` ('section.key' with '__' for dots) overriding."""
     doc = yaml.safe_load((ROOT / "params.yaml").read_text())
     doc["contract"]["timestamp"] = {"date": "dteday", "format": "%Y-%m-%d", "freq": "1d"}
-    doc["windows"] = {"train": {"start": "2011-01-01", "end": "2012-01-01"},
-                      "eval": {"start": "2012-01-01", "end": "2012-03-01"}}
-    for path in (("monitor", "window_days"), ("monitor", "min_rows"), ("drift", "min_rows"),
-                 ("monitor", "retrain", "train_weeks"), ("drift", "quality", "folds"), *drop):
+    doc["windows"].update({"train": {"start": "2011-01-01", "end": "2012-01-01"},
+                           "eval": {"start": "2012-01-01", "end": "2012-03-01"}})
+    for path in (("windows", "week_days"), ("monitor", "min_rows"), ("drift", "min_rows"),
+                 ("windows", "retrain", "train_weeks"), ("drift", "quality", "folds"), *drop):
         node = doc
         for key in path[:-1]:
             node = node[key]
@@ -40,29 +40,29 @@ def daily(tmp_path: Path, drop: tuple[tuple[str, ...], ...] = (), **set_: Any) -
 
 def test_daily_data_gets_sizes_derived_from_its_frequency(tmp_path):
     p = load_params(daily(tmp_path))
-    assert p.monitor.window_days == 28                    # 28 rows a window, not 7
+    assert p.windows.week_days == 28                      # 28 rows a window, not 7
     assert p.monitor.min_rows == p.drift.min_rows == 17   # 60 % of a window's rows
-    assert p.monitor.retrain.train_weeks == 15            # ≥ train.min_rows (100) daily rows
+    assert p.windows.retrain.train_weeks == 15            # ≥ train.min_rows (100) daily rows
     assert p.drift.quality.folds == 13                    # a year in blocks of about a month
 
 
 def test_hourly_example_keeps_its_sizes():
     p = load_params(ROOT / "params.yaml")
-    assert (p.monitor.window_days, p.monitor.min_rows, p.drift.min_rows) == (7, 100, 100)
-    assert (p.monitor.retrain.train_weeks, p.drift.quality.folds) == (12, 4)
+    assert (p.windows.week_days, p.monitor.min_rows, p.drift.min_rows) == (7, 100, 100)
+    assert (p.windows.retrain.train_weeks, p.drift.quality.folds) == (12, 4)
 
 
 def test_a_training_window_below_train_min_rows_at_the_frequency_is_refused(tmp_path):
-    path = daily(tmp_path, monitor__retrain__train_weeks=12)
-    with pytest.raises(ConfigError, match=r"params\.yaml: monitor\.retrain\.train_weeks=12 holds at most 84 "
+    path = daily(tmp_path, windows__retrain__train_weeks=12)
+    with pytest.raises(ConfigError, match=r"params\.yaml: windows\.retrain\.train_weeks=12 holds at most 84 "
                                           r"rows at contract\.timestamp\.freq 1d, below train\.min_rows=100: "
                                           r"set train_weeks ≥ 15 or lower train\.min_rows$"):
         load_params(path)
 
 
 def test_a_monitor_window_below_its_min_rows_is_refused_not_left_undecided(tmp_path):
-    path = daily(tmp_path, monitor__window_days=7, monitor__min_rows=100)
-    with pytest.raises(ConfigError, match=r"monitor\.window_days=7 holds at most 7 rows at contract\."
+    path = daily(tmp_path, windows__week_days=7, monitor__min_rows=100)
+    with pytest.raises(ConfigError, match=r"windows\.week_days=7 holds at most 7 rows at contract\."
                                           r"timestamp\.freq 1d, below monitor\.min_rows=100: every window "
                                           r"would be 'not decided'"):
         load_params(path)
@@ -87,4 +87,4 @@ def test_quality_folds_as_long_as_a_season_are_refused(tmp_path):
 def test_event_level_data_keeps_the_plain_defaults(tmp_path):
     path = daily(tmp_path, contract__key="none")
     p = load_params(path)
-    assert (p.monitor.window_days, p.monitor.min_rows) == (7, 100)
+    assert (p.windows.week_days, p.monitor.min_rows) == (7, 100)

@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from staleguard.errors import ConfigError
-from staleguard.params import load_params
+from staleguard.params import Params, load_params
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,6 +85,9 @@ def test_data_url_and_sha256_come_together_or_not_at_all(tmp_path):
      r"unknown key 'drift\.quality\.tolerence' \(did you mean 'drift\.quality\.tolerance'\?\)$"),
     ({"contract": {"columns": {"temp": {"rang": [0, 1]}}}},
      r"unknown key 'contract\.columns\.temp\.rang' \(did you mean 'contract\.columns\.temp\.range'\?\)$"),
+    ({"windows": {"week_day": 7}},
+     r"unknown key 'windows\.week_day' \(did you mean 'windows\.week_days'\?\)$"),
+    ({"monitor": {"retrian": {}}}, r"unknown key 'monitor\.retrian'$"),
 ])
 def test_params_unknown_sections_and_keys_are_one_line_errors(tmp_path, extra, message):
     doc = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -108,3 +111,53 @@ def test_params_unknown_sections_and_keys_are_one_line_errors(tmp_path, extra, m
                                                          for p in (ROOT / "tests").rglob("params*.yaml"))])
 def test_params_every_shipped_and_fixture_params_file_loads(path):
     load_params(ROOT / path)
+
+
+def old_place(tmp_path: Path, *names: str) -> tuple[Path, dict]:
+    """params.yaml with the window settings `names` (week_days, reference, retrain) written where
+    they were before issue 19 (monitor.window_days, monitor.reference, monitor.retrain), changed."""
+    doc = yaml.safe_load((ROOT / "params.yaml").read_text())
+    changed = {"week_days": 14, "reference": {"policy": "training", "weeks": 3},
+               "retrain": {"policy": "weighted", "train_weeks": 8, "eval_weeks": 2, "half_life_weeks": 4}}
+    for name in names:
+        del doc["windows"][name]
+        doc["monitor"]["window_days" if name == "week_days" else name] = changed[name]
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path, doc
+
+
+def test_params_window_settings_at_their_old_place_load_with_a_one_line_note(tmp_path, capsys):
+    path, _ = old_place(tmp_path, "retrain")
+    p = load_params(path)
+    assert (p.windows.retrain.policy, p.windows.retrain.train_weeks, p.windows.retrain.eval_weeks) == \
+        ("weighted", 8, 2)
+    assert capsys.readouterr().err == (f"{path}: monitor.retrain moved to windows.retrain (read from there; "
+                                       "move it to silence this note)\n")
+    path, _ = old_place(tmp_path, "week_days", "reference", "retrain")
+    p = load_params(path)
+    assert (p.windows.week_days, p.windows.reference.weeks, p.windows.retrain.half_life_weeks) == (14, 3, 4)
+    assert capsys.readouterr().err == (
+        f"{path}: monitor.window_days, monitor.reference, monitor.retrain moved to windows.week_days, "
+        "windows.reference, windows.retrain (read from there; move them to silence this note)\n")
+    load_params(ROOT / "params.yaml")
+    assert capsys.readouterr().err == ""
+
+
+def test_params_window_settings_at_their_old_place_read_from_another_branch(tmp_path, capsys):
+    """The PR report validates main's params.yaml, which may still have the old layout."""
+    _, doc = old_place(tmp_path, "week_days", "retrain")
+    p = Params.model_validate(doc)
+    assert (p.windows.week_days, p.windows.retrain.train_weeks) == (14, 8)
+
+
+@pytest.mark.parametrize(("old", "new"), [("window_days", "week_days"), ("reference", "reference"),
+                                          ("retrain", "retrain")])
+def test_params_window_setting_in_both_places_is_a_one_line_error(tmp_path, old, new):
+    doc = yaml.safe_load((ROOT / "params.yaml").read_text())
+    doc["monitor"][old] = doc["windows"][new]
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(ConfigError, match=rf"^{path}: monitor\.{old} and windows\.{new} are both set; "
+                                          rf"monitor\.{old} moved to windows\.{new}: delete monitor\.{old}$"):
+        load_params(path)

@@ -1,6 +1,6 @@
 """The one way to fit: the train stage, the retraining evidence and the PR backtest all fit the
 shipped recipe, sample weights included (issue 19: the evidence and the backtest used to fit
-unweighted models whatever `monitor.retrain.policy` said)."""
+unweighted models whatever `windows.retrain.policy` said)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from staleguard.data.windows import rows_in
 from staleguard.model import build_estimator
 from staleguard.monitor import evidence
-from staleguard.params import Params, TrainParams, Window, Windows, load_params
+from staleguard.params import Params, TrainParams, Window, load_params
 from staleguard.recipe import Recipe
 from staleguard.report import gate
 from staleguard.stages.train import train
@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def weighted() -> Params:
-    """`monitor.retrain.policy: weighted` (half-life 2 weeks), a 5-tree forest."""
+    """`windows.retrain.policy: weighted` (half-life 2 weeks), a 5-tree forest."""
     p = load_params(ROOT / "params.yaml")
-    retrain = p.monitor.retrain.model_copy(update={"policy": "weighted", "half_life_weeks": 2.0})
-    return p.model_copy(update={"monitor": p.monitor.model_copy(update={"retrain": retrain}),
+    retrain = p.windows.retrain.model_copy(update={"policy": "weighted", "half_life_weeks": 2.0})
+    return p.model_copy(update={"windows": p.windows.model_copy(update={"retrain": retrain}),
                                 "train": TrainParams(n_est=5, seed=3)})
 
 
@@ -59,9 +59,10 @@ def test_recipe_weighted_evidence_and_backtest_fit_with_the_shipped_weights(hour
 
 
 def test_recipe_train_stage_fits_the_same_recipe(hour, weighted):
-    windows = Windows(train=Window(start="2011-02-01", end="2011-04-01"),
-                      eval=Window(start="2011-04-01", end="2011-04-08"))
+    windows = weighted.windows.model_copy(update={"train": Window(start="2011-02-01", end="2011-04-01"),
+                                                  "eval": Window(start="2011-04-01", end="2011-04-08")})
     p = weighted.model_copy(update={"windows": windows})
+    assert p.windows.retrain.policy == "weighted"
     frame = rows_in(hour, windows.train).reset_index(drop=True)
     x, end = frame[p.features.columns], datetime(2011, 4, 1)
     got = train(frame, p).predict(x)
@@ -70,8 +71,8 @@ def test_recipe_train_stage_fits_the_same_recipe(hour, weighted):
 
 
 def test_recipe_describes_its_window_rule(weighted):
-    sliding = weighted.monitor.retrain.model_copy(update={"policy": "sliding"})
-    p = weighted.model_copy(update={"monitor": weighted.monitor.model_copy(update={"retrain": sliding})})
+    sliding = weighted.windows.retrain.model_copy(update={"policy": "sliding"})
+    p = weighted.model_copy(update={"windows": weighted.windows.model_copy(update={"retrain": sliding})})
     assert Recipe.shipped(p).describe() == "the 12 weeks before"
     assert Recipe.shipped(weighted).describe() == ("everything since 2011-01-01 (at least 12 weeks) before "
                                                   "(recent hours weighted, half-life 2 weeks)")

@@ -4,9 +4,9 @@ cannot work together at that frequency, found at load (docs/monitor.md, "Default
 One row per period (contract.key: timestamp): a week holds 7 days ÷ freq rows at most, so
 168 rows of hourly data and 7 of daily data. Params leave out a size (or write `auto`) → it is
 derived from that:
-- monitor.window_days: 7, or the 7-day multiple holding ≥ 28 rows (28 days for daily data);
+- windows.week_days: 7, or the 7-day multiple holding ≥ 28 rows (28 days for daily data);
 - monitor.min_rows and drift.min_rows: 100, or 60 % of a window's rows when a window holds fewer;
-- monitor.retrain.train_weeks: 12, or enough weeks for train.min_rows;
+- windows.retrain.train_weeks: 12, or enough weeks for train.min_rows;
 - drift.quality.folds: 4, or blocks of about a month (a season never held out whole).
 Event-level data (several rows per timestamp) keeps the plain defaults: its rows per period are
 not known from the frequency.
@@ -28,15 +28,15 @@ WEEK = 7 * 86400
 AUTO = "auto"           # a size written as `auto` (DVC needs the key present) is derived too
 MIN_WINDOW_ROWS = 28    # a derived window holds at least this many rows
 MIN_ROWS = 100          # the plain default of monitor.min_rows, drift.min_rows, train.min_rows
-PLAIN = {("monitor", "window_days"): 7, ("monitor", "min_rows"): MIN_ROWS, ("drift", "min_rows"): MIN_ROWS,
-         ("monitor", "retrain", "train_weeks"): 12}
+PLAIN = {("windows", "week_days"): 7, ("monitor", "min_rows"): MIN_ROWS, ("drift", "min_rows"): MIN_ROWS,
+         ("windows", "retrain", "train_weeks"): 12}
 SEASON = timedelta(days=91)
 FOLD = timedelta(days=30)
 
 
 def window_name(days: int) -> str:
     """What one monitored window is called in titles and tables: a week, or an n-day window (the
-    length monitor.window_days has, set by the data's frequency when left out)."""
+    length windows.week_days has, set by the data's frequency when left out)."""
     return "week" if days == 7 else f"{days}-day window"
 
 
@@ -62,19 +62,19 @@ def derived(raw: dict[str, Any]) -> dict[str, Any]:
     ts = _get(raw, "contract", "timestamp")
     week = rows_per_week(str(ts.get("freq", "1h"))) if isinstance(ts, dict) else None
     if week is not None and _get(raw, "contract", "key") in (None, "timestamp"):  # one row per period
-        window_days = 7 * max(1, math.ceil(MIN_WINDOW_ROWS / week)) if week < MIN_WINDOW_ROWS else 7
-        _set_default(out, ("monitor", "window_days"), window_days)
-        window = _get(out, "monitor", "window_days")  # after the default: an int, or bad input
+        week_days = 7 * max(1, math.ceil(MIN_WINDOW_ROWS / week)) if week < MIN_WINDOW_ROWS else 7
+        _set_default(out, ("windows", "week_days"), week_days)
+        window = _get(out, "windows", "week_days")  # after the default: an int, or bad input
         min_rows = min(MIN_ROWS, math.ceil(0.6 * window / 7 * week)) if isinstance(window, int) else MIN_ROWS
         _set_default(out, ("monitor", "min_rows"), min_rows)
         _set_default(out, ("drift", "min_rows"), max(2, min_rows))
         train_min = _get(raw, "train", "min_rows") or MIN_ROWS
-        _set_default(out, ("monitor", "retrain", "train_weeks"), max(12, math.ceil(train_min / week)))
+        _set_default(out, ("windows", "retrain", "train_weeks"), max(12, math.ceil(train_min / week)))
     for path, plain in PLAIN.items():  # rows per period unknown: `auto` is the plain default
         _set_default(out, path, plain)
     train = _span(_get(raw, "windows", "train"))
     if train is not None:
-        weeks = _get(out, "monitor", "retrain", "train_weeks")
+        weeks = _get(out, "windows", "retrain", "train_weeks")
         longest = max(train, timedelta(weeks=weeks if isinstance(weeks, int) else 12))
         _set_default(out, ("drift", "quality", "folds"), max(4, math.ceil(longest / FOLD)))
     return out
@@ -110,16 +110,16 @@ def _set_default(raw: dict[str, Any], path: tuple[str, ...], value: Any) -> None
         node[path[-1]] = value
 
 
-def default_folds(windows: Any, retrain: Any) -> int:
+def default_folds(windows: Any) -> int:
     """drift.quality.folds when params leave it out: 4, or blocks of about a month over the
     longest training window (windows.train, or a sliding retrain's train_weeks)."""
-    return max(4, math.ceil(_longest(windows, retrain) / FOLD))
+    return max(4, math.ceil(_longest(windows) / FOLD))
 
 
-def _longest(windows: Any, retrain: Any) -> timedelta:
+def _longest(windows: Any) -> timedelta:
     w = windows.train
     span: timedelta = w.end - w.start
-    return max(span, timedelta(weeks=retrain.train_weeks))
+    return max(span, timedelta(weeks=windows.retrain.train_weeks))
 
 
 def _at_most(span: timedelta, week: float) -> int:
@@ -137,25 +137,25 @@ def problems(windows: Any, contract: Any, train: Any, monitor: Any, drift: Any) 
         checks = [
             (w.train.end - w.train.start, t.min_rows, f"windows.train {w.train.label()}", "train.min_rows",
              "widen windows.train or lower train.min_rows"),
-            (timedelta(weeks=mon.retrain.train_weeks), t.min_rows,
-             f"monitor.retrain.train_weeks={mon.retrain.train_weeks}", "train.min_rows",
+            (timedelta(weeks=w.retrain.train_weeks), t.min_rows,
+             f"windows.retrain.train_weeks={w.retrain.train_weeks}", "train.min_rows",
              f"set train_weeks ≥ {math.ceil(t.min_rows / week)} or lower train.min_rows"),
             (w.eval.end - w.eval.start, d.min_rows, f"windows.eval {w.eval.label()}", "drift.min_rows",
              "widen windows.eval or lower drift.min_rows"),
-            (timedelta(days=mon.window_days), mon.min_rows, f"monitor.window_days={mon.window_days}",
+            (timedelta(days=w.week_days), mon.min_rows, f"windows.week_days={w.week_days}",
              "monitor.min_rows", "every window would be 'not decided'; lengthen the window or lower "
              "monitor.min_rows"),
-            (timedelta(weeks=mon.reference.weeks), d.min_rows,
-             f"monitor.reference.weeks={mon.reference.weeks}", "drift.min_rows",
+            (timedelta(weeks=w.reference.weeks), d.min_rows,
+             f"windows.reference.weeks={w.reference.weeks}", "drift.min_rows",
              "lengthen the reference or lower drift.min_rows"),
         ]
         for span, need, what, setting, fix in checks:
             if (got := _at_most(span, week)) < need:
                 out.append(f"{what} holds at most {got} rows {freq}, below {setting}={need}: {fix}")
-    longest, folds = _longest(w, mon.retrain), d.quality.folds
+    longest, folds = _longest(w), d.quality.folds
     block = longest / folds
     if block >= SEASON:
         out.append(f"drift.quality.folds={folds} cuts a {longest.days}-day training window into "
                    f"{block.days}-day blocks: each held-out block is a season the "
-                   f"model never saw; use ≥ {default_folds(w, mon.retrain)} folds or leave folds out")
+                   f"model never saw; use ≥ {default_folds(w)} folds or leave folds out")
     return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
@@ -25,6 +26,11 @@ MOVED = {  # settings that moved into the contract: one line saying where, inste
     "timestamp.unique": "contract.key (timestamp | <a key column> | none)",
 }
 KEY_TIMESTAMP, KEY_NONE = "timestamp", "none"   # contract.key: what identifies a row
+WINDOW_SETTINGS_MOVED = {  # the window policy's settings, once under `monitor:`: still read there
+    "window_days": "week_days",   # (monitor.<old> → windows.<new>), with a one-line note at load
+    "reference": "reference",
+    "retrain": "retrain",
+}
 
 
 class _Strict(BaseModel):
@@ -38,6 +44,32 @@ def refuse_moved(data: Any, section: str) -> Any:
         if new:
             raise ValueError(f"{key} moved to {new} (docs/contract.md)")
     return data
+
+
+def move_window_settings(raw: Any) -> tuple[Any, list[tuple[str, str]]]:
+    """params.yaml as read, with window settings left at their old place under `monitor:` moved
+    into `windows:`, and the (old, new) names moved. Both places set is an error: which one
+    counts would be a guess."""
+    mon, win = (raw.get("monitor"), raw.get("windows")) if isinstance(raw, dict) else (None, None)
+    if not isinstance(mon, dict) or not isinstance(win, dict | None):
+        return raw, []  # a malformed section: its own validation names it
+    mon, win, moved = dict(mon), dict(win or {}), []
+    for old, new in WINDOW_SETTINGS_MOVED.items():
+        if old not in mon:
+            continue
+        if new in win:
+            raise ValueError(f"monitor.{old} and windows.{new} are both set; monitor.{old} moved to "
+                             f"windows.{new}: delete monitor.{old}")
+        win[new] = mon.pop(old)
+        moved.append((f"monitor.{old}", f"windows.{new}"))
+    return ({**raw, "monitor": mon, "windows": win}, moved) if moved else (raw, [])
+
+
+def moved_note(path: Path, moved: list[tuple[str, str]]) -> str:
+    """The one line saying that settings were read from their old place."""
+    old, new = (", ".join(names) for names in zip(*moved, strict=True))
+    them = "them" if len(moved) > 1 else "it"
+    return f"{path}: {old} moved to {new} (read from there; move {them} to silence this note)"
 
 
 class Window(_Strict):
@@ -77,9 +109,35 @@ class DataParams(_Strict):
         return self
 
 
+class RetrainWindows(_Strict):
+    """What a retrain trains on (docs/monitor.md): eval = the last `eval_weeks`; train = the
+    `train_weeks` before it (sliding), or everything since windows.train.start (all), or that
+    with recency weights halving every `half_life_weeks` (weighted)."""
+
+    policy: Literal["sliding", "all", "weighted"] = "sliding"
+    train_weeks: int = Field(12, ge=1)
+    eval_weeks: int = Field(1, ge=1)
+    half_life_weeks: float = Field(8.0, gt=0)
+
+
+class ReferencePolicy(_Strict):
+    """What the drift check compares a week with (docs/monitor.md), independent of what the model
+    trained on: the whole training window, its last `weeks`, or the same weeks a year earlier."""
+
+    policy: Literal["training", "recent", "last_year"] = "recent"
+    weeks: int = Field(4, ge=1)
+
+
 class Windows(_Strict):
+    """The window policy's settings, in one section (data/windows.py applies them): the deployed
+    model's training and evaluation windows, the week grid, the drift reference and what a
+    retrain trains on."""
+
     train: Window
     eval: Window
+    week_days: int = Field(7, ge=1)    # the grid: weeks of this many days from train.end
+    reference: ReferencePolicy = ReferencePolicy()
+    retrain: RetrainWindows = RetrainWindows()
 
     @model_validator(mode="after")
     def _disjoint(self) -> Windows:
@@ -135,38 +193,16 @@ class TrainParams(_Strict):
         return self.missing == "impute" or self.estimator in ("random_forest", "extra_trees")
 
 
-class RetrainWindows(_Strict):
-    """What a retrain trains on (docs/monitor.md): eval = the last `eval_weeks`; train = the
-    `train_weeks` before it (sliding), or everything since windows.train.start (all), or that
-    with recency weights halving every `half_life_weeks` (weighted)."""
-
-    policy: Literal["sliding", "all", "weighted"] = "sliding"
-    train_weeks: int = Field(12, ge=1)
-    eval_weeks: int = Field(1, ge=1)
-    half_life_weeks: float = Field(8.0, gt=0)
-
-
-class ReferencePolicy(_Strict):
-    """What the drift check compares a week with (docs/monitor.md), independent of what the model
-    trained on: the whole training window, its last `weeks`, or the same weeks a year earlier."""
-
-    policy: Literal["training", "recent", "last_year"] = "recent"
-    weeks: int = Field(4, ge=1)
-
-
 class MonitorParams(_Strict):
     """The production store and the monitor's knobs (docs/monitor.md)."""
 
     store: str = "production"         # folder or fsspec URL (s3://bucket/prefix)
-    window_days: int = Field(7, ge=1)  # the monitor decides per window of this length
     min_rows: int = Field(100, ge=1)   # fewer labeled rows: reported, not decided (>= drift.min_rows)
     base_branch: str = "main"          # retraining PRs target this branch
     html: bool = True                  # Evidently HTML of the published window (~10 s)
     engine: Literal["pandas", "duckdb", "spark"] = "pandas"  # where window summaries are computed
     spark_master: str = "local[2]"     # engine spark: the master when no SparkSession is active
     batch_rows: int = Field(1_000_000, ge=1000)  # engine duckdb/spark: rows per summarised batch
-    retrain: RetrainWindows = RetrainWindows()
-    reference: ReferencePolicy = ReferencePolicy()
     label_delay_days: int = Field(0, ge=0)  # an actual counts once timestamp + label_delay + this <= now
     # when a row's actual exists after its timestamp (30min, 1h, 1d); default: one contract.timestamp.freq
     label_delay: str | None = Field(None, pattern=r"^\d+\s*(s|min|h|d)$")
@@ -315,12 +351,12 @@ class ReportParams(_Strict):
 
 
 class ReplayVariant(_Strict):
-    """A named policy with its own window settings (unset: as in `monitor:`)."""
+    """A named policy with its own window settings (unset: as in `windows:`)."""
 
     policy: Literal["never", "weekly", "monitor"]
-    window: Literal["sliding", "all", "weighted"] | None = None       # monitor.retrain.policy
-    train_weeks: int | None = Field(None, ge=1)                       # monitor.retrain.train_weeks
-    reference: Literal["training", "recent", "last_year"] | None = None  # monitor.reference.policy
+    window: Literal["sliding", "all", "weighted"] | None = None       # windows.retrain.policy
+    train_weeks: int | None = Field(None, ge=1)                       # windows.retrain.train_weeks
+    reference: Literal["training", "recent", "last_year"] | None = None  # windows.reference.policy
 
 
 class ReplayParams(_Strict):
@@ -518,9 +554,11 @@ class Params(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _sizes_from_frequency(cls, data: Any) -> Any:
-        """Window sizes and quality folds params leave out, derived from the data's frequency."""
+        """Window settings at their old place moved (load_params notes it); then window sizes and
+        quality folds params leave out, derived from the data's frequency."""
         from staleguard import cadence
 
+        data = move_window_settings(data)[0]
         return cadence.derived(data) if isinstance(data, dict) else data
 
     @model_validator(mode="after")
@@ -586,8 +624,8 @@ def engine_problem(params: Params) -> str | None:
     if mon.label_delay_days:
         return (f"monitor.engine {engine} cannot honour monitor.label_delay_days {mon.label_delay_days} "
                 "(summaries count labeled rows only; docs/scale.md): use engine pandas or delay 0")
-    if mon.reference.policy == "last_year":
-        return (f"monitor.engine {engine} cannot honour monitor.reference.policy last_year (one "
+    if params.windows.reference.policy == "last_year":
+        return (f"monitor.engine {engine} cannot honour windows.reference.policy last_year (one "
                 "reference summary is frozen at train; docs/scale.md): use training or recent")
     if params.drift.triggers.estimate:
         return (f"monitor.engine {engine} cannot honour drift.triggers.estimate true (the label-free "
@@ -614,7 +652,11 @@ def load_params(path: Path | str = PARAMS_FILE) -> Params:
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML ({err})") from err
     try:
-        return Params.model_validate(raw)
+        moved = move_window_settings(raw)[1]
+    except ValueError:
+        moved = []  # both places set: validation says so
+    try:
+        params = Params.model_validate(raw)
     except ValidationError as err:
         unknown = unknown_keys(err)
         if unknown:
@@ -623,6 +665,9 @@ def load_params(path: Path | str = PARAMS_FILE) -> Params:
         where = ".".join(str(p) for p in first["loc"])
         msg = first["msg"] if where else first["msg"].removeprefix("Value error, ")
         raise ConfigError(f"{path}: {where}: {msg}" if where else f"{path}: {msg}") from err
+    if moved:
+        print(moved_note(path, moved), file=sys.stderr)
+    return params
 
 
 def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:

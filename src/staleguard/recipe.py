@@ -39,9 +39,9 @@ class Recipe:
 
     @classmethod
     def shipped(cls, params: Params) -> Recipe:
-        """What a retraining PR ships (`monitor.retrain`): the deployed params on the last
+        """What a retraining PR ships (`windows.retrain`): the deployed params on the last
         `train_weeks` (sliding) or everything since `windows.train.start` (all, weighted)."""
-        retrain = params.monitor.retrain
+        retrain = params.windows.retrain
         return cls(params.train, params.features, timedelta(weeks=retrain.train_weeks),
                    None if retrain.policy == "sliding" else params.windows.train.start,
                    retrain.half_life_weeks if retrain.policy == "weighted" else None, params.contract)

@@ -47,7 +47,7 @@ def test_check_split_windows_anchors_weeks_at_start(make_batch):
 
 
 def test_check_grid_end_is_the_end_of_the_monitor_week_holding_the_newest_hour(params):
-    """Weeks of monitor.window_days from windows.train.end (2011-02-01, a Tuesday)."""
+    """Weeks of windows.week_days from windows.train.end (2011-02-01, a Tuesday)."""
     assert windows.grid_end(datetime(2011, 2, 28, 23), params) == datetime(2011, 3, 1)
     assert windows.grid_end(datetime(2011, 3, 1, 0), params) == datetime(2011, 3, 8)
     assert windows.grid_end(datetime(2011, 3, 5, 14), params) == datetime(2011, 3, 8)
@@ -62,9 +62,9 @@ def test_check_retrain_windows_end_on_the_grid_whatever_day_the_data_ends(make_b
                        lambda *a, **k: None, lambda r, p: SimpleNamespace(drift=False, reasons=[]))
     assert out.data_end == datetime(2011, 3, 6) and out.train.end == datetime(2011, 3, 8)
     assert out.eval.end == out.train.start and (out.eval.end - out.eval.start).days == 7
-    assert (out.eval.start - datetime(2011, 2, 1)).days % params.monitor.window_days == 0
-    short = params.model_copy(update={"monitor": params.monitor.model_copy(update={
-        "retrain": params.monitor.retrain.model_copy(update={"train_weeks": 2})})})
+    assert (out.eval.start - datetime(2011, 2, 1)).days % params.windows.week_days == 0
+    short = params.model_copy(update={"windows": params.windows.model_copy(update={
+        "retrain": params.windows.retrain.model_copy(update={"train_weeks": 2})})})
     out = decision.decide(make_batch("2011-01-01", "2011-02-01"), current, short,
                        lambda *a, **k: None, lambda r, p: SimpleNamespace(drift=False, reasons=[]))
     assert (out.eval.start, out.eval.end) in {(w.start, w.end) for w in out.windows}
@@ -73,7 +73,7 @@ def test_check_retrain_windows_end_on_the_grid_whatever_day_the_data_ends(make_b
 
 def test_check_final_windows_train_up_to_the_newest_hour_eval_the_week_before(params):
     train, evaluation = windows.final_windows(datetime(2011, 6, 1), params)
-    weeks = params.monitor.retrain
+    weeks = params.windows.retrain
     assert train.end == datetime(2011, 6, 1)
     assert (train.end - train.start).days == 7 * weeks.train_weeks
     assert evaluation.end == train.start and not train.overlaps(evaluation)

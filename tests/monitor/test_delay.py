@@ -17,7 +17,7 @@ from staleguard import drift
 from staleguard.drift import estimate
 from staleguard.model import build_estimator
 from staleguard.monitor import decision, monitor_job
-from staleguard.params import Params, Window, Windows, load_params
+from staleguard.params import Params, Window, load_params
 
 START = pd.Timestamp("2011-01-01")
 
@@ -41,8 +41,9 @@ def hours(start: pd.Timestamp, weeks: int, hum: tuple[float, float], seed: int,
 def setup(params: Params):
     end = START + pd.Timedelta(weeks=4)
     p = params.model_copy(update={
-        "windows": Windows(train=Window(start=START, end=end),
-                           eval=Window(start=end, end=end + pd.Timedelta(weeks=1))),
+        "windows": params.windows.model_copy(update={
+            "train": Window(start=START, end=end),
+            "eval": Window(start=end, end=end + pd.Timedelta(weeks=1))}),
         "train": params.train.model_copy(update={"n_est": 20}),
         "monitor": params.monitor.model_copy(update={"label_delay_days": 14})})
     ref = hours(START, 4, (0, 1), 0, p)

@@ -37,10 +37,12 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hour: pd.DataFrame, pa
     """A checkout with the January model deployed (5 trees), three-week retraining windows."""
     raw = tmp_path / "hour.csv"
     raw.write_bytes(zipfile.ZipFile(zip_path()).read("hour.csv"))
-    mon = params.monitor.model_copy(update={"html": False, "retrain": params.monitor.retrain.model_copy(
+    mon = params.monitor.model_copy(update={"html": False})
+    win = params.windows.model_copy(update={"retrain": params.windows.retrain.model_copy(
         update={"train_weeks": 3})})
     data = params.data.model_copy(update={"raw": raw, "batches": tmp_path / "b"})
-    p = params.model_copy(update={"data": data, "monitor": mon, "train": TrainParams(n_est=5, seed=1)})
+    p = params.model_copy(update={"data": data, "monitor": mon, "windows": win,
+                                  "train": TrainParams(n_est=5, seed=1)})
     monkeypatch.chdir(tmp_path)
     (tmp_path / "dvc.lock").write_text(LOCK)
     ts = hour["timestamp"]

@@ -15,21 +15,22 @@ import yaml
 from staleguard import artifacts
 from staleguard.data import windows as policy
 from staleguard.monitor import monitor_job
-from staleguard.params import Params, Window, Windows
+from staleguard.params import Params, Window
 from staleguard.recipe import Recipe
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _with(params: Params, train: tuple[str, str] = ("2011-01-01", "2011-02-01"), **monitor: object) -> Params:
-    mon = params.monitor
-    for key, value in monitor.items():
+def _with(params: Params, train: tuple[str, str] = ("2011-01-01", "2011-02-01"), **policy: object) -> Params:
+    """`params` with these windows.train/eval and `policy` (reference__weeks: windows.reference.weeks)."""
+    win = params.windows.model_copy(update={
+        "train": Window(start=train[0], end=train[1]),
+        "eval": Window(start=train[1], end=pd.Timestamp(train[1]) + pd.Timedelta(days=7))})
+    for key, value in policy.items():
         section, _, field = key.partition("__")
-        mon = mon.model_copy(update={section: getattr(mon, section).model_copy(update={field: value})}
+        win = win.model_copy(update={section: getattr(win, section).model_copy(update={field: value})}
                              if field else {section: value})
-    windows = Windows(train=Window(start=train[0], end=train[1]),
-                      eval=Window(start=train[1], end=pd.Timestamp(train[1]) + pd.Timedelta(days=7)))
-    return params.model_copy(update={"monitor": mon, "windows": windows})
+    return params.model_copy(update={"windows": win})
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,7 @@ def test_policy_retrain_window_sliding_moves_all_keeps_its_start(params):
                                                                retrain__train_weeks=4))[0]
     grown = _with(params, ("2011-01-11", "2011-02-01"), retrain__policy="all")
     before = Window(start=datetime(2011, 1, 4), end=datetime(2011, 1, 11))
-    grown = grown.model_copy(update={"windows": Windows(train=grown.windows.train, eval=before)})
+    grown = grown.model_copy(update={"windows": grown.windows.model_copy(update={"eval": before})})
     grown = policy.final_windows(datetime(2011, 5, 31), grown)[0]
     assert sliding.start == datetime(2011, 5, 3) and sliding.end == grown.end == datetime(2011, 5, 31)
     assert grown.start == datetime(2011, 1, 11)
@@ -106,6 +107,6 @@ def test_policy_final_windows_never_hold_out_a_week_before_the_data(params):
     assert evaluation == Window(start=datetime(2011, 1, 4), end=datetime(2011, 1, 11))
     assert train == Window(start=datetime(2011, 1, 11), end=datetime(2011, 3, 1))
     grown = _with(params, ("2011-01-11", "2011-03-01"), retrain__policy="all")
-    grown = grown.model_copy(update={"windows": Windows(train=grown.windows.train, eval=evaluation)})
+    grown = grown.model_copy(update={"windows": grown.windows.model_copy(update={"eval": evaluation})})
     again = policy.final_windows(datetime(2011, 8, 30), grown)
     assert again[0].start == datetime(2011, 1, 11) and again[1] == evaluation  # all: no creeping start

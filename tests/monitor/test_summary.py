@@ -115,8 +115,8 @@ def test_a_run_with_no_decided_window_is_not_decided_never_no_drift(params):
 
 
 def test_daily_data_names_its_28_day_windows_not_weeks(params):
-    """monitor.window_days 28 (daily data, cadence.py): the title, reasons and table say so."""
-    monthly = params.model_copy(update={"monitor": params.monitor.model_copy(update={"window_days": 28})})
+    """windows.week_days 28 (daily data, cadence.py): the title, reasons and table say so."""
+    monthly = params.model_copy(update={"windows": params.windows.model_copy(update={"week_days": 28})})
     done = outcome([False, True], params=monthly)
     assert job_summary.title(done, monthly) == "Retrain: drift detected in 28-day window from 2011-02-08"
     text = job_summary.markdown(done, monthly, "abcd1234", "prod", 56)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from staleguard.data.history import history_frame as history
-from staleguard.params import TrainParams, Window, Windows
+from staleguard.params import TrainParams, Window
 from staleguard.replay.trainer import Trainer
 from tests.replay.conftest import with_replay
 
@@ -23,7 +23,8 @@ def small(params, raw_csv, tmp_path_factory):
 
 def moved(params, train_start: str, train_end: str, eval_end: str):
     start, end, stop = (datetime.fromisoformat(d) for d in (train_start, train_end, eval_end))
-    windows = Windows(train=Window(start=start, end=end), eval=Window(start=end, end=stop))
+    windows = params.windows.model_copy(update={"train": Window(start=start, end=end),
+                                                "eval": Window(start=end, end=stop)})
     return params.model_copy(update={"windows": windows})
 
 

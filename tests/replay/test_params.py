@@ -89,7 +89,7 @@ def test_a_variant_whose_training_window_cannot_hold_train_min_rows_is_refused(t
     doc = yaml.safe_load(path.read_text())
     doc["train"]["min_rows"] = 500
     path.write_text(yaml.safe_dump(doc))
-    with pytest.raises(ConfigError, match=r"^replay\.variants\.short: monitor\.retrain\.train_weeks=2 holds "
+    with pytest.raises(ConfigError, match=r"^replay\.variants\.short: windows\.retrain\.train_weeks=2 holds "
                                           r"at most 336 rows at contract\.timestamp\.freq 1h, below "
                                           r"train\.min_rows=500"):
         specs(load_params(path))

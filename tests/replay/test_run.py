@@ -39,7 +39,7 @@ def test_replay_retrain_moves_windows_as_the_retraining_pr_does(february, params
     hour (the end of the drifted week), eval the week before; 12 weeks back is before the data,
     so the window starts at the first grid week leaving a held-out week after 2011-01-01."""
     new = _weeks(february, "monitor")[2].retrained
-    weeks = params.monitor.retrain
+    weeks = params.windows.retrain
     assert new.version == "v2" and new.train.end == datetime(2011, 2, 22)
     assert new.train.start == datetime(2011, 1, 11) and new.eval.end == new.train.start
     assert (new.eval.end - new.eval.start).days == 7 * weeks.eval_weeks

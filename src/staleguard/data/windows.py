@@ -1,8 +1,8 @@
 """The window policy, in one place: half-open windows [start, end), the grid of weeks, the
 training window a retrain uses, the drift reference, and the recency weights.
 
-The *reference* is what a week's drift is measured against (`monitor.reference`); the *training
-window* is what a retrain fits on (`monitor.retrain`). Tied together, a long training window made
+The *reference* is what a week's drift is measured against (`windows.reference`); the *training
+window* is what a retrain fits on (`windows.retrain`). Tied together, a long training window made
 every week look drifted against a year of data (issue 14): they are separate questions, answered
 here side by side so that the train stage, the monitor, the evidence, the PR backtest and the
 replay all read the same rule.
@@ -72,7 +72,7 @@ def day_after(newest: datetime) -> datetime:
 def grid_end(newest: datetime, params: Params) -> datetime:
     """The end of the grid week holding the time `newest`.
 
-    The one grid: weeks of `monitor.window_days` from `windows.train.end`. The monitor checks
+    The one grid: weeks of `windows.week_days` from `windows.train.end`. The monitor checks
     these weeks, the replay serves them, and a retrain's windows end on them, so the retraining
     PR's evaluation week is one the monitor measured (and a retrained model's `windows.train.end`
     is again on the grid). The training window reaches past the newest labeled row.
@@ -90,7 +90,7 @@ def grid_ceil(t: datetime, params: Params) -> datetime:
 
 
 def _grid(params: Params) -> tuple[pd.Timestamp, pd.Timedelta]:
-    return pd.Timestamp(params.windows.train.end), pd.Timedelta(days=params.monitor.window_days)
+    return pd.Timestamp(params.windows.train.end), pd.Timedelta(days=params.windows.week_days)
 
 
 def training_frame(params: Params, frame: pd.DataFrame) -> pd.DataFrame:
@@ -107,7 +107,7 @@ def reference_rows(frame: pd.DataFrame, params: Params, start: datetime | None =
     reach back that far (or `start` is None), the recent weeks stand in, and the info says so.
     `frame` holds the history (or at least the training window, for training/recent).
     """
-    ref, train = params.monitor.reference, params.windows.train
+    ref, train = params.windows.reference, params.windows.train
     info: dict[str, Any] = {"policy": ref.policy, "weeks": ref.weeks}
     if ref.policy == "last_year":
         if start is not None:
@@ -130,7 +130,7 @@ def _span(part: pd.DataFrame) -> dict[str, Any]:
 def train_start(eval_start: datetime, params: Params) -> datetime:
     """Where a retrain's training window starts: `train_weeks` before the eval window (sliding),
     or where the current training window starts (all, weighted: it only grows)."""
-    retrain = params.monitor.retrain
+    retrain = params.windows.retrain
     since = None if retrain.policy == "sliding" else params.windows.train.start
     return start_of(eval_start, timedelta(weeks=retrain.train_weeks), since)
 
@@ -147,7 +147,7 @@ def final_windows(data_end: datetime, params: Params) -> tuple[Window, Window]:
     the newest week); `windows.eval` is the `eval_weeks` just before that, which it never fitted.
     Half-open, never overlapping. Whether retraining helps is judged by the walk-forward
     evidence (monitor.evidence), not by this one week."""
-    held_out = timedelta(weeks=params.monitor.retrain.eval_weeks)
+    held_out = timedelta(weeks=params.windows.retrain.eval_weeks)
     known = min(params.windows.train.start, params.windows.eval.start)  # the earliest data params name
     # all/weighted: the window only grows from its start; never so far back that `eval` has no
     # data (the first grid week that leaves a held-out week after the earliest data)

@@ -119,7 +119,7 @@ def decide(reference: pd.DataFrame | Reference, current: pd.DataFrame, params: P
     """
     mon, target = params.monitor, params.features.target
     windows = []
-    for start, end, part in split_windows(current, params.windows.train.end, mon.window_days):
+    for start, end, part in split_windows(current, params.windows.train.end, params.windows.week_days):
         use, labeled = _decidable(part, target, mon.min_rows, estimator is not None)
         if use is None:
             windows.append(WindowCheck(start, end, len(part), None,
@@ -172,7 +172,7 @@ def conclude(windows: list[WindowCheck], force: bool, newest: datetime, params: 
     of the grid week holding `newest`, the newest labeled row's time (data.windows.grid_end)."""
     trigger = next((w for w in windows if w.drift), None)
     decided = [w for w in windows if w.drift is not None]
-    where = window_of(params.monitor.window_days, trigger.label) if trigger else ""
+    where = window_of(params.windows.week_days, trigger.label) if trigger else ""
     reasons = [f"{where}: {r}" for r in trigger.reasons] if trigger else []
     if force:
         reasons.insert(0, "retraining forced (--force)")

@@ -1,7 +1,7 @@
 """The retraining PR's evidence: keep the deployed model, or retrain? Scored walk-forward.
 
 For every week since the deployed model's training window, the deployed model (as it is) and the
-retraining recipe (what `staleguard retrain` ships: the deployed params, the `monitor.retrain`
+retraining recipe (what `staleguard retrain` ships: the deployed params, the `windows.retrain`
 window rule and weights, trained before that week, never on the week itself) predict the same
 rows; the errors are paired and judged by `staleguard.verdict` with the `report:` settings. Data
 selection (which rows a fold may train on) is in `training_history` and `retrain_recipe`, apart
@@ -58,7 +58,7 @@ def retrain_recipe(params: Params) -> Recipe:
 def weeks_since(params: Params, current: pd.DataFrame) -> list[Window]:
     """The monitor's weeks after the deployed model's training window."""
     return [Window(start=lo, end=hi) for lo, hi, _ in
-            split_windows(current, params.windows.train.end, params.monitor.window_days)]
+            split_windows(current, params.windows.train.end, params.windows.week_days)]
 
 
 def gather(params: Params, current: pd.DataFrame, model: Any) -> Evidence:

@@ -47,7 +47,7 @@ def headline(outcome: Outcome, params: Params) -> str:
 def title(outcome: Outcome, params: Params) -> str:
     drifted = next((w for w in outcome.windows if w.drift), None)
     if drifted is not None:
-        return f"Retrain: drift detected in {window_of(params.monitor.window_days, drifted.label)}"
+        return f"Retrain: drift detected in {window_of(params.windows.week_days, drifted.label)}"
     return ("Retrain: forced on production data through "
             f"{outcome.data_end - timedelta(days=1):%Y-%m-%d}")
 
@@ -145,7 +145,7 @@ def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
              rows: int, drift_md: str = "", evidence_md: str = "") -> str:
     """The summary: job summary, and the head of the retraining PR's body. Top-down: the
     decision and its evidence, then the context, then the window-by-window table (weeks, or the
-    n-day windows of monitor.window_days) and the drift report folded (<details>)."""
+    n-day windows of windows.week_days) and the drift report folded (<details>)."""
     lines = [f"## {headline(outcome, params)}"]
     if evidence_md:
         lines += ["", evidence_md.strip()]
@@ -160,7 +160,7 @@ def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
                   f"{params.windows.eval.label()} → {outcome.eval.label()} (the week before "
                   "it, which the new model never fits)."]
     drifted = sum(1 for w in outcome.windows if w.drift)
-    days = params.monitor.window_days
+    days = params.windows.week_days
     each = "week by week" if days == 7 else f"window by window ({window_name(days)}s)"
     count = f"{len(outcome.windows)} {'week' if days == 7 else 'window'}(s)"
     lines += ["", f"{FOLD}<summary>{each.capitalize()}: {count}, {drifted} with drift</summary>", "",
@@ -186,13 +186,13 @@ def _context(outcome: Outcome, params: Params) -> str:
     """Which reference the weeks were compared with, and the label delay, in one sentence."""
     from staleguard.drift.documents import reference_label
 
-    ref = params.monitor.reference
+    ref = params.windows.reference
     info = next((w.result.reference for w in outcome.windows if getattr(w.result, "reference", None)),
                 None) or {"policy": ref.policy, "weeks": ref.weeks}
     delay = params.monitor.label_delay_days
     late = (f" Labels arrive {delay} day(s) late (`monitor.label_delay_days`): windows without them are "
             "decided on the label-free MAE estimate (est.)." if delay else "")
-    return f" Drift {reference_label(info)} (`monitor.reference`).{late}"
+    return f" Drift {reference_label(info)} (`windows.reference`).{late}"
 
 
 def with_dashboard_link(text: str, params: Params) -> str:

@@ -40,7 +40,7 @@ def drift_checker(baseline_of: pd.DataFrame | None = None, quality: dict[str, fl
     """`drift.check` that measures the reference's out-of-sample quality once, not per window.
 
     `baseline_of`: the frame that quality is measured on (the training window) when the
-    reference policy compares weeks with other rows (monitor.reference); default: the first
+    reference policy compares weeks with other rows (windows.reference); default: the first
     reference it is given. `quality`: that measurement, when already made (train, the replay).
     """
     from staleguard.drift import quality as q
@@ -67,7 +67,7 @@ def drift_checker(baseline_of: pd.DataFrame | None = None, quality: dict[str, fl
 
 
 def references(history: pd.DataFrame, params: Params) -> decision.Reference:
-    """The reference per window start, as monitor.reference chooses it (data/windows.py)."""
+    """The reference per window start, as windows.reference chooses it (data/windows.py)."""
     return lambda start: windows.reference_rows(history, params, start)
 
 

@@ -38,7 +38,7 @@ def labeled_batches(raw: pd.DataFrame, model: Any, version: str, params: Params,
     if ident == ROW_ID:  # contract.key: none: serving would assign ids; here the raw row number
         rows = rows.assign(**{ROW_ID: "raw-" + rows.index.astype(str)})
     out = []
-    for _, _, part in split_windows(rows, start, params.monitor.window_days):
+    for _, _, part in split_windows(rows, start, params.windows.week_days):
         frame = part[[TIMESTAMP, *ids, *params.features.columns, params.features.target]].copy()
         frame.insert(len(frame.columns) - 1, store.PREDICTION,
                      model.predict(frame[params.features.columns]))

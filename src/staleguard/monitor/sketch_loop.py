@@ -1,6 +1,6 @@
 """`staleguard monitor` with monitor.engine duckdb|spark: the same decision, from summaries.
 
-The store's batches are never loaded into one frame: each window [start, start + window_days)
+The store's batches are never loaded into one frame: each window [start, start + week_days)
 is summarised where the files live (labeled rows only), compared with artifacts/reference.json
 and judged by `drift.decide`; the Outcome, plan, job summary and reports are the pandas
 monitor's (monitor/decision.py, monitor/job_summary.py). Differences, documented in docs/scale.md:
@@ -67,7 +67,7 @@ def decide(params: Params, refs: list[store.BatchRef], reference: Summary, model
 
     mon = params.monitor
     checks, sums, lasts = [], {}, []
-    for lo, hi, batch in windows(refs, params.windows.train.end, mon.window_days):
+    for lo, hi, batch in windows(refs, params.windows.train.end, params.windows.week_days):
         urls = [r.url for r in batch]
         foreign = any(_versions(u) not in ({version}, None) for u in urls)
         cur = engines.summary_of(mon.engine, urls, reference.layout, model=model,

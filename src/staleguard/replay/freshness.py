@@ -83,7 +83,7 @@ def to_json(weeks: list[Week], summaries: dict[str, PolicySummary], params: Para
     return {
         "schema_version": 2,
         "window": {"start": _day(groups[0][0].start), "end": _day(groups[-1][0].end)},
-        "week_days": params.monitor.window_days,
+        "week_days": params.windows.week_days,
         "label_delays_weeks": params.replay.label_delays_weeks,
         "tolerance": {"metric": "mae", "relative": params.drift.quality.tolerance,
                       "of": "the serving model's MAE on its own evaluation window"},

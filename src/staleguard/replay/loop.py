@@ -25,7 +25,7 @@ from staleguard.data.history import with_rows
 from staleguard.errors import DataError
 from staleguard.monitor import decision, monitor_job, retrain
 from staleguard.monitor import store as store_mod
-from staleguard.params import Params, Window, Windows
+from staleguard.params import Params, Window
 from staleguard.registry import ResolvedModel
 from staleguard.replay.record import Journal
 from staleguard.replay.service import Service
@@ -82,12 +82,12 @@ class Spec:
     variant: str = ""           # the policy/variant name without the delay
 
     def describe(self) -> dict[str, Any]:
-        mon = self.params.monitor
+        win = self.params.windows
         return {"variant": self.variant or self.name, "policy": self.kind,
                 "label_delay_weeks": self.delay_weeks,
-                "window": None if self.kind == "never" else mon.retrain.policy,
-                "train_weeks": None if self.kind == "never" else mon.retrain.train_weeks,
-                "reference": mon.reference.policy if self.kind == "monitor" else None}
+                "window": None if self.kind == "never" else win.retrain.policy,
+                "train_weeks": None if self.kind == "never" else win.retrain.train_weeks,
+                "reference": win.reference.policy if self.kind == "monitor" else None}
 
 
 def memo(checker: Callable[..., Any]) -> Callable[..., Any]:
@@ -179,7 +179,7 @@ class Policy:
         """The monitor's decision on everything since the training window, as `staleguard monitor`."""
         from staleguard import drift
 
-        seasonal = dep.params.monitor.reference.policy == "last_year"
+        seasonal = dep.params.windows.reference.policy == "last_year"
         history = self.history(frames, arrived, dep.params) if seasonal else dep.reference
         outcome = decision.decide(lambda s: windows.reference_rows(history, dep.params, s), current,
                                   dep.params,
@@ -217,7 +217,8 @@ class Policy:
         labeled = current[current[params.features.target].notna()]
         newest = labeled[TIMESTAMP].max().to_pydatetime()
         train_window, eval_window = windows.final_windows(windows.grid_end(newest, params), params)
-        moved = params.model_copy(update={"windows": Windows(train=train_window, eval=eval_window)})
+        moved = params.model_copy(update={"windows": params.windows.model_copy(
+            update={"train": train_window, "eval": eval_window})})
         return self.trainer.build(history, moved, f"v{self.count + 1}")
 
     def shadow(self, frame: pd.DataFrame) -> float | None:

@@ -24,8 +24,8 @@ LABELS = {"never": "never retrain", "weekly": "every {period}", "monitor": "on m
 
 
 def period(params: Params) -> str:
-    """What one replayed window is called: a week, or an n-day window (monitor.window_days)."""
-    return window_name(params.monitor.window_days)
+    """What one replayed window is called: a week, or an n-day window (windows.week_days)."""
+    return window_name(params.windows.week_days)
 
 
 def _style(name: str, s: PolicySummary, extra: dict[str, str], each: str = "week") -> tuple[str, str, str]:

@@ -1,7 +1,7 @@
 """`staleguard replay`: the held-back weeks, one after another, under each policy at once.
 
 Start from the model of `windows.train` (trained here as `dvc repro` trains it), then for each
-week of `monitor.window_days` from the training window's end to `replay.end`, every policy serves
+week of `windows.week_days` from the training window's end to `replay.end`, every policy serves
 the week and acts on it (replay/loop.py). Stores live in a temporary folder and vanish after.
 """
 
@@ -48,14 +48,14 @@ def span(params: Params) -> tuple[datetime, datetime]:
 
 
 def weeks_of(frame: pd.DataFrame, params: Params) -> list[tuple[datetime, datetime, pd.DataFrame]]:
-    """The replayed weeks: [train end + k·window_days, …) up to replay.end, those holding rows."""
+    """The replayed weeks: [train end + k·week_days, …) up to replay.end, those holding rows."""
     start, end = span(params)
     part = frame[between(frame, start, end)]
     if part.empty:
         ts = frame[TIMESTAMP]
         raise DataError(f"replay: no rows in [{start:%Y-%m-%d}, {end:%Y-%m-%d}); the data covers "
                         f"{ts.min():%Y-%m-%d} .. {ts.max():%Y-%m-%d}")
-    return split_windows(part, start, params.monitor.window_days)
+    return split_windows(part, start, params.windows.week_days)
 
 
 def specs(params: Params) -> list[loop.Spec]:
@@ -76,14 +76,14 @@ def specs(params: Params) -> list[loop.Spec]:
 
 def variant_params(params: Params, variant: ParamsVariant, delay_weeks: int) -> Params:
     """params.yaml as this run's deployments carry it: its window policy and label delay."""
-    mon = params.monitor
-    retrain = mon.retrain.model_copy(update={k: v for k, v in (("policy", variant.window),
+    win = params.windows
+    retrain = win.retrain.model_copy(update={k: v for k, v in (("policy", variant.window),
                                                                ("train_weeks", variant.train_weeks))
                                              if v is not None})
-    reference = mon.reference.model_copy(update={"policy": variant.reference} if variant.reference else {})
-    mon = mon.model_copy(update={"retrain": retrain, "reference": reference,
-                                 "label_delay_days": 7 * delay_weeks})
-    return params.model_copy(update={"monitor": mon})
+    reference = win.reference.model_copy(update={"policy": variant.reference} if variant.reference else {})
+    mon = params.monitor.model_copy(update={"label_delay_days": 7 * delay_weeks})
+    return params.model_copy(update={"monitor": mon, "windows": win.model_copy(
+        update={"retrain": retrain, "reference": reference})})
 
 
 def baseline_mae(frame: pd.DataFrame, weeks: list[tuple[datetime, datetime, pd.DataFrame]],

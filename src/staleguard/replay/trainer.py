@@ -32,9 +32,9 @@ def run_id(train_frame: pd.DataFrame, eval_frame: pd.DataFrame, params: Params) 
     digest = hashlib.md5(usedforsecurity=False)
     for frame in (train_frame, eval_frame):
         digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    retrain = params.monitor.retrain
+    retrain = params.windows.retrain
     weights = retrain.model_dump(mode="json") if retrain.policy == "weighted" else None
-    digest.update(json.dumps({"windows": params.windows.model_dump(mode="json"),
+    digest.update(json.dumps({"windows": params.windows.model_dump(mode="json", include={"train", "eval"}),
                               "features": params.features.model_dump(mode="json"),
                               "train": params.train.model_dump(mode="json"), "weights": weights},
                              sort_keys=True).encode())

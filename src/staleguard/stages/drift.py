@@ -37,7 +37,7 @@ def run(params: Params, current: Path | None = None, out: Path = artifacts.REPOR
 
     model = load_model(artifacts.MODEL)
     training = pd.read_parquet(artifacts.TRAIN_SET)
-    reference, info = reference_rows(training, params)  # monitor.reference, as the monitor uses it
+    reference, info = reference_rows(training, params)  # windows.reference, as the monitor uses it
     estimator = load_model(artifacts.ESTIMATOR) if artifacts.ESTIMATOR.exists() else None
     if current is None:
         window = pd.read_parquet(artifacts.EVAL_SET)

@@ -14,7 +14,7 @@ from staleguard.recipe import Recipe
 
 
 def train(frame: pd.DataFrame, params: Params) -> Any:
-    """The shipped recipe fitted on the training window (`monitor.retrain.policy: weighted`
+    """The shipped recipe fitted on the training window (`windows.retrain.policy: weighted`
     weighs recent rows more): the one fit every retrain, replay and evidence shares."""
     return Recipe.shipped(params).fit(frame, params.windows.train.end)
 
@@ -59,7 +59,7 @@ def write_reference_summary(frame: pd.DataFrame, params: Params, model: Any,
                             quality: dict[str, float] | None = None) -> None:
     """The reference summary (frozen bins, counts, the model's predictions and out-of-sample
     quality) that windows of any size are compared with; tracked with the model. It summarises
-    the rows `monitor.reference` selects; the quality is the whole training window's."""
+    the rows `windows.reference` selects; the quality is the whole training window's."""
     from staleguard.data.windows import reference_rows
     from staleguard.drift.sketch import sketch_json
     from staleguard.drift.sketch.compare_sketches import reference_summary

@@ -17,8 +17,8 @@ from tests.drift.sketch.test_run import VERSION, batches, logged_batches, projec
 REFUSED = [  # (settings, the line's pattern): each combination a summary engine cannot honour
     ({"monitor": {"label_delay_days": 7}},
      r"monitor\.engine {e} cannot honour monitor\.label_delay_days 7 .*use engine pandas or delay 0$"),
-    ({"monitor": {"reference": {"policy": "last_year"}}},
-     r"monitor\.engine {e} cannot honour monitor\.reference\.policy last_year .*use training or recent$"),
+    ({"windows": {"reference": {"policy": "last_year"}}},
+     r"monitor\.engine {e} cannot honour windows\.reference\.policy last_year .*use training or recent$"),
     ({"drift": {"triggers": {"estimate": True}}},
      r"monitor\.engine {e} cannot honour drift\.triggers\.estimate true .*or use engine pandas$"),
 ]
@@ -90,6 +90,6 @@ def test_summary_engines_refuse_what_they_cannot_honour_at_load(tmp_path, engine
 
 def test_refused_combinations_are_listed_in_docs_scale():
     text = (ROOT / "docs" / "scale.md").read_text()
-    for setting in ("monitor.label_delay_days", "monitor.reference.policy", "drift.triggers.estimate"):
+    for setting in ("monitor.label_delay_days", "windows.reference.policy", "drift.triggers.estimate"):
         assert setting in text, setting
 

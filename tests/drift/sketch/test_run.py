@@ -48,7 +48,7 @@ def test_run_duckdb_decides_as_pandas_and_evidently_agrees(project, hour, tmp_pa
     import json
 
     out = json.loads((tmp_path / "out" / "drift.json").read_text())
-    # monitor.reference's rows, judged against the whole training window's out-of-sample quality
+    # windows.reference's rows, judged against the whole training window's out-of-sample quality
     baseline = drift.check(ref, cur, p, model).quality.reference
     expected = drift.check(reference_rows(ref, p)[0], cur, p, model, baseline=baseline)
     assert decision == drift.decide(expected, p)
@@ -117,7 +117,7 @@ def _monitor_parity(p, ref, model, url, frames, engine, windows=3):
     refs = store.list_batches(url)
     from staleguard.data.windows import reference_rows
 
-    rows = reference_rows(ref, p)[0]  # the rows monitor.reference selects, as train summarised them
+    rows = reference_rows(ref, p)[0]  # the rows windows.reference selects, as train summarised them
     baseline = drift.check(ref, ref.iloc[:200], p, model).quality.reference  # the training window's
     expected = monitor_check.decide(rows, monitor_check.new_rows([frames], p.windows.train.end, "cnt",
                                                                             params=p), p,
