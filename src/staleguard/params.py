@@ -283,6 +283,7 @@ class DriftEstimate(_Strict):
     max_outside: float = Field(0.05, ge=0, le=1)  # share of rows outside the reference's range
     max_auc: float = Field(0.85, ge=0.5, le=1)    # domain classifier AUC (1: not computed)
     max_recent_error: float = Field(0.3, ge=0)    # its error on the latest labeled weeks
+    max_ratio: float = Field(2.0, ge=1)           # recalibration beyond ×this or ÷this: the estimator is off
     weeks: int = Field(3, ge=1)                   # latest labeled weeks: ratio and recent error
     ignore: list[str] = []                        # features left out of support and domain classifier
                                                   # (besides those derived from the timestamp)

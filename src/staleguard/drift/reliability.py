@@ -16,7 +16,8 @@ does not (each with its bar in `drift.estimate`):
 
 Recalibration: the estimate times the median measured/estimated ratio of the latest labeled weeks
 (the same deployed model and estimator), so a level the estimator gets wrong for this season is fixed
-by the labels that did arrive. A window failing a bar gets no number in the reports, and its
+by the labels that did arrive. A correction beyond ×`max_ratio` (or ÷) says the estimator does
+not model this error at all: the window is then unreliable too. A window failing a bar gets no number in the reports, and its
 estimate triggers nothing: the decision falls back to the drift triggers.
 """
 
@@ -99,6 +100,8 @@ def calibrated(est: Estimate, labeled: Sequence[Estimate], cfg: DriftEstimate) -
                    + (f", {top} first" if top else ""))
     if est.auc is not None and est.auc > cfg.max_auc:
         why.append(f"window told apart from the reference, AUC {est.auc:.2f}")
+    if ratio is not None and not 1 / cfg.max_ratio <= ratio <= cfg.max_ratio:
+        why.append(f"estimator off by ×{ratio:.2g} on the latest labeled weeks")
     if recent is not None and recent > cfg.max_recent_error:
         why.append(f"recent estimate error {recent:.0%}")
     if cfg.require_labels and ratio is None:
