@@ -14,11 +14,12 @@ does not (each with its bar in `drift.estimate`):
 - the estimate's own recent error: on the latest weeks whose labels arrived, the estimate scored
   against the measured MAE, after the same recalibration as below (a one-step-ahead error).
 
-Recalibration: the estimate times the median measured/estimated ratio of the latest labeled weeks
-(the same deployed model and estimator), so a level the estimator gets wrong for this season is fixed
-by the labels that did arrive. A correction beyond ×`max_ratio` (or ÷) says the estimator does
-not model this error at all: the window is then unreliable too. A window failing a bar gets no number in the reports, and its
-estimate triggers nothing: the decision falls back to the drift triggers.
+Recalibration: the estimate times the median measured/estimated ratio of the latest labeled
+weeks (the same deployed model and estimator), so a level the estimator gets wrong for this season
+is fixed by the labels that did arrive. A correction beyond ×`max_ratio` (or ÷) says the estimator
+does not model this error at all: the window is then unreliable too. A window failing a bar gets
+no number in the reports, and its estimate triggers nothing: the decision falls back to the drift
+triggers.
 """
 
 from __future__ import annotations
