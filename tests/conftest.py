@@ -58,6 +58,14 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, check: boo
     return proc
 
 
+def repro_all(repo: Path, env: dict[str, str]) -> str:
+    """`dvc repro` in `repo`, checked to have run every stage; its output."""
+    out = run(["dvc", "repro"], repo, env).stdout
+    for stage in ("prepare", "train", "evaluate", "drift"):
+        assert f"Running stage '{stage}'" in out, out
+    return out
+
+
 def copy_worktree(dest: Path) -> Path:
     """Copy the files git would check out (tracked and untracked, minus ignored), then commit."""
     files = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], ROOT).stdout
@@ -75,8 +83,12 @@ def copy_worktree(dest: Path) -> Path:
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     """Environment for subprocesses: the test archive, a private HOME, no stray remote."""
-    home = tmp_path / "home"
-    home.mkdir()
+    return subprocess_env(tmp_path / "home")
+
+
+def subprocess_env(home: Path) -> dict[str, str]:
+    """`env` for fixtures of a wider scope: `home` (created) as HOME."""
+    home.mkdir(parents=True)
     e = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "STALEGUARD_"))}
     e.update(STALEGUARD_DATA_URL=data_url(), HOME=str(home), GIT_AUTHOR_NAME="t",
              GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t",

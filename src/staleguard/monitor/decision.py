@@ -12,7 +12,7 @@ the cron job and in the replay.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -163,7 +163,7 @@ def decide_windows(summariser: WindowSummariser, params: Params, judge: Callable
         if got.data is None:
             checks.append(WindowCheck(start, end, got.rows, None, [got.why], labeled=got.labeled))
             continue
-        result = summariser.compare(start, got.data)
+        result = _recalibrated(summariser.compare(start, got.data), [c.result for c in checks], params)
         verdict = judge(result, params)
         checks.append(WindowCheck(start, end, got.rows, bool(verdict.drift), list(verdict.reasons), result,
                                   labeled=got.labeled))
@@ -232,6 +232,19 @@ def decide(reference: pd.DataFrame | Reference, current: pd.DataFrame, params: P
     """`decide_windows` on rows held in memory (the pandas engine, the replay): see `Rows`."""
     return decide_windows(Rows(reference, current, params, check, model, version, estimator), params,
                           judge, force)
+
+
+def _recalibrated(result: Any, before: list[Any], params: Params) -> Any:
+    """A window decided without labels: its estimate recalibrated and judged by the earlier
+    windows whose labels arrived (drift/reliability.py); any other result as it is."""
+    est = getattr(result, "estimate", None)
+    if est is None or est.actual is not None:
+        return result
+    from staleguard.drift.reliability import calibrated
+
+    labeled = [r.estimate for r in before if getattr(r, "estimate", None) is not None
+               and r.estimate.actual is not None]
+    return replace(result, estimate=calibrated(est, labeled, params.drift.estimate))
 
 
 def _decidable(part: pd.DataFrame, target: str, min_rows: int, estimate: bool

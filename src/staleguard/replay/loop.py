@@ -67,6 +67,7 @@ class Week:
     reasons: list[str] = field(default_factory=list)
     retrained: Retrained | None = None   # deployed for the next week
     estimate: float | None = None        # the monitor's label-free MAE estimate of this week
+    estimated: Any = None                # ...the whole Estimate: raw, reliability (estimate_quality.py)
     previous_mae: float | None = None    # the replaced model's MAE on this week (≤ 2 weeks after a retrain)
 
 
@@ -189,7 +190,7 @@ class Policy:
         mine = next((w for w in outcome.windows if w.start == week.start and w.result is not None), None)
         guess = getattr(mine.result, "estimate", None) if mine is not None else None
         return replace(week, drift=outcome.drift, reasons=outcome.reasons,
-                       estimate=None if guess is None else guess.estimated)
+                       estimate=None if guess is None else guess.estimated, estimated=guess)
 
     def read(self, params: Params) -> tuple[list[Any], list[pd.DataFrame]]:
         """The store's batches since the training window, each file validated once (they never
