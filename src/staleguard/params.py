@@ -279,6 +279,20 @@ class DriftQuality(_Strict):
     folds: int = Field(4, ge=2)             # time blocks for the reference's out-of-sample quality
 
 
+class DriftEstimate(_Strict):
+    """When the label-free estimate is trusted, and its recalibration (drift/reliability.py)."""
+
+    max_outside: float = Field(0.05, ge=0, le=1)  # share of rows outside the reference's range
+    max_auc: float = Field(0.85, ge=0.5, le=1)    # domain classifier AUC (1: not computed)
+    max_recent_error: float = Field(0.3, ge=0)    # its error on the latest labeled weeks
+    max_ratio: float = Field(2.0, ge=1)           # recalibration beyond ×this or ÷this: the estimator is off
+    weeks: int = Field(3, ge=1)                   # latest labeled weeks: ratio and recent error
+    ignore: list[str] = []                        # features left out of support and domain classifier
+                                                  # (besides those derived from the timestamp)
+    require_labels: bool = False                  # true: no labeled week yet = unreliable
+    sample_rows: int = Field(1000, ge=10)         # rows per side for the domain classifier
+
+
 class DriftParams(_Strict):
     """The drift decision (docs/drift.md): methods, thresholds, triggers, quality tolerance."""
 
@@ -290,6 +304,7 @@ class DriftParams(_Strict):
     prediction: DriftMethod = DriftMethod(method="wasserstein", threshold=0.3)
     triggers: DriftTriggers = DriftTriggers()
     quality: DriftQuality = DriftQuality()
+    estimate: DriftEstimate = DriftEstimate()
     sample_rows: int = Field(200_000, ge=1000)
     seed: int = 0
     false_alarm: float = Field(0.05, ge=0, lt=1)  # per column: the chance a same-distribution window

@@ -2,40 +2,91 @@
 `dvc repro`, `simulate` into a store, `monitor --dry-run`, a short `replay` and `report pr` on a
 branch (sharing the one `dvc repro` of main: a PR that changes the seed). Every simulated
 row reaches the store with its key; the monitor keeps every row of a week (nothing de-duplicated
-by time), and its MAE on the evaluation week equals `evaluate`'s on the same rows."""
+by time), and its MAE on the evaluation week equals `evaluate`'s on the same rows. And a real
+`staleguard retrain` (what the monitor runs on drift) in its scratch clone of the same workspace:
+the retrained model's training rows are the rows before plus the accepted batch's."""
 
 from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from staleguard import artifacts
-from tests.conftest import copy_worktree, run
+from staleguard.contract import validate_frame
+from staleguard.model import load_model
+from staleguard.monitor import simulate, store
+from staleguard.params import load_params
+from tests.conftest import copy_worktree, run, subprocess_env
 from tests.flights.conftest import PARAMS, SLICE
-from tests.flights.data import write_flights
+from tests.flights.data import flights, write_flights
+from tests.workflows.harness import BIN_DIR, cml_calls, make_origin
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+# one workspace (one `dvc repro`) for the module: both tests on the same xdist worker
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800), pytest.mark.xdist_group("flights-loop")]
 
 
-@pytest.fixture
-def flights_repo(tmp_path: Path, env: dict[str, str]) -> Path:
-    repo = copy_worktree(tmp_path / "repo")
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, dict[str, str], str]]:
+    """(tmp, repo, env, `dvc repro` output): the template on the flights slice, repro'd once."""
+    tmp = tmp_path_factory.mktemp("flights-loop")
+    env = subprocess_env(tmp / "home")
+    repo = copy_worktree(tmp / "repo")
     shutil.copy2(PARAMS, repo / "params.yaml")
     write_flights(repo / "data" / "flights.csv", **SLICE)
-    run(["staleguard", "setup", "--remote", str(tmp_path / "remote")], repo, env)
+    run(["staleguard", "setup", "--remote", str(tmp / "remote")], repo, env)
     run(["dvc", "add", "-q", "data"], repo, env)
     run(["git", "add", "-A"], repo, env)
     run(["git", "commit", "-qm", "flights data and params"], repo, env)
-    return repo
+    yield tmp, repo, env, run(["dvc", "repro"], repo, env).stdout
 
 
-def test_event_level_data_runs_the_loop_and_keeps_every_row(tmp_path: Path, flights_repo: Path, env):
-    repo = flights_repo
-    out = run(["dvc", "repro"], repo, env).stdout
+def test_a_retrain_in_a_scratch_clone_trains_on_the_rows_before_plus_the_batch(workspace):
+    """The batch: JFK's flights of a week whose hours the raw data (EWR, LGA) holds too, so a
+    history de-duplicated by time would lose rows. `staleguard retrain` runs as monitor.yml runs
+    it (the recording cml stand-in opens the PR; origin is a local bare repository)."""
+    tmp, repo, env, _ = workspace
+    params = load_params(repo / "params.yaml")
+    jfk = validate_frame(flights("2013-02-05", "2013-02-12", ("JFK",)), params, "raw", "jfk")
+    model = load_model(repo / artifacts.MODEL)
+    served = simulate.labeled_batches(jfk, model, "v1", params, date(2013, 2, 11))
+    (batch,) = [b for b in served if len(b)]
+    store.write_batch(str(tmp / "jfk-store"), batch, params, "jfk")
+    make_origin(repo, tmp / "origin.git")
+    run(["staleguard", "monitor", "--dry-run", "--force", "--store", str(tmp / "jfk-store")], repo, env)
+    bot = {**env, "PATH": f"{BIN_DIR}:{env['PATH']}", "CML_SHIM_LOG": str(tmp / "cml.jsonl"),
+           "GITHUB_REPOSITORY": "o/r", "REPO_TOKEN": "t"}
+    out = run(["staleguard", "retrain"], repo, bot).stdout
+    assert "Opened retraining PR" in out and "in a scratch clone" in out, out
+    (pr,) = [c for c in cml_calls(tmp) if c.get("result") == "created"]
+    untouched = run(["git", "status", "--porcelain", "data.dvc", "params.yaml"], repo, env).stdout
+    assert untouched == "", untouched  # the checkout: the retrain worked in its scratch clone
+
+    plan = json.loads((repo / artifacts.MONITOR_REPORTS / "monitor.json").read_text())
+    run(["git", "fetch", "-q", "origin", pr["source"]], repo, env)
+    lock = yaml.safe_load(run(["git", "show", "FETCH_HEAD:dvc.lock"], repo, env).stdout)
+    md5 = next(d["md5"] for d in lock["stages"]["train"]["deps"] if d["path"] == str(artifacts.TRAIN_SET))
+    after = pd.read_parquet(repo / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:])  # the retrain's
+
+    start, end = (pd.Timestamp(plan["retrain"]["train"][k]) for k in ("start", "end"))
+    raw = pd.read_csv(repo / "data" / "flights.csv")
+    raw_time = pd.to_datetime(raw["time"], utc=True).dt.tz_localize(None)
+    before = raw_time[(raw_time >= start) & (raw_time < end)]
+    assert batch["timestamp"].between(start, end, inclusive="left").all()  # the batch is in the new window
+    assert len(after) == len(before) + len(batch), (len(after), len(before), len(batch))
+    assert len(set(batch["timestamp"]) & set(before)) > 100  # its hours are in the raw data too
+    per_hour = pd.concat([before, batch["timestamp"]]).value_counts().to_dict()
+    assert after["timestamp"].value_counts().to_dict() == per_hour  # every flight of every hour kept
+
+
+def test_event_level_data_runs_the_loop_and_keeps_every_row(workspace):
+    tmp_path, repo, env, out = workspace
     for stage in ("prepare", "train", "evaluate", "drift"):
         assert f"Running stage '{stage}'" in out, out
     metrics = json.loads((repo / "reports" / "metrics.json").read_text())

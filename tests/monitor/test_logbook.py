@@ -115,3 +115,25 @@ def test_logbook_reads_and_writes_through_fsspec(tmp_path: Path):
     url = "memory://prod/" + logbook.NAME
     rows = logbook.append(url, logbook.rows_from_plan(plan(START, 2, "abcd1234", 0), 0.5, RUN))
     assert logbook.read(url) == rows and len(rows) == 2
+
+
+def test_logbook_keeps_an_unreliable_estimate_out_of_estimated_and_the_dashboard_says_why():
+    """Schema 1 with the optional `estimate_unreliable`: no number where the estimate was not
+    trusted (older readers show none either), the reason in the dashboard's table; old rows read
+    as before."""
+    from staleguard.dashboard import life, page
+
+    p = plan(START, 2, "abcd1234", 0, labeled_until=0)
+    p["windows"][1]["estimate"].update(reliable=False, unreliable="40% of rows outside the reference's range")
+    old, new = logbook.rows_from_plan(p, 0.5, RUN)
+    assert old["estimated"] == {"mae": p["windows"][0]["estimate"]["estimated"]}
+    assert old["estimate_unreliable"] is None
+    assert new["estimated"] is None
+    assert new["estimate_unreliable"]["mae"] == p["windows"][1]["estimate"]["estimated"]
+    weeks = life.life([old, new]).weeks
+    cells = {r[0]: r[6] for r in page.week_rows(weeks)}
+    assert cells["2011-02-08"] == "no reliable estimate (40% of rows outside the reference's range)"
+    assert cells["2011-02-01"] == f"{old['estimated']['mae']:.1f}"
+    legacy = {k: v for k, v in old.items() if k != "estimate_unreliable"}   # a row written before the key
+    assert life.week_of(legacy).estimated == old["estimated"]["mae"]
+    assert life.week_of(legacy).unreliable is None

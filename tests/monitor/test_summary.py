@@ -91,9 +91,12 @@ def test_summary_markdown_names_the_reference_and_shows_estimates_before_labels(
     assert "Drift reference policy recent: the last 2 weeks of the training window" in text
     assert "Labels arrive 14 day(s) late" in text
     assert "| 2011-02-01 | 168 (0 labeled) | **drift** | estimated quality drop" in text
-    assert "| est. 31.2 † |" in text and "How far to trust it is not measured" in text
+    assert "| est. 31.2 † |" in text and "shown only where the window stays within the reference" in text
     plan = job_summary.plan(out, late_params, "abcd1234", "prod", [])
-    assert plan["windows"][0]["estimate"] == {"estimated": 31.2, "actual": None, "reference": 12.6}
+    assert plan["windows"][0]["estimate"] == {"estimated": 31.2, "actual": None, "reference": 12.6,
+                                              "reliable": True, "unreliable": None, "raw": None,
+                                              "ratio": None, "outside": None, "auc": None,
+                                              "recent_error": None}
     assert plan["windows"][0]["reference"]["policy"] == "recent" and plan["label_delay_days"] == 14
 
 

@@ -31,6 +31,7 @@ class Week:
     tolerance: float | None      # relative: the quality trigger fires above baseline × (1 + tolerance)
     scores: dict[str, float]     # column (features, then target/prediction) → score / threshold
     shadow: Row | None = None
+    unreliable: str | None = None  # why the week's estimate is not shown (no reliable estimate)
 
     @property
     def bar(self) -> float | None:
@@ -90,7 +91,8 @@ def week_of(row: Row) -> Week:
                 int(row.get("labeled") or 0), model_name(row), row.get("decision", "not decided"),
                 list(row.get("reasons") or []), _metric(row.get("measured")),
                 _metric(row.get("estimated")), _metric(row.get("baseline")), row.get("tolerance"),
-                _scores(row.get("drift_scores")), row.get("shadow"))
+                _scores(row.get("drift_scores")), row.get("shadow"),
+                (row.get("estimate_unreliable") or {}).get("why"))
 
 
 def life(rows: list[Row]) -> Life:

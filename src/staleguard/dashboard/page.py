@@ -84,7 +84,8 @@ WEEK_HEAD = ["week of", "rows (labeled)", "model", "decision", "reasons", "MAE",
 
 def week_rows(weeks: list[Week]) -> list[list[str]]:
     return [[_day(w.start), f"{w.rows} ({w.labeled})", w.model, w.decision,
-             "; ".join(w.reasons) or "–", _num(w.measured), _num(w.estimated), _num(w.bar)]
+             "; ".join(w.reasons) or "–", _num(w.measured),
+             f"no reliable estimate ({w.unreliable})" if w.unreliable else _num(w.estimated), _num(w.bar)]
             for w in reversed(weeks[-RECENT:])]
 
 
@@ -121,8 +122,8 @@ def render(view: Life, shown: list[tuple[str, str]], registry: dict[str, Any] | 
     first, last = view.weeks[0].start, view.weeks[-1].end
     title = "The model's life: monitored weeks, drift, retrains, deploys"
     meta = (f"{len(view.weeks)} weeks, {_day(first)} to {_day(last)}; from `{source}`; built "
-            f"{built:%Y-%m-%d %H:%M} UTC by `staleguard dashboard`. The label-free estimate's "
-            "reliability is not recorded yet.")
+            f"{built:%Y-%m-%d %H:%M} UTC by `staleguard dashboard`. A label-free estimate is shown "
+            "only where it was judged reliable (`drift.estimate`); elsewhere the week says why not.")
     serving_now = serving_lines(view, registry)
     prs = pr_rows(view.prs)
     html = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{escape(title)}</title>"

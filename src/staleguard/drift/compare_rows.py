@@ -143,7 +143,8 @@ def check(reference: pd.DataFrame, current: pd.DataFrame, params: Params, model:
     if estimator is not None and cur_pred is not None:
         from staleguard.drift.estimate import estimate
 
-        guess = estimate(estimator, cur_rows, cur_pred, params, baseline["mae"] if baseline else None)
+        guess = estimate(estimator, cur_rows, cur_pred, params, baseline["mae"] if baseline else None,
+                         None if ref_pred is None else (reference, ref_pred))
     return DriftResult(
         features=features,
         share=sum(c.drifted for c in features.values()) / len(features),

@@ -7,6 +7,7 @@ still sees "7 of 12 features drifted" on a week where only the weather changed.
 
 from __future__ import annotations
 
+from staleguard.drift.reliability import no_number
 from staleguard.drift.result import ColumnDrift, Decision, DriftResult
 from staleguard.params import Params
 
@@ -50,7 +51,9 @@ def _quality_finding(result: DriftResult, tolerance: float) -> str | None:
 def _estimate_finding(result: DriftResult, tolerance: float) -> str | None:
     """One-sided, and only while the window has no labels: measured quality then rules."""
     est = result.estimate
-    if result.quality is not None or est is None or est.change is None or est.change <= tolerance:
+    if result.quality is not None or est is None or not est.reliable:
+        return None
+    if est.change is None or est.change <= tolerance:
         return None
     return (f"estimated quality drop (no labels yet): MAE ≈ {est.estimated:.1f} vs {est.reference:.1f} "
             f"on the reference ({est.change:+.0%} > +{tolerance:.0%})")
@@ -75,9 +78,11 @@ def decide(result: DriftResult, params: Params) -> Decision:
             reasons.append(text)
         else:
             notes.append(f"{text} (not a trigger: drift.triggers.{name} is false)")
+    est = result.estimate
     if result.target is None:
         notes.append("the current window has no actuals: target drift and quality not measured"
-                     + (" (quality estimated)" if result.estimate is not None else ""))
+                     + ("" if est is None else " (quality estimated)" if est.reliable else
+                        f"; {no_number(est)}: decided on the drift triggers alone"))
     elif result.quality is None:
         notes.append("no model or predictions: prediction drift and quality not measured")
     return Decision(drift=bool(reasons), reasons=reasons, notes=notes)

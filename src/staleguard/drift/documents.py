@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from staleguard.drift.decide import NAMES
+from staleguard.drift.reliability import no_number
 from staleguard.drift.result import ColumnDrift, Decision, DriftResult
 from staleguard.params import Params
 
@@ -82,7 +83,9 @@ def to_markdown(result: DriftResult, decision: Decision, params: Params) -> str:
                   if k in q.reference]  # MAPE only where every actual > 0: it may be on one side only
         lines.append(f"\nReference quality: {q.reference_source}.")
     e = result.estimate
-    if e is not None:
+    if e is not None and not e.reliable:
+        lines.append(f"\nEstimated MAE (label-free): {no_number(e)}.")
+    elif e is not None:
         actual = f"; measured {e.actual:.4g} ({e.error:+.0%})" if e.actual and e.error is not None else \
             "; no labels yet"
         lines.append(f"\nEstimated MAE (label-free, direct loss estimation): **{e.estimated:.4g}** vs "

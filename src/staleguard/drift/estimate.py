@@ -61,11 +61,14 @@ def fit_from_model(model: Any, reference: pd.DataFrame, params: Params) -> tuple
 
 
 def estimate(estimator: Any, frame: pd.DataFrame, predictions: np.ndarray, params: Params,
-             reference_mae: float | None) -> Estimate:
+             reference_mae: float | None,
+             reference: tuple[pd.DataFrame, np.ndarray] | None = None) -> Estimate:
     """The estimated MAE of `frame` (mean predicted |error|), and the measured one where the rows
-    carry actuals, so a report can show how well the estimate tracked."""
+    carry actuals, so a report can show how well the estimate tracked. A window without actuals
+    also gets its support against `reference` (rows, predictions; drift/reliability.py)."""
+    inputs = design(frame, predictions, params)
     with threadpool_limits(1):
-        errors = np.clip(estimator.predict(design(frame, predictions, params)), 0, None)
+        errors = np.clip(estimator.predict(inputs), 0, None)
     target = params.features.target
     actual = None
     if target in frame:
@@ -73,5 +76,15 @@ def estimate(estimator: Any, frame: pd.DataFrame, predictions: np.ndarray, param
         known = ~np.isnan(y)
         if known.sum() >= 2:
             actual = round(float(np.mean(np.abs(y[known] - np.asarray(predictions, float)[known]))), 4)
-    return Estimate(metric="mae", estimated=round(float(errors.mean()), 4), reference=reference_mae,
-                    actual=actual, rows=len(frame))
+    out = Estimate(metric="mae", estimated=round(float(errors.mean()), 4), reference=reference_mae,
+                   actual=actual, rows=len(frame))
+    if actual is not None or reference is None:
+        return out
+    from staleguard.drift.reliability import with_support
+
+    cfg = params.drift.estimate
+    calendar = {c for c in params.features.columns if params.contract.columns[c].derived is not None}
+    kept = [c for c in params.features.columns if c not in calendar and c not in cfg.ignore] + [PREDICTION]
+    ref_inputs = design(reference[0], reference[1], params)[kept]
+    return with_support(out, ref_inputs, inputs[kept], set(params.features.categorical), cfg,
+                        params.drift.seed)

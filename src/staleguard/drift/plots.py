@@ -75,15 +75,19 @@ def _panel(ax: Axes, name: str, ref: Any, cur: Any, score: ColumnDrift) -> None:
 
 
 def _rows_panel(ax: Axes, ref: pd.Series, cur: pd.Series) -> None:
+    """Bars of shares for a text category or a few whole numbers, else overlaid histograms."""
     ref, cur = ref.dropna(), cur.dropna()
+    text = not (pd.api.types.is_numeric_dtype(ref) and pd.api.types.is_numeric_dtype(cur))
+    if text:
+        ref, cur = ref.astype(str), cur.astype(str)
     values = np.union1d(ref.unique(), cur.unique())
-    if len(values) <= DISCRETE and np.all(np.mod(values, 1) == 0):
+    if text or (len(values) <= DISCRETE and np.all(np.mod(values, 1) == 0)):
         x = np.arange(len(values))
         for shift, (label, s) in zip((-0.2, 0.2), (("reference", ref), ("current", cur)), strict=True):
             share = s.value_counts(normalize=True).reindex(values, fill_value=0)
             ax.bar(x + shift, share.to_numpy(), width=0.4, color=COLORS[label], label=label)
         step = max(1, len(values) // 8)
-        ax.set_xticks(x[::step], [f"{v:g}" for v in values[::step]], fontsize=7)
+        ax.set_xticks(x[::step], [str(v) if text else f"{v:g}" for v in values[::step]], fontsize=7)
     else:
         bins = np.histogram_bin_edges(np.concatenate([ref, cur]), bins=30)
         for label, s in (("reference", ref), ("current", cur)):

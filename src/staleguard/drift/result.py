@@ -65,6 +65,18 @@ class Estimate:
     reference: float | None              # the reference's out-of-sample MAE (the quality baseline)
     actual: float | None = None          # the measured MAE of the window's labeled rows
     rows: int = 0
+    # reliability (drift/reliability.py): support, domain classifier, recent error, recalibration
+    raw: float | None = None             # the estimate before recalibration (None: not recalibrated)
+    ratio: float | None = None           # measured/estimated of the latest labeled windows
+    outside: float | None = None         # share of rows outside the reference's range on a feature
+    outside_columns: dict[str, float] | None = None   # that share per column (largest first)
+    auc: float | None = None             # domain classifier AUC, reference vs window
+    recent_error: float | None = None    # the recalibrated estimate's error on the latest labeled windows
+    unreliable: str | None = None        # why the estimate cannot be trusted (None: it can)
+
+    @property
+    def reliable(self) -> bool:
+        return self.unreliable is None
 
     @property
     def change(self) -> float | None:
@@ -81,6 +93,9 @@ class Estimate:
                 "change": None if self.change is None else round(self.change, 6),
                 "tolerance": tolerance, "actual": self.actual,
                 "error": None if self.error is None else round(self.error, 6), "rows": self.rows,
+                "reliable": self.reliable, "unreliable": self.unreliable, "raw": self.raw,
+                "ratio": self.ratio, "outside": self.outside, "outside_columns": self.outside_columns,
+                "auc": self.auc, "recent_error": self.recent_error,
                 "method": "direct loss estimation: |error| predicted from features and prediction, "
                           "learned on the reference's out-of-fold residuals"}
 

@@ -1,21 +1,26 @@
-"""The monitor's decision, pure: new production rows → windows → drift per window → retrain or not.
+"""The monitor's decision: new production data → windows → drift per window → retrain or not.
 
-No I/O here. The caller passes the frames and the two drift functions (`staleguard.drift.check`
-and `.decide`), so the rule is testable on its own and the same on a laptop and in the cron job.
+One loop for every engine (`decide_windows`): the only engine-specific part is the window
+summariser (monitor.engine), which cuts the new data on the week grid, summarises each window
+and compares it with its reference through drift/compare.py `compare()`. pandas hands the rows
+themselves (`Rows`, here: pure, the frames are passed in); DuckDB and Spark summarise where the
+batch files live (monitor/sketch_summariser.py). The judge (`drift.decide`) and the conclusion
+are the same on all of them, so the rule is testable on its own and the same on a laptop, in
+the cron job and in the replay.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
 from staleguard.cadence import window_of
 from staleguard.contract import TIMESTAMP, dedupe
-from staleguard.data.windows import day_after, final_windows, grid_end, split_windows
+from staleguard.data.windows import between, day_after, final_windows, grid_end, split_windows
 from staleguard.params import Params, Window
 
 
@@ -104,39 +109,142 @@ def own_predictions(part: pd.DataFrame, version: str | None) -> pd.DataFrame:
 Reference = Callable[[datetime], tuple[pd.DataFrame, dict[str, Any]]]
 
 
+@dataclass(frozen=True)
+class Summarised:
+    """One window as an engine summarised it: what `compare()` takes, or why it is not decided."""
+
+    rows: int                     # the window's rows (a summary engine counts labeled rows only)
+    data: Any = None              # its rows (pandas) or its Summary (DuckDB, Spark); None: not decided
+    why: str = ""                 # why it is not decided ("12 rows < monitor.min_rows 100")
+    labeled: int | None = None    # rows whose actual had arrived (None: all of them)
+
+
+class WindowSummariser(Protocol):
+    """The engine-specific part of the monitor (monitor.engine): everything else is one loop."""
+
+    engine: str
+
+    def spans(self) -> list[tuple[datetime, datetime]]:
+        """The grid weeks [start, end) from windows.train.end that hold new rows, oldest first."""
+        ...
+
+    def summarise(self, start: datetime, end: datetime) -> Summarised:
+        """The week [start, end) for `compare()`, or why it cannot be decided."""
+        ...
+
+    def compare(self, start: datetime, window: Any) -> Any:
+        """`compare()` of the reference for the week starting at `start` with `window`: a DriftResult."""
+        ...
+
+    def newest(self) -> datetime:
+        """The newest labeled timestamp seen (once every window was summarised)."""
+        ...
+
+    def rows(self, window: WindowCheck) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        """(reference, window) as rows for Evidently's HTML; None when the window is too large."""
+        ...
+
+    def summary(self, start: datetime) -> Any:
+        """The window's mergeable summary (reports' summary.json), None when it is rows."""
+        ...
+
+
+def decide_windows(summariser: WindowSummariser, params: Params, judge: Callable[[Any, Params], Any],
+                   force: bool = False) -> Outcome:
+    """The monitor's loop, whatever the engine: every grid week of new data summarised, compared
+    with its reference and judged; drift if any decided week drifted.
+
+    Every week newer than the training window is re-checked on each run (stateless, so a rerun
+    reaches the same answer). `force` turns the outcome into a retrain whatever the weeks say.
+    """
+    checks = []
+    for start, end in summariser.spans():
+        got = summariser.summarise(start, end)
+        if got.data is None:
+            checks.append(WindowCheck(start, end, got.rows, None, [got.why], labeled=got.labeled))
+            continue
+        result = _recalibrated(summariser.compare(start, got.data), [c.result for c in checks], params)
+        verdict = judge(result, params)
+        checks.append(WindowCheck(start, end, got.rows, bool(verdict.drift), list(verdict.reasons), result,
+                                  labeled=got.labeled))
+    return conclude(checks, force, summariser.newest(), params)
+
+
+class Rows:
+    """The pandas summariser: a window is its rows, compared exactly (drift/compare_rows.py).
+
+    `reference`: a frame, or a function of the week's start giving (frame, policy info)
+    (data/windows.py). `check`: `compare()` (monitor_job.drift_checker measures the reference's
+    out-of-sample quality once). `version`: the deployed model's id; rows logged by another model
+    are re-predicted. A week whose labels have not arrived is decided without them when an
+    `estimator` (drift/estimate.py) can estimate its error; otherwise it is not decided.
+    """
+
+    engine = "pandas"
+
+    def __init__(self, reference: pd.DataFrame | Reference, current: pd.DataFrame, params: Params,
+                 check: Callable[..., Any], model: Any = None, version: str | None = None,
+                 estimator: Any = None) -> None:
+        self.reference, self.current, self.params, self.check = reference, current, params, check
+        self.model, self.version, self.estimator = model, version, estimator
+        self._parts = {start: part for start, _, part in
+                       split_windows(current, params.windows.train.end, params.windows.week_days)}
+        self._step = timedelta(days=params.windows.week_days)
+
+    def spans(self) -> list[tuple[datetime, datetime]]:
+        return [(start, start + self._step) for start in self._parts]
+
+    def summarise(self, start: datetime, end: datetime) -> Summarised:
+        part, min_rows = self._parts[start], self.params.monitor.min_rows
+        use, labeled = _decidable(part, self.params.features.target, min_rows, self.estimator is not None)
+        if use is None:
+            return Summarised(len(part), None, f"{labeled}{'' if labeled == len(part) else ' labeled'} rows"
+                                               f" < monitor.min_rows {min_rows}", labeled)
+        return Summarised(len(part), own_predictions(use, self.version if self.model is not None else None),
+                          labeled=labeled)
+
+    def _reference_of(self, start: datetime) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+        return self.reference(start) if callable(self.reference) else (self.reference, None)
+
+    def compare(self, start: datetime, window: Any) -> Any:
+        ref, info = self._reference_of(start)
+        extra = {k: v for k, v in (("estimator", self.estimator), ("reference_info", info)) if v is not None}
+        return self.check(ref, window, self.params, model=self.model, **extra)
+
+    def newest(self) -> datetime:
+        current, target = self.current, self.params.features.target
+        labeled = current[current[target].notna()] if target in current else current
+        newest: datetime = (labeled if len(labeled) else current)[TIMESTAMP].max().to_pydatetime()
+        return newest
+
+    def rows(self, window: WindowCheck) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        part = self.current[between(self.current, window.start, window.end)]
+        return self._reference_of(window.start)[0], own_predictions(part, self.version)
+
+    def summary(self, start: datetime) -> Any:
+        return None
+
+
 def decide(reference: pd.DataFrame | Reference, current: pd.DataFrame, params: Params,
            check: Callable[..., Any], judge: Callable[[Any, Params], Any],
            model: Any = None, force: bool = False, version: str | None = None,
            estimator: Any = None) -> Outcome:
-    """Check every window of `current` against the reference; drift if any decided window drifted.
+    """`decide_windows` on rows held in memory (the pandas engine, the replay): see `Rows`."""
+    return decide_windows(Rows(reference, current, params, check, model, version, estimator), params,
+                          judge, force)
 
-    Every window newer than the training window is re-checked on each run (stateless, so a rerun
-    reaches the same answer). `force` turns the outcome into a retrain whatever the windows say.
-    `version`: the deployed model's id; windows logged by another model are re-predicted.
-    `reference`: a frame, or a function of the window's start giving (frame, policy info)
-    (data/windows.py). A window whose labels have not arrived is decided without them when an
-    `estimator` (drift/estimate.py) can estimate its error; otherwise it is not decided.
-    """
-    mon, target = params.monitor, params.features.target
-    windows = []
-    for start, end, part in split_windows(current, params.windows.train.end, params.windows.week_days):
-        use, labeled = _decidable(part, target, mon.min_rows, estimator is not None)
-        if use is None:
-            windows.append(WindowCheck(start, end, len(part), None,
-                                       [f"{labeled}{'' if labeled == len(part) else ' labeled'} rows"
-                                        f" < monitor.min_rows {mon.min_rows}"],
-                                       labeled=labeled))
-            continue
-        ref, info = reference(start) if callable(reference) else (reference, None)
-        extra = {k: v for k, v in (("estimator", estimator), ("reference_info", info)) if v is not None}
-        result = check(ref, own_predictions(use, version if model is not None else None),
-                       params, model=model, **extra)
-        verdict = judge(result, params)
-        windows.append(WindowCheck(start, end, len(part), bool(verdict.drift),
-                                   list(verdict.reasons), result, labeled=labeled))
-    labeled_rows = current[current[target].notna()] if target in current else current
-    newest = (labeled_rows if len(labeled_rows) else current)[TIMESTAMP].max().to_pydatetime()
-    return conclude(windows, force, newest, params)
+
+def _recalibrated(result: Any, before: list[Any], params: Params) -> Any:
+    """A window decided without labels: its estimate recalibrated and judged by the earlier
+    windows whose labels arrived (drift/reliability.py); any other result as it is."""
+    est = getattr(result, "estimate", None)
+    if est is None or est.actual is not None:
+        return result
+    from staleguard.drift.reliability import calibrated
+
+    labeled = [r.estimate for r in before if getattr(r, "estimate", None) is not None
+               and r.estimate.actual is not None]
+    return replace(result, estimate=calibrated(est, labeled, params.drift.estimate))
 
 
 def _decidable(part: pd.DataFrame, target: str, min_rows: int, estimate: bool

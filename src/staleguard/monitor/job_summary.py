@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from staleguard.cadence import window_name, window_of
+from staleguard.drift.reliability import no_number
 from staleguard.monitor.decision import Outcome, WindowCheck
 from staleguard.params import Params, Window
 
@@ -108,8 +109,11 @@ def _scores(window: WindowCheck) -> dict[str, Any] | None:
 def _estimate(window: WindowCheck) -> dict[str, Any] | None:
     """The label-free MAE estimate of the window (with the measured MAE once labels arrived)."""
     est = getattr(window.result, "estimate", None)
-    return None if est is None else {"estimated": est.estimated, "actual": est.actual,
-                                     "reference": est.reference}
+    if est is None:
+        return None
+    return {"estimated": est.estimated, "actual": est.actual, "reference": est.reference,
+            "reliable": est.reliable, "unreliable": est.unreliable, "raw": est.raw, "ratio": est.ratio,
+            "outside": est.outside, "auc": est.auc, "recent_error": est.recent_error}
 
 
 def _mae(window: WindowCheck) -> str:
@@ -119,12 +123,17 @@ def _mae(window: WindowCheck) -> str:
     quality = _quality(window)
     if quality and "mae" in quality:
         return f"{quality['mae']:.1f}"
+    if est is not None and not est.reliable:
+        return no_number(est)
     return f"est. {est.estimated:.1f} †" if est is not None else "–"
 
 
 ESTIMATE_CAVEAT = ("† _est.: a label-free estimate of the MAE (direct loss estimation, "
-                   "docs/monitor.md) for a window whose labels have not arrived. How far to trust "
-                   "it is not measured here yet: read it as a hint, not as a measurement._")
+                   "recalibrated by the latest labeled windows; docs/drift.md) for a window whose "
+                   "labels have not arrived, shown only where the window stays within the reference's "
+                   "support and the estimate's recent error is small (`drift.estimate`). On the "
+                   "replay its error on such weeks is in reports/freshness.md: a hint, not a "
+                   "measurement._")
 FOLD = "<details>"   # where the folded detail starts: the retraining PR body inserts above it
 
 

@@ -9,8 +9,10 @@ model overlapping a new row's window), so re-running the same weeks never duplic
 file that is not such a history (corrupt, foreign, or from a newer schema) is refused in one line
 and never overwritten.
 
-Schema 1. Later fields (e.g. the estimate's reliability) are added as optional keys; readers
-ignore keys they do not know, and `SCHEMA` grows only when a key changes meaning.
+Schema 1. Later fields are added as optional keys; readers ignore keys they do not know, and
+`SCHEMA` grows only when a key changes meaning. `estimate_unreliable` (optional): a week whose
+label-free estimate was judged unreliable (drift/reliability.py) has `estimated: null` and here
+the reason and the number not shown; rows without the key read as before.
 """
 
 from __future__ import annotations
@@ -185,7 +187,9 @@ def rows_from_plan(plan: Row, tolerance: float, run: Row,
             "model_version": plan["model_version"], "model": model,
             "decision": _decision(w.get("drift")), "reasons": list(w.get("reasons") or []),
             "measured": quality,
-            "estimated": None if est.get("estimated") is None else {"mae": est["estimated"]},
+            "estimated": None if est.get("estimated") is None or est.get("reliable") is False
+            else {"mae": est["estimated"]},
+            "estimate_unreliable": _unreliable(est),
             "baseline": w.get("baseline") or (None if est.get("reference") is None
                                               else {"mae": est["reference"]}),
             "tolerance": tolerance,
@@ -197,6 +201,15 @@ def rows_from_plan(plan: Row, tolerance: float, run: Row,
             "shadow": (shadow or {}).get(w["start"]),
         })
     return rows
+
+
+def _unreliable(est: Row) -> Row | None:
+    """An estimate judged unreliable: why, and the number kept out of `estimated` (so readers that
+    predate the key show no number either); None when it was reliable or there was none."""
+    if est.get("reliable") is not False:
+        return None
+    return {"why": est.get("unreliable"), "mae": est.get("estimated"), "raw": est.get("raw"),
+            "outside": est.get("outside"), "auc": est.get("auc"), "recent_error": est.get("recent_error")}
 
 
 def record(store_url: str, plan: Row, tolerance: float, shadow: dict[str, Row] | None = None) -> str:

@@ -1,7 +1,9 @@
 """`staleguard monitor`: read new production batches, decide, report; hand drift to retrain.
 
-This module does the I/O around the pure decision in `check`: it lists and validates the store,
-builds the training reference, loads the deployed model, writes reports/ and the step outputs.
+This module does the I/O around the one decision loop (monitor/decision.py `decide_windows`): it
+lists (and, on engine pandas, reads and validates) the store, loads the deployed model, picks
+monitor.engine's window summariser, writes reports/monitor/ and the step outputs. Nothing else in
+a run depends on the engine.
 """
 
 from __future__ import annotations
@@ -78,25 +80,71 @@ def load_estimator() -> Any:
     return load_model(artifacts.ESTIMATOR) if artifacts.ESTIMATOR.exists() else None
 
 
-def write_drift_reports(outcome: decision.Outcome, reference_of: decision.Reference, current: pd.DataFrame,
-                        params: Params, model: Any, version: str, out: Path) -> str:
-    """The drift writer's outputs (json, md, html, PNGs) for the published window; its Markdown."""
+def write_drift_reports(outcome: decision.Outcome, summariser: decision.WindowSummariser, params: Params,
+                        model: Any, version: str, out: Path) -> str:
+    """The drift writer's outputs for the published window (drift.json/md, PNGs; drift.html when
+    monitor.html and the window is small enough to read back as rows; a summary engine's
+    summary.json and the cross-check of Evidently's scores with its own); its Markdown."""
     from staleguard import drift
     from staleguard.drift.evidently_adapter import save_html
+    from staleguard.drift.sketch import sketch_json
+    from staleguard.stages.drift_sketch import crosscheck
 
     window = outcome.report_window
-    if window is None:
+    if window is None or window.result is None:
         return ""
-    ref = reference_of(window.start)[0]
-    part = decision.own_predictions(current[windows.between(current, window.start, window.end)], version)
-    drift.write_outputs(out, window.result, drift.decide(window.result, params), params,
-                        html=(lambda path: save_html(ref, part, params, model, path))
-                        if params.monitor.html else None,
-                        model={"version": version, "path": str(artifacts.MODEL)})
-    if not params.monitor.html:
+    extra: dict[str, Any] = {}
+    rows = summariser.rows(window) if params.monitor.html else None
+    if rows is None:
         (out / "drift.html").unlink(missing_ok=True)  # never publish another window's HTML
+    else:
+        scores = save_html(*rows, params, model, out / "drift.html")
+        if summariser.engine != "pandas":  # rows are compared exactly; summaries from their counts
+            extra["crosscheck"] = crosscheck(window.result, scores)
+    drift.write_outputs(out, window.result, drift.decide(window.result, params), params,
+                        model={"version": version, "path": str(artifacts.MODEL)}, extra=extra)
+    summary = summariser.summary(window.start)
+    if summary is not None:
+        sketch_json.write(out / "summary.json", summary)
     md = out / "drift.md"
     return md.read_text() if md.exists() else ""
+
+
+def new_data(params: Params, url: str) -> tuple[list[store.BatchRef], pd.DataFrame | None]:
+    """The store's batches reaching past the training window, and on engine pandas their rows:
+    validated, de-duplicated, with the actuals that had not arrived yet blanked. The summary
+    engines read each window where it lives (None)."""
+    end = params.windows.train.end
+    if params.monitor.engine != "pandas":
+        refs = [r for r in store.list_batches(url) if r.last >= end]
+        if not refs:
+            raise DataError(f"store {url}: no batches at or after {end:%Y-%m-%d %H:%M}")
+        return refs, None
+    refs, frames = read_new_batches(url, params)
+    target = params.features.target
+    current = decision.observed_rows(frames, end, target, params.monitor.label_delay_days, params=params)
+    if current.empty or not current[target].notna().any():
+        raise DataError(f"store {url}: no labeled production rows at or after {end:%Y-%m-%d %H:%M} "
+                        "(the training window's end); is serving logging predictions and actuals?")
+    return refs, current
+
+
+def window_summariser(params: Params, refs: list[store.BatchRef], current: pd.DataFrame | None,
+                      model: Any, version: str) -> decision.WindowSummariser:
+    """monitor.engine's window summariser: the rows themselves (pandas: the reference chosen per
+    week by windows.reference, the label-free estimate for weeks without labels), or summaries
+    computed where the batch files live (duckdb, spark: docs/scale.md)."""
+    if params.monitor.engine != "pandas":
+        from staleguard.drift.sketch import sketch_json
+        from staleguard.monitor.sketch_summariser import Sketches
+
+        return Sketches(params, refs, sketch_json.read(artifacts.REFERENCE_SUMMARY), model, version)
+    if current is None:
+        raise ValueError("engine pandas decides on the rows new_data read")
+    history = hist.history_frame(params)
+    return decision.Rows(references(history, params), current, params,
+                         drift_checker(windows.training_frame(params, history)), model, version,
+                         load_estimator())
 
 
 def monitor(params: Params, store_url: str | None = None, force: bool = False,
@@ -107,43 +155,27 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     touched, so a monitor run leaves `git status` and `dvc status` clean. Returns the plan (also
     written to reports/monitor/monitor.json) for `retrain.run`.
     """
+    from staleguard import drift
     from staleguard.model import load_model
 
     url = store.resolve(store_url, params)
     version = deployed_version()
-    if params.monitor.engine != "pandas":  # summaries computed where the batches live (docs/scale.md)
-        from staleguard.monitor.sketch_loop import monitor as at_scale
-
-        logbook.read(logbook.url_of(url))  # a history it cannot extend is refused before any work
-        plan = at_scale(params, url, version, force, out)
-        logbook.record(url, plan, params.drift.quality.tolerance)
-        return plan
-    refs, frames = read_new_batches(url, params)
+    refs, current = new_data(params, url)
     logbook.read(logbook.url_of(url))  # a history it cannot extend is refused before any work
-    target = params.features.target
-    current = decision.observed_rows(frames, params.windows.train.end, target,
-                                     params.monitor.label_delay_days, params=params)
-    if current.empty or not current[target].notna().any():
-        raise DataError(f"store {url}: no labeled production rows at or after "
-                        f"{params.windows.train.end:%Y-%m-%d %H:%M} (the training window's end); "
-                        "is serving logging predictions and actuals?")
-    from staleguard import drift
-
-    history, model = hist.history_frame(params), load_model(artifacts.MODEL)
-    ref = windows.training_frame(params, history)
-    reference_of = references(history, params)
-    outcome = decision.decide(reference_of, current, params, drift_checker(ref), drift.decide,
-                           model=model, force=force, version=version, estimator=load_estimator())
-    drift_md = write_drift_reports(outcome, reference_of, current, params, model, version, out)
+    model = load_model(artifacts.MODEL)
+    summariser = window_summariser(params, refs, current, model, version)
+    outcome = decision.decide_windows(summariser, params, drift.decide, force)
+    drift_md = write_drift_reports(outcome, summariser, params, model, version, out)
     batches = [{"url": r.url, "name": r.name} for r in refs]
     plan = job_summary.plan(outcome, params, version, url, batches)
     proof = findings.retraining_evidence(outcome, plan, params, url, model, version, current)
     pr = findings.open_pr(outcome, plan, params)
-    text = job_summary.markdown(outcome, params, version, url, len(current), drift_md, proof, pr)
+    rows = sum(w.rows for w in outcome.windows)
+    text = job_summary.markdown(outcome, params, version, url, rows, drift_md, proof, pr)
     text, pairs = findings.with_shadow(plan, text, params, url)
     text = job_summary.with_dashboard_link(text, params)
     logbook.record(url, plan, params.drift.quality.tolerance,
-                   shadow_evidence.weekly(pairs, plan["windows"], target))
+                   shadow_evidence.weekly(pairs, plan["windows"], params.features.target))
     write_json(out / PLAN.name, plan)
     write_text(out / SUMMARY.name, text)
     gha.set_outputs(drift=job_summary.state(outcome.drift), branch=plan["retrain"]["branch"],

@@ -11,6 +11,7 @@ from typing import Any
 
 from staleguard.io import write_json, write_text
 from staleguard.params import Params
+from staleguard.replay import estimate_quality
 from staleguard.replay.figures import HORIZON, PolicySummary, best_every_week, ratio
 from staleguard.replay.loop import Week
 
@@ -57,6 +58,7 @@ def _cell(week: Week) -> dict[str, Any]:
                    evidence=week.evidence)
     if week.estimate is not None:
         out["estimate"] = week.estimate
+        out.update(estimate_quality.cell(week))
     if week.previous_mae is not None:
         out["previous_mae"] = week.previous_mae
     out["retrained"] = _retrain(week)
@@ -96,6 +98,7 @@ def to_json(weeks: list[Week], summaries: dict[str, PolicySummary], params: Para
                                     "the (at most 2) weeks it served",
                      "estimate_error": "mean |estimated - actual| / actual weekly MAE"},
         "policies": {name: s.to_dict() for name, s in summaries.items()},
+        "estimate": estimate_quality.section(weeks, {n: s.run for n, s in summaries.items()}),
         "ratios": ratios(summaries),
         "weeks": [{"start": _day(g[0].start), "end": _day(g[0].end), "rows": g[0].rows,
                    "policies": {w.policy: _cell(w) for w in g}} for g in groups],
@@ -174,6 +177,8 @@ def markdown(weeks: list[Week], summaries: dict[str, PolicySummary], params: Par
                       f"weekly MAE {baseline['mean_mae']:.1f}."
                   + (" **No policy's model beats it.**" if best >= baseline["mean_mae"] else "")]
     lines += _delays(summaries)
+    lines += estimate_quality.markdown(estimate_quality.section(weeks, {n: s.run for n, s in
+                                                                        summaries.items()}))
     lines += ["", f"A week is above tolerance (a breach) when its MAE is more than {tol:.0%} "
               "(`drift.quality.tolerance`) above the serving model's MAE on its own evaluation "
               "window. Detection delay: weeks from a breach onset to the retraining decision (0: right "

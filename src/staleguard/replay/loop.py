@@ -67,6 +67,7 @@ class Week:
     reasons: list[str] = field(default_factory=list)
     retrained: Retrained | None = None   # deployed for the next week
     estimate: float | None = None        # the monitor's label-free MAE estimate of this week
+    estimated: Any = None                # ...the whole Estimate: raw, reliability (estimate_quality.py)
     previous_mae: float | None = None    # the replaced model's MAE on this week (≤ 2 weeks after a retrain)
     opened: str | None = None            # monitor: a retraining PR opened on evidence | breach | drift
     why: str | None = None               # monitor: the run's first line (monitor/retrain_rule.py)
@@ -195,7 +196,7 @@ class Policy:
         found = self.evidence(outcome, current, frames, arrived, dep)
         pr = retrain_rule.opening(dep.params.monitor.retrain_when, outcome, found, dep.params)
         return replace(week, drift=outcome.drift, reasons=outcome.reasons, why=pr.why,
-                       estimate=None if guess is None else guess.estimated,
+                       estimate=None if guess is None else guess.estimated, estimated=guess,
                        opened=pr.basis if pr.open else None,
                        evidence=None if found is None else found["verdict"])
 

@@ -10,7 +10,7 @@ from staleguard.drift.sketch import engines, sketch_json
 from staleguard.drift.sketch.compare_sketches import check_summaries
 from staleguard.drift.sketch.window_summary import freeze, summarise
 from staleguard.errors import ConfigError, DataError
-from staleguard.monitor import sketch_loop as scale_monitor
+from staleguard.monitor import monitor_job
 
 
 def test_errors_reference_without_values_and_reference_without_edges():
@@ -44,5 +44,6 @@ def test_errors_duckdb_unreadable_window_and_spark_without_pyspark(tmp_path, mon
 
 def test_errors_monitor_store_without_new_batches(tmp_path, params):
     (tmp_path / "store").mkdir()
+    duckdb = params.model_copy(update={"monitor": params.monitor.model_copy(update={"engine": "duckdb"})})
     with pytest.raises(DataError, match="no batches at or after 2011-02-01 00:00"):
-        scale_monitor.monitor(params, str(tmp_path / "store"), "abcd1234", False, tmp_path / "out")
+        monitor_job.new_data(duckdb, str(tmp_path / "store"))

@@ -12,8 +12,7 @@ from staleguard.drift.sketch import sketch_json
 from staleguard.errors import DataError
 from staleguard.model import build_estimator, save_model
 from staleguard.monitor import decision as monitor_check
-from staleguard.monitor import sketch_loop as scale_monitor
-from staleguard.monitor import store
+from staleguard.monitor import monitor_job, sketch_summariser, store
 from staleguard.stages.drift_sketch import crosscheck, run
 from staleguard.stages.train import write_reference_summary
 from tests.drift.sketch.conftest import window, with_train
@@ -123,7 +122,10 @@ def _monitor_parity(p, ref, model, url, frames, engine, windows=3):
                                                                             params=p), p,
                                     lambda *a, **k: drift.check(*a, **k, baseline=baseline), drift.decide,
                                     model=model)
-    got, sums = scale_monitor.decide(p, refs, sketch_json.read(artifacts.REFERENCE_SUMMARY), model, VERSION)
+    summariser = sketch_summariser.Sketches(p, refs, sketch_json.read(artifacts.REFERENCE_SUMMARY), model,
+                                            VERSION)
+    got = monitor_check.decide_windows(summariser, p, drift.decide)  # the loop pandas runs too
+    sums = [w for w in got.windows if summariser.summary(w.start) is not None]
     assert [(w.start, w.rows, w.drift, w.reasons) for w in got.windows] == \
         [(w.start, w.rows, w.drift, w.reasons) for w in expected.windows if w.rows]
     assert (got.drift, got.data_end, got.train, got.eval) == (expected.drift, expected.data_end,
@@ -144,12 +146,13 @@ def test_monitor_duckdb_same_windows_decisions_and_scores_as_pandas(project, bat
 def test_monitor_windows_cover_the_batches(batches):
     url, _ = batches
     refs = store.list_batches(url)
-    got = scale_monitor.windows(refs, datetime(2011, 2, 1), 7)
+    got = sketch_summariser.windows(refs, datetime(2011, 2, 1), 7)
     assert [w[0] for w in got][:3] == [datetime(2011, 2, 1), datetime(2011, 2, 8), datetime(2011, 2, 15)]
     assert all(len(w[2]) == 1 for w in got)
 
 
-def test_monitor_duckdb_writes_reports_with_evidently_html_and_crosscheck(project, batches, tmp_path):
+def test_monitor_duckdb_writes_reports_with_evidently_html_and_crosscheck(project, batches, tmp_path,
+                                                                         monkeypatch):
     import json
     import zipfile
 
@@ -161,14 +164,15 @@ def test_monitor_duckdb_writes_reports_with_evidently_html_and_crosscheck(projec
     with zipfile.ZipFile(zip_path()) as zf:
         (tmp_path / "data" / "hour.csv").write_bytes(zf.read("hour.csv"))
     p = p.model_copy(update={"monitor": p.monitor.model_copy(update={"engine": "duckdb"})})
-    plan = scale_monitor.monitor(p, url, VERSION, False, tmp_path / "reports")
+    monkeypatch.setattr(monitor_job, "deployed_version", lambda *a: VERSION)
+    plan = monitor_job.monitor(p, url, out=tmp_path / "reports")
     assert plan["drift"] and plan["model_version"] == VERSION
     doc = json.loads((tmp_path / "reports" / "drift.json").read_text())
     assert doc["engine"] == "summary:duckdb" and doc["crosscheck"]["agree"]
     assert (tmp_path / "reports" / "drift.html").stat().st_size > 100_000
     (tmp_path / "reports" / "drift.html").write_text("another window's")
     no_html = p.model_copy(update={"monitor": p.monitor.model_copy(update={"html": False})})
-    scale_monitor.monitor(no_html, url, VERSION, False, tmp_path / "reports")
+    monitor_job.monitor(no_html, url, out=tmp_path / "reports")
     assert not (tmp_path / "reports" / "drift.html").exists()
     assert "crosscheck" not in json.loads((tmp_path / "reports" / "drift.json").read_text())
     assert "drift" in (tmp_path / "reports" / "monitor.md").read_text()
