@@ -16,7 +16,7 @@ from staleguard.replay.figures import HORIZON, PolicySummary, best_every_week, r
 from staleguard.replay.loop import Week
 
 NAMES = {"never": "never retrain (stale)", "weekly": "retrain every week",
-         "monitor": "retrain on the monitor's drift"}
+         "monitor": "retrain when the monitor says it pays"}
 WINDOWS = {"sliding": "last {n} weeks", "all": "all history", "weighted": "all history, recency-weighted"}
 
 
