@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,25 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_ZIP = ROOT.parent / "shared" / "data" / "bike-sharing" / "Bike-Sharing-Dataset.zip"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the long tests first: act workflows, then the other `slow` ones, then the rest. xdist
+    hands tests out one by one as workers free up, so a long test left for the end (tests/workflows
+    is collected last) keeps one worker busy while the other idles. The workflow tests alternate
+    between their modules, so the two workers start by building different session seeds instead
+    of one waiting for the other's."""
+    def rank(item: pytest.Item) -> int:
+        return 0 if item.get_closest_marker("workflows") else 1 if item.get_closest_marker("slow") else 2
+
+    items.sort(key=rank)
+    act = [item for item in items if rank(item) == 0]
+    by_module: dict[str, list[pytest.Item]] = {}
+    for item in act:
+        by_module.setdefault(item.nodeid.split("::")[0], []).append(item)
+    queues = list(by_module.values())
+    items[:len(act)] = [queue[i] for i in range(max(map(len, queues), default=0))
+                        for queue in queues if i < len(queue)]
 
 
 def data_url() -> str:
@@ -84,6 +104,73 @@ def project(tmp_path: Path, env: dict[str, str]) -> Path:
     run(["staleguard", "data", "fetch"], repo, env)
     run(["dvc", "push", "-q"], repo, env)
     return repo
+
+
+REPRO_LOG = "repro.log"   # beside the repo in the `reproduced` folder: what its `dvc repro` printed
+
+
+@pytest.fixture(scope="session")
+def reproduced(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A template copy whose main ran the whole pipeline (`dvc repro` on the real data, committed,
+    pushed to a local DVC remote committed as the default): `reproduced / "repo"`, and what that
+    `dvc repro` printed in `reproduced / REPRO_LOG`. Tests copy it with `clone_seed`.
+
+    The suite's one full bike pipeline run: built once per test session and shared by the xdist
+    workers through a file lock (`xdist_group` cannot keep tests on one worker here: pytest 9
+    ignores the node-id suffix xdist 3.8 sets).
+    """
+    return built_once(tmp_path_factory, "pr-seed", build_seed)
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str,
+               build: Callable[[Path], Path]) -> Path:
+    """`build(folder)` once per test session, however many xdist workers ask: the first builds
+    under a file lock in the session's shared temp folder, the others wait and reuse it."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # one process (also under -p no:xdist)
+        return build(tmp_path_factory.mktemp(name))
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp().parent / name
+    with FileLock(str(root) + ".lock"):
+        if not (root / "done").exists():
+            shutil.rmtree(root, ignore_errors=True)
+            build(root)
+            (root / "done").touch()
+    return root
+
+
+def seed_env(home: Path) -> dict[str, str]:
+    """Like the `env` fixture, for session-scoped setup: private HOME, the offline archive."""
+    home.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "STALEGUARD_"))}
+    env.update(STALEGUARD_DATA_URL=data_url(), HOME=str(home), DVC_NO_ANALYTICS="1",
+               GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@t", AWS_MAX_ATTEMPTS="1")
+    return env
+
+
+def build_seed(root: Path) -> Path:
+    env = seed_env(root / "home")
+    repo = copy_worktree(root / "repo")
+    remote = root / "remote"
+    remote.mkdir(parents=True, exist_ok=True)
+    (repo / ".dvc" / "config.local").unlink(missing_ok=True)
+    run(["dvc", "remote", "add", "-f", "-d", "ci", str(remote)], repo, env)  # committed: act copies
+    run(["git", "add", ".dvc/config"], repo, env)                         # only committed config
+    run(["git", "commit", "-qm", "DVC remote for the tests"], repo, env)
+    run(["staleguard", "data", "fetch"], repo, env)
+    (root / REPRO_LOG).write_text(run(["dvc", "repro"], repo, env).stdout)
+    run(["dvc", "push", "-q"], repo, env)
+    # A clean checkout's repro reproduces the committed results byte for byte: often nothing to commit.
+    run(["git", "add", "--", "dvc.lock", "data.dvc", "reports"], repo, env)
+    run(["git", "commit", "-qm", "main: pipeline results", "--allow-empty"], repo, env)
+    return root
+
+
+def clone_seed(seed: Path, dest: Path) -> Path:
+    """A private copy of the reproduced repo (its DVC remote stays shared: content-addressed)."""
+    shutil.copytree(seed / "repo", dest, symlinks=True)
+    return dest
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from tests.conftest import run
+from tests.conftest import REPRO_LOG, clone_seed, run
 from tests.drift.chromium import console_errors
 
 pytestmark = pytest.mark.slow
@@ -13,8 +13,9 @@ OUTPUTS = ["reports/drift.json", "reports/drift.md", "reports/drift.html",
            "reports/plots/drift_scores.png", "reports/plots/drift_distributions.png"]
 
 
-def test_drift_stage_runs_in_dvc_repro_html_opens_cleanly_and_cli_validates(project, env, tmp_path):
-    out = run(["dvc", "repro"], project, env).stdout
+def test_drift_stage_runs_in_dvc_repro_html_opens_cleanly_and_cli_validates(reproduced, env, tmp_path):
+    out = (reproduced / REPRO_LOG).read_text()  # the shared template's `dvc repro` from nothing
+    project = clone_seed(reproduced, tmp_path / "repo")
     assert "Running stage 'drift'" in out
     for rel in OUTPUTS:
         assert (project / rel).stat().st_size > 0, rel

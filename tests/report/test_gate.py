@@ -14,7 +14,7 @@ import yaml
 from staleguard.cli import main
 from staleguard.params import load_params
 from staleguard.report.gate import SINGLE, WALK_FORWARD, base_params, decide
-from tests.conftest import ROOT, run, zip_path
+from tests.conftest import ROOT, clone_seed, run, zip_path
 
 TREE = yaml.safe_load((ROOT / "params.yaml").read_text())
 
@@ -99,11 +99,9 @@ def set_train(repo: Path, **values: object) -> None:
 
 
 @pytest.mark.slow
-def test_report_pr_writes_gate_json_seed_noise_passes_a_crippled_forest_fails(project, env):
-    """End to end in a template copy: main has run; a seed-only PR, then a 2-tree PR."""
-    run(["dvc", "repro", "-q", "evaluate"], project, env)
-    run(["git", "add", "-A"], project, env)
-    run(["git", "commit", "-qm", "main results", "--allow-empty"], project, env)
+def test_report_pr_writes_gate_json_seed_noise_passes_a_crippled_forest_fails(reproduced, env, tmp_path):
+    """End to end in a template copy: main has run (results committed); a seed-only PR, then a 2-tree PR."""
+    project = clone_seed(reproduced, tmp_path / "repo")
     run(["git", "checkout", "-qb", "pr"], project, env)
     report = ["staleguard", "report", "pr", "--base", "main", "--output", "reports/pr/report.md"]
     gate_cmd = ["staleguard", "report", "gate"]

@@ -1,8 +1,8 @@
 """After `make demo` on a fresh clone (pipeline run, nothing registered), `staleguard serve` works.
 
 The default `serve.model: auto` serves the workspace model that dvc.lock names and says so in one
-line; `--model prod` asked for explicitly stays strict. The repository is the workflow tests'
-seeded template (its main ran `dvc repro`), so this adds no pipeline run of its own.
+line; `--model prod` asked for explicitly stays strict. The repository is the suite's shared
+`reproduced` template (its main ran `dvc repro`), so this adds no pipeline run of its own.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 
 from staleguard.artifacts import current_model_id as current_hash
-from tests.conftest import free_port, wait_for_http
+from tests.conftest import clone_seed, free_port, wait_for_http
 from tests.serve.process import call
-from tests.workflows.conftest import clone_seed, seeded  # noqa: F401  (the shared fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve-http")]
 
@@ -33,8 +32,8 @@ def serve(repo: Path, *args: str) -> tuple[subprocess.Popen, str]:
     return proc, f"http://127.0.0.1:{port}"
 
 
-def test_serve_after_make_demo_answers_with_the_workspace_model(seeded, tmp_path, row):  # noqa: F811
-    repo = clone_seed(seeded, tmp_path / "repo")
+def test_serve_after_make_demo_answers_with_the_workspace_model(reproduced, tmp_path, row):
+    repo = clone_seed(reproduced, tmp_path / "repo")
     proc, url = serve(repo)
     try:
         wait_for_http(f"{url}/health", proc, timeout=90)
@@ -55,8 +54,8 @@ def test_serve_after_make_demo_answers_with_the_workspace_model(seeded, tmp_path
     assert "no model version is at stage 'prod'" in err
 
 
-def test_predict_after_make_demo_uses_the_workspace_model(seeded, tmp_path):  # noqa: F811
-    repo = clone_seed(seeded, tmp_path / "repo")
+def test_predict_after_make_demo_uses_the_workspace_model(reproduced, tmp_path):
+    repo = clone_seed(reproduced, tmp_path / "repo")
     out = tmp_path / "pred.parquet"
     proc = subprocess.run([sys.executable, "-m", "staleguard.cli", "predict", "--input",
                            "artifacts/prepared/eval.parquet", "--output", str(out)], cwd=repo,

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from staleguard.monitor import logbook
-from tests.conftest import copy_worktree, data_url, run
+from tests.conftest import built_once, copy_worktree, data_url, run
 from tests.workflows.harness import (
     REPOSITORY,
     act_available,
@@ -100,20 +100,10 @@ def _calm_store(repo: Path, dest: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def seed(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+def seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Built once per session (30-60 s) and shared by xdist workers through a file lock
-    (xdist_group does not keep a module on one worker here; see tests/workflows/conftest.py)."""
-    if worker_id == "master":
-        return build_seed(tmp_path_factory.mktemp("monitor-seed"))
-    from filelock import FileLock
-
-    root = tmp_path_factory.getbasetemp().parent / "monitor-seed"
-    with FileLock(str(root) + ".lock"):
-        if not (root / "done").exists():
-            shutil.rmtree(root, ignore_errors=True)
-            build_seed(root)
-            (root / "done").touch()
-    return root
+    (xdist_group does not keep a module on one worker here; see tests/conftest.py)."""
+    return built_once(tmp_path_factory, "monitor-seed", build_seed)
 
 
 def build_seed(base: Path) -> Path:
