@@ -87,7 +87,8 @@ def test_data_url_and_sha256_come_together_or_not_at_all(tmp_path):
      r"unknown key 'contract\.columns\.temp\.rang' \(did you mean 'contract\.columns\.temp\.range'\?\)$"),
     ({"windows": {"week_day": 7}},
      r"unknown key 'windows\.week_day' \(did you mean 'windows\.week_days'\?\)$"),
-    ({"monitor": {"retrian": {}}}, r"unknown key 'monitor\.retrian'$"),
+    ({"monitor": {"retrian": {}}},
+     r"unknown key 'monitor\.retrian' \(did you mean 'monitor\.retrain_when'\?\)$"),
 ])
 def test_params_unknown_sections_and_keys_are_one_line_errors(tmp_path, extra, message):
     doc = yaml.safe_load((ROOT / "params.yaml").read_text())

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from staleguard.data.windows import rows_in
+from staleguard.data.windows import final_windows, rows_in
 from staleguard.model import build_estimator
 from staleguard.monitor import evidence
 from staleguard.params import Params, TrainParams, Window, load_params
@@ -54,8 +54,11 @@ def test_recipe_weighted_evidence_and_backtest_fit_with_the_shipped_weights(hour
         got = model.predict(x)
         assert np.array_equal(got, by_hand(rows, window.end, weighted).predict(x)), name
         assert not np.array_equal(got, by_hand(rows, window.end, weighted, False).predict(x)), name
-    # weighted keeps growing from windows.train.start, as `staleguard retrain` does
-    assert evidence.retrain_recipe(weighted).window(week.start, first).start == weighted.windows.train.start
+    # weighted keeps growing from its start, exactly the window `staleguard retrain` trains on
+    # with data up to that week (final_windows: its first week held out as windows.eval)
+    shipped = evidence.retrain_recipe(weighted).window(week.start, first)
+    assert shipped == final_windows(week.start, weighted)[0]
+    assert shipped.start == datetime(2011, 1, 11)
 
 
 def test_recipe_train_stage_fits_the_same_recipe(hour, weighted):
@@ -75,6 +78,6 @@ def test_recipe_describes_its_window_rule(weighted):
     p = weighted.model_copy(update={"windows": weighted.windows.model_copy(update={"retrain": sliding})})
     assert Recipe.shipped(p).describe() == "the 12 weeks before"
     assert Recipe.shipped(weighted).describe() == ("everything since 2011-01-01 (at least 12 weeks) before "
-                                                  "(recent hours weighted, half-life 2 weeks)")
+                                                  "(recent rows weighted, half-life 2 weeks)")
     assert Recipe.shipped(p).window(datetime(2011, 6, 7), datetime(2011, 1, 1)).start == \
         datetime(2011, 6, 7) - timedelta(weeks=12)

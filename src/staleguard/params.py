@@ -203,6 +203,8 @@ class MonitorParams(_Strict):
     engine: Literal["pandas", "duckdb", "spark"] = "pandas"  # where window summaries are computed
     spark_master: str = "local[2]"     # engine spark: the master when no SparkSession is active
     batch_rows: int = Field(1_000_000, ge=1000)  # engine duckdb/spark: rows per summarised batch
+    # when a retraining PR opens (monitor/retrain_rule.py): drift | evidence | evidence_weekly
+    retrain_when: Literal["drift", "evidence", "evidence_weekly"] = "evidence_weekly"
     label_delay_days: int = Field(0, ge=0)  # an actual counts once timestamp + label_delay + this <= now
     # when a row's actual exists after its timestamp (30min, 1h, 1d); default: one contract.timestamp.freq
     label_delay: str | None = Field(None, pattern=r"^\d+\s*(s|min|h|d)$")
@@ -360,6 +362,7 @@ class ReplayVariant(_Strict):
     window: Literal["sliding", "all", "weighted"] | None = None       # windows.retrain.policy
     train_weeks: int | None = Field(None, ge=1)                       # windows.retrain.train_weeks
     reference: Literal["training", "recent", "last_year"] | None = None  # windows.reference.policy
+    retrain_when: Literal["drift", "evidence", "evidence_weekly"] | None = None  # monitor.retrain_when
 
 
 class ReplayParams(_Strict):

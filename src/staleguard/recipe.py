@@ -8,6 +8,7 @@ backtest and the retraining evidence all fit through `Recipe.fit`: what is measu
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from staleguard.contract import TIMESTAMP
-from staleguard.data.windows import recency_weights, start_of
+from staleguard.data.windows import floor_of, recency_weights, start_of
 from staleguard.model import build_estimator
 from staleguard.params import Contract, Features, Params, TrainParams, Window
 
@@ -28,6 +29,7 @@ class Recipe:
     `span`: the training window's length before its end; None means expanding (all labeled
     history since the first row). `since`: the window only grows from here (retrain policies
     all, weighted). `half_life_weeks`: recency weights (weighted); None: every row counts the same.
+    `floor`: no window starts before it (a retrain keeps its first week held out: final_windows).
     """
 
     train: TrainParams
@@ -36,6 +38,7 @@ class Recipe:
     since: datetime | None = None
     half_life_weeks: float | None = None
     contract: Contract | None = None   # text categories, for the encoding step (model.build_estimator)
+    floor: datetime | None = None
 
     @classmethod
     def shipped(cls, params: Params) -> Recipe:
@@ -44,12 +47,14 @@ class Recipe:
         retrain = params.windows.retrain
         return cls(params.train, params.features, timedelta(weeks=retrain.train_weeks),
                    None if retrain.policy == "sliding" else params.windows.train.start,
-                   retrain.half_life_weeks if retrain.policy == "weighted" else None, params.contract)
+                   retrain.half_life_weeks if retrain.policy == "weighted" else None, params.contract,
+                   floor_of(params))
 
     def window(self, end: datetime, first: datetime) -> Window:
-        """The training window ending at `end` (`first`: the history's first row)."""
+        """The training window ending at `end` (`first`: the history's first row): for the shipped
+        recipe, the window `staleguard retrain` would train on with data up to `end`."""
         start = first if self.span is None else start_of(end, self.span, self.since)
-        return Window(start=start, end=end)
+        return Window(start=start if self.floor is None else max(start, self.floor), end=end)
 
     def weights(self, frame: pd.DataFrame, end: datetime) -> np.ndarray | None:
         if self.half_life_weeks is None or TIMESTAMP not in frame:
@@ -58,12 +63,29 @@ class Recipe:
 
     def fit(self, frame: pd.DataFrame, end: datetime) -> Any:
         """The estimator fitted on `frame` (a training window ending at `end`), weighted as the
-        recipe says; leak columns never reach here (params validation)."""
+        recipe says; leak columns never reach here (params validation). The same recipe on the
+        same rows is one seeded fit: the last few are kept and shared (the replay's every-week
+        retrain, the monitor policies' retrains and their evidence folds fit the same windows)."""
+        key = (self.key(), end, self.fingerprint(frame))
+        if key in FITS:
+            FITS.move_to_end(key)
+            return FITS[key]
         model = build_estimator(self.train, self.features, self.contract)
         weight = self.weights(frame, end)
         extra = {} if weight is None else {_weight_arg(model): weight}
         model.fit(frame[self.features.columns], frame[self.features.target], **extra)
+        FITS[key] = model
+        while len(FITS) > KEEP:
+            FITS.popitem(last=False)
         return model
+
+    def fingerprint(self, frame: pd.DataFrame) -> str:
+        """md5 of the rows a fit reads (features, target, and the timestamps weights read)."""
+        cols = [*self.features.columns, self.features.target]
+        if self.half_life_weeks is not None and TIMESTAMP in frame:
+            cols.append(TIMESTAMP)
+        digest = pd.util.hash_pandas_object(frame[cols], index=False).to_numpy().tobytes()
+        return hashlib.md5(digest, usedforsecurity=False).hexdigest()
 
     def describe(self) -> str:
         """'the 12 weeks before', 'all history since 2011-01-01 before', with the weights."""
@@ -82,6 +104,10 @@ class Recipe:
         text = (f"{self.train.model_dump_json()}|{self.features.model_dump_json()}"
                 f"|{self.half_life_weeks}")
         return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+FITS: OrderedDict[tuple[str, datetime, str], Any] = OrderedDict()  # recent fits, oldest first
+KEEP = 6   # a forest on a year of hourly rows is ~130 MB: keep few
 
 
 def _weight_arg(model: Any) -> str:

@@ -56,6 +56,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     run(["staleguard", "data", "fetch"], repo, env)
     params = repo / "params.yaml"  # speed: 20 trees, no Evidently HTML
     text = params.read_text().replace("\n  html: true", "\n  html: false", 1)
+    # every drift opens the PR (as before issue 21): the refusals below must reach `retrain` too
+    text = re.sub(r"\n  retrain_when: \w+", "\n  retrain_when: drift", text, count=1)
     params.write_text(text.replace("\n  n_est: 100", "\n  n_est: 20", 1))
     run(["dvc", "repro", "-q", "train"], repo, env)
     git(repo, "add", "-A")
@@ -182,7 +184,7 @@ def test_monitor_refuses_a_bad_batch_and_changes_nothing(site: Site, case: Case,
     try:
         code, err = cli(site, monkeypatch, capsys, "monitor", "--dry-run", "--store", str(site.store))
         plan = site.repo / "reports" / "monitor" / "monitor.json"
-        if code == 0 and plan.exists() and json.loads(plan.read_text())["drift"]:
+        if code == 0 and plan.exists() and json.loads(plan.read_text())["retrain"]["open"]:
             code, err = cli(site, monkeypatch, capsys, "retrain")  # as monitor.yml would
         assert code != 0
         lines = err.strip().splitlines()

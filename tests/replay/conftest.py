@@ -31,7 +31,10 @@ def with_replay(params: Params, raw: Path, out: Path, end: str, policies: list[s
     replay = params.replay.model_copy(update={"end": datetime.fromisoformat(end), "out": out,
                                               "policies": policies, "variants": {},
                                               "label_delays_weeks": [0]})
-    return params.model_copy(update={"data": data, "replay": replay})
+    # every drift opens the PR here: these tests follow one retrain through the loop (the default
+    # rule waits for the evidence: test_run.py::test_replay_decides_prs_with_the_monitors_rule...)
+    monitor = params.monitor.model_copy(update={"retrain_when": "drift"})
+    return params.model_copy(update={"data": data, "replay": replay, "monitor": monitor})
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,30 @@ def february(raw_csv: Path, params, tmp_path_factory: pytest.TempPathFactory) ->
     return replay(with_replay(params, raw_csv, out, "2011-03-01", ["never", "monitor"]), progress=False)
 
 
+@pytest.fixture(scope="module")
+def gated(raw_csv: Path, params, tmp_path_factory: pytest.TempPathFactory) -> Result:
+    """The same four weeks under `monitor.retrain_when: evidence_weekly` (the default)."""
+    out = tmp_path_factory.mktemp("gated")
+    p = with_replay(params, raw_csv, out, "2011-03-01", ["monitor"])
+    mon = p.monitor.model_copy(update={"retrain_when": "evidence_weekly"})
+    return replay(p.model_copy(update={"monitor": mon}), progress=False)
+
+
+def test_replay_decides_prs_with_the_monitors_rule_and_says_why(gated):
+    """The replay calls the monitor's rule (monitor/retrain_rule.py) on the evidence the monitor
+    gathers: February 15's drift starts an evaluation that cannot show a gain yet, so no PR, and
+    the week says why; weekly checks gather the evidence without drift too."""
+    monitor = _weeks(gated, "monitor")
+    assert [w.drift for w in monitor][:3] == [False, False, True]
+    assert monitor[2].opened is None and monitor[2].retrained is None
+    assert monitor[2].why.startswith("No retraining PR: drift in week of 2011-02-15; the retraining "
+                                     "evidence says no clear difference")
+    assert monitor[0].evidence is not None   # gathered without drift (evidence_weekly)
+    doc = json.loads(next(p for p in gated.outputs if p.name == "freshness.json").read_text())
+    assert doc["weeks"][2]["policies"]["monitor"]["why"] == monitor[2].why
+    assert doc["policies"]["monitor"]["prs"] == sum(w.opened is not None for w in monitor)
+
+
 def _weeks(result: Result, policy: str) -> list:
     return [w for w in result.weeks if w.policy == policy]
 
@@ -86,7 +110,8 @@ def test_replay_without_rows_in_range_is_a_data_error(params, raw_csv, tmp_path)
         replay(late)
 
 
-SUMMARY_KEYS = {"variant", "policy", "label_delay_weeks", "window", "train_weeks", "reference", "weeks",
+SUMMARY_KEYS = {"variant", "policy", "label_delay_weeks", "window", "train_weeks", "reference",
+                "retrain_when", "weeks", "prs",
                 "mean_mae", "worst_mae", "worst_week", "retrains", "weeks_above_tolerance", "drift_weeks",
                 "breach_onsets", "detection_delay_weeks", "missed_breaches", "false_alarms",
                 "false_alarms_per_52_weeks", "estimate_error", "estimate_bias"}

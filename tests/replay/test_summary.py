@@ -22,7 +22,8 @@ def week(policy: str, k: int, mae: float, bar: float = 20.0, drift: bool | None 
     new = Retrained(f"v{k + 2}", "abcd1234", Window(start=start - timedelta(weeks=4), end=start),
                     Window(start=start, end=start + timedelta(weeks=1)), {"mae": 10.0}) if retrained else None
     return Week(policy, start, start + timedelta(weeks=1), 168, mae, "v1", bar, drift,
-                ["week of x: target drift: cnt"] if drift else [], new)
+                ["week of x: target drift: cnt"] if drift else [], new,
+                opened="evidence" if retrained and drift is not None else None)
 
 
 WEEKS = [week("never", 0, 10.0), week("never", 1, 30.0), week("never", 2, 20.0),
@@ -58,7 +59,7 @@ def test_report_markdown_puts_policy_table_first_and_marks_weeks_above(params):
     summaries = {n: summarize(n, WEEKS) for n in ("never", "monitor")}
     md = freshness.markdown(WEEKS, summaries, params)
     assert md.index("| policy |") < md.index("| week of |")
-    assert "| 2011-02-08 | 168 | 30.0 ⚠ | 30.0 ⚠ | **drift** (target) | v1 → v3 |" in md
+    assert "| 2011-02-08 | 168 | 30.0 ⚠ | 30.0 ⚠ | **drift** (target) → PR (evidence) | v1 → v3 |" in md
     assert "guarded / stale (monitor / never): **0.90**" in md
 
 
@@ -66,7 +67,7 @@ def test_report_json_lists_policies_and_weeks(params):
     summaries = {n: summarize(n, WEEKS) for n in ("never", "monitor")}
     doc = freshness.to_json(WEEKS, summaries, params)
     assert doc["policies"]["monitor"] == {"weeks": 3, "mean_mae": 18.0, "worst_mae": 30.0,
-                                          "worst_week": "2011-02-08", "retrains": 1,
+                                          "worst_week": "2011-02-08", "retrains": 1, "prs": 1,
                                           "weeks_above_tolerance": 1, "drift_weeks": 1,
                                           "breach_onsets": 1, "detection_delay_weeks": 0.0,
                                           "missed_breaches": 0, "false_alarms": 0,

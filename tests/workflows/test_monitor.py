@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +116,10 @@ def build_seed(base: Path) -> Path:
     run(["staleguard", "data", "fetch"], repo, env)
     params = repo / "params.yaml"  # test speed: no Evidently HTML in the monitor step, 20 trees
     text = params.read_text().replace("\n  html: true", "\n  html: false", 1)
+    # these tests are about the workflow's plumbing on February 2011's drift, where the default
+    # rule waits for the evidence (no clear difference yet): every drift opens the PR here; the
+    # rule itself is tests/monitor/test_retrain_rule.py
+    text = re.sub(r"\n  retrain_when: \w+", "\n  retrain_when: drift", text, count=1)
     params.write_text(text.replace("\n  n_est: 100", "\n  n_est: 20", 1))
     run(["dvc", "repro", "-q", "evaluate"], repo, env)  # the retrain's repro runs the rest
     git(repo, "add", "-A")
@@ -229,6 +234,7 @@ def test_monitor_dry_run_decides_drift_but_touches_nothing(site: Site):
     assert result.code == 0 and result.jobs == OK, result   # built, not published
     assert pages_records(site, "uploads") == [] and "dashboard: " in result.output
     assert "## Retrain: drift detected in week of 2011-02-" in result.output, result
+    assert "monitor: retraining PR: Retrain: drift detected in week of 2011-02-" in result.output
     assert result.steps.get("Retrain, then open or update the retraining PR") in (None, "skipped")
     assert site.branches() == [] and cml_calls(site.tmp) == []
     assert site.remote_files() == before
@@ -251,6 +257,7 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     opts = _opts(calls[0]["argv"])
     assert opts["--branch"] == branch and opts["--target-branch"] == "main"
     assert opts["--title"].startswith("Retrain: drift detected in week of 2011-02-")
+    assert opts["--body"].splitlines()[0] == f"## {opts['--title']}"   # the first line says why
     assert opts["--message"] and "[skip ci]" not in calls[0]["message"]
     assert "| week of | rows | decision | reasons | MAE |" in opts["--body"]
     assert "**drift**" in opts["--body"] and "| column | method | score | threshold |" in opts["--body"]
@@ -467,7 +474,7 @@ def test_monitor_workflow_is_serialised_weekly_and_least_privilege():
     assert {k: v["type"] for k, v in inputs.items()} == {"dry_run": "boolean", "force": "boolean"}
     steps = {s.get("id") or s.get("name"): s for s in doc["jobs"]["monitor"]["steps"]}
     retrain = steps["Retrain, then open or update the retraining PR"]
-    assert "steps.decide.outputs.drift == 'true'" in retrain["if"]
+    assert "steps.decide.outputs.retrain == 'true'" in retrain["if"]
     assert "REPO_TOKEN" in retrain["env"] and "env.DRY_RUN != 'true'" in retrain["if"]
     assert "args=(--dry-run)" in steps["decide"]["run"] and "args+=(--force)" in steps["decide"]["run"]
     assert doc["jobs"]["monitor"]["env"]["FORCE"] == "${{ inputs.force && 'true' || 'false' }}"

@@ -141,6 +141,14 @@ def start_of(end: datetime, span: timedelta, since: datetime | None) -> datetime
     return end - span if since is None else min(since, end - span)
 
 
+def floor_of(params: Params) -> datetime:
+    """The earliest start of a retrain's training window: the first grid week that leaves a
+    held-out week (`eval_weeks`) after the earliest data params name (all, weighted)."""
+    held_out = timedelta(weeks=params.windows.retrain.eval_weeks)
+    known = min(params.windows.train.start, params.windows.eval.start)
+    return grid_ceil(known + held_out, params)
+
+
 def final_windows(data_end: datetime, params: Params) -> tuple[Window, Window]:
     """A retrain's windows (the retraining PR's and the replay's): the model that ships trains on
     the last `train_weeks` up to `data_end` (`grid_end` of the newest labeled row: it has seen
@@ -148,10 +156,8 @@ def final_windows(data_end: datetime, params: Params) -> tuple[Window, Window]:
     Half-open, never overlapping. Whether retraining helps is judged by the walk-forward
     evidence (monitor.evidence), not by this one week."""
     held_out = timedelta(weeks=params.windows.retrain.eval_weeks)
-    known = min(params.windows.train.start, params.windows.eval.start)  # the earliest data params name
-    # all/weighted: the window only grows from its start; never so far back that `eval` has no
-    # data (the first grid week that leaves a held-out week after the earliest data)
-    start = max(train_start(data_end, params), grid_ceil(known + held_out, params))
+    # all/weighted: the window only grows from its start; never so far back that `eval` has no data
+    start = max(train_start(data_end, params), floor_of(params))
     return (Window(start=start, end=data_end), Window(start=start - held_out, end=start))
 
 

@@ -21,7 +21,7 @@ from staleguard.data.windows import split_windows
 from staleguard.params import Params, Window
 from staleguard.recipe import Recipe
 from staleguard.verdict import Verdict
-from staleguard.verdict.backtest import Fitter, walk_forward
+from staleguard.verdict.backtest import Fitter, Memo, walk_forward
 from staleguard.verdict.text import verdict_line
 
 METHOD = "walk-forward: deployed model vs the retraining recipe refitted before each week"
@@ -63,11 +63,17 @@ def weeks_since(params: Params, current: pd.DataFrame) -> list[Window]:
 
 def gather(params: Params, current: pd.DataFrame, model: Any) -> Evidence:
     """Deployed model vs retraining recipe on every week since the training window, paired."""
+    return weigh(params, training_history(params, current), current, model)
+
+
+def weigh(params: Params, history: pd.DataFrame, current: pd.DataFrame, model: Any,
+          memo: Memo | None = None, model_id: str | None = None) -> Evidence:
+    """`gather` on a given history (the replay's); `memo` keeps predictions across runs."""
     start = time.perf_counter()
-    history = training_history(params, current)
     fitter = Fitter(history)
     paired = walk_forward(fitter, weeks_since(params, current), model, retrain_recipe(params),
-                          champion_features=params.features, scored=current)
+                          champion_features=params.features, scored=current, memo=memo,
+                          champion_id=model_id)
     return Evidence(paired.verdict(params.report), paired.weeks, fitter.fits,
                     time.perf_counter() - start, naive(params, history, paired))
 

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from staleguard.errors import DataError
-from staleguard.monitor import evidence, job_summary, shadow_evidence, store
+from staleguard.monitor import evidence, job_summary, retrain_rule, shadow_evidence, store
 from staleguard.monitor.decision import Outcome
 from staleguard.params import Params
 
@@ -37,10 +37,11 @@ def read_new_batches(url: str, params: Params) -> tuple[list[store.BatchRef], li
 
 def retraining_evidence(outcome: Outcome, plan: dict[str, Any], params: Params, url: str, model: Any,
                         version: str, labeled: pd.DataFrame | None = None) -> str:
-    """On drift, the evidence for the retraining PR into `plan["evidence"]`, and its Markdown ("" without
-    drift). `labeled`: the run's production rows when it holds them (pandas); else they are read
-    from the store here (summary engines: only when a retraining PR needs them)."""
-    if not outcome.drift:  # only a retraining PR needs it: one fit per week since the training window
+    """The retraining evidence into `plan["evidence"]`, and its Markdown, when the rule asks for it
+    (retrain_rule.wants_evidence: on drift, or every run with `evidence_weekly`; else ""; one fit
+    per week since the training window). `labeled`: the run's production rows when it holds them
+    (pandas); else they are read from the store here (summary engines: only when needed)."""
+    if not retrain_rule.wants_evidence(params.monitor.retrain_when, outcome):
         return ""
     target = params.features.target
     if labeled is None:
@@ -51,6 +52,18 @@ def retraining_evidence(outcome: Outcome, plan: dict[str, Any], params: Params, 
     found = evidence.gather(params, labeled[labeled[target].notna()], model)
     plan["evidence"] = found.to_dict()
     return evidence.markdown(found, version, params)
+
+
+def open_pr(outcome: Outcome, plan: dict[str, Any], params: Params) -> retrain_rule.Opening:
+    """Whether the run opens the retraining PR (monitor.retrain_when), written into the plan:
+    `retrain.open`, `retrain.why` (the summary's and the PR body's first line), the PR's title."""
+    pr = retrain_rule.opening(params.monitor.retrain_when, outcome, plan.get("evidence"), params)
+    retrain = plan["retrain"]
+    retrain.update(open=pr.open, why=pr.why, basis=pr.basis)
+    if pr.open:
+        retrain["title"] = pr.why
+        retrain["message"] = f"{pr.why}: {retrain['message'].rsplit(': ', 1)[-1]}"
+    return pr
 
 
 def with_shadow(plan: dict[str, Any], text: str, params: Params, url: str

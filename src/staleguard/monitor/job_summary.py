@@ -142,11 +142,17 @@ def _verdict(drift: bool | None) -> str:
 
 
 def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
-             rows: int, drift_md: str = "", evidence_md: str = "") -> str:
+             rows: int, drift_md: str = "", evidence_md: str = "", pr: Any = None) -> str:
     """The summary: job summary, and the head of the retraining PR's body. Top-down: the
     decision and its evidence, then the context, then the window-by-window table (weeks, or the
-    n-day windows of windows.week_days) and the drift report folded (<details>)."""
-    lines = [f"## {headline(outcome, params)}"]
+    n-day windows of windows.week_days) and the drift report folded (<details>). `pr`: whether
+    a retraining PR opens and why (monitor/retrain_rule.Opening): its `why` is the first line,
+    of the PR body too."""
+    opened = outcome.drift if pr is None else pr.open
+    first = pr.why if pr is not None and (pr.open or outcome.drift) else headline(outcome, params)
+    lines = [f"## {first}"]
+    if pr is not None and outcome.drift and not pr.open:
+        lines += ["", f"Drift: {'; '.join(outcome.reasons)}."]
     if evidence_md:
         lines += ["", evidence_md.strip()]
     lines += ["", f"Deployed model `{model_version}`, trained on {params.windows.train.label()}. "
@@ -154,7 +160,7 @@ def markdown(outcome: Outcome, params: Params, model_version: str, store: str,
               + _context(outcome, params)]
     if outcome.forced:
         lines += ["", "Retraining was **forced** (`force` input / `--force`)."]
-    if outcome.drift:
+    if opened:
         lines += ["", f"Retraining moves `windows.train` {params.windows.train.label()} → "
                   f"{outcome.train.label()} (up to the newest labeled row) and `windows.eval` "
                   f"{params.windows.eval.label()} → {outcome.eval.label()} (the week before "

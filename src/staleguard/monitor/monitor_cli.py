@@ -36,7 +36,9 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     if drift is None:  # an unchecked run is not a healthy "no drift": the job says so
         print(f"staleguard: not decided: {plan['undecided']}", file=sys.stderr)
         return NOT_DECIDED
-    if drift and not args.dry_run:
+    opens = plan["retrain"].get("open", bool(drift))
+    print(f"monitor: {'retraining PR' if opens else 'no retraining PR'}: {plan['retrain'].get('why', '')}")
+    if opens and not args.dry_run:
         retrain.run(params, args.params)
     return 0
 

@@ -169,8 +169,9 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     batches = [{"url": r.url, "name": r.name} for r in refs]
     plan = job_summary.plan(outcome, params, version, url, batches)
     proof = findings.retraining_evidence(outcome, plan, params, url, model, version, current)
+    pr = findings.open_pr(outcome, plan, params)
     rows = sum(w.rows for w in outcome.windows)
-    text = job_summary.markdown(outcome, params, version, url, rows, drift_md, proof)
+    text = job_summary.markdown(outcome, params, version, url, rows, drift_md, proof, pr)
     text, pairs = findings.with_shadow(plan, text, params, url)
     text = job_summary.with_dashboard_link(text, params)
     logbook.record(url, plan, params.drift.quality.tolerance,
@@ -178,7 +179,8 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     write_json(out / PLAN.name, plan)
     write_text(out / SUMMARY.name, text)
     gha.set_outputs(drift=job_summary.state(outcome.drift), branch=plan["retrain"]["branch"],
-                    model_version=version, evidence=plan.get("evidence", {}).get("verdict", ""))
+                    model_version=version, evidence=plan.get("evidence", {}).get("verdict", ""),
+                    retrain=str(pr.open).lower())
     gha.add_summary(text)
     print(text)
     return plan

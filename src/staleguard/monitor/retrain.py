@@ -66,8 +66,11 @@ def load_plan(path: Path) -> dict[str, Any]:
         plan: dict[str, Any] = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as err:
         raise StaleguardError(f"{path}: no monitor plan ({err}); run `staleguard monitor` first") from err
-    if not plan.get("drift"):
-        raise StaleguardError(f"{path}: the monitor found no drift; nothing to retrain")
+    retrain = plan.get("retrain") or {}
+    if not retrain.get("open", plan.get("drift")):
+        why = retrain.get("why") or "the monitor found no drift"
+        raise StaleguardError(f"{path}: {why}; nothing to retrain (`staleguard monitor --force` "
+                              "retrains anyway)")
     return plan
 
 

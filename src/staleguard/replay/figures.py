@@ -43,6 +43,7 @@ class PolicySummary:
     false_alarms: int = 0                   # retrains that did not beat the replaced model
     estimate_error: float | None = None     # mean |estimate - actual| / actual of the weekly MAE
     estimate_bias: float | None = None      # mean (estimate - actual) / actual
+    prs: int = 0                            # retraining PRs a reviewer would have seen
     run: dict[str, Any] = field(default_factory=dict)  # variant, policy, window, reference, delay
 
     @property
@@ -51,7 +52,7 @@ class PolicySummary:
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.run, "weeks": self.weeks, "mean_mae": self.mean_mae, "worst_mae": self.worst_mae,
-                "worst_week": self.worst_week, "retrains": self.retrains,
+                "worst_week": self.worst_week, "retrains": self.retrains, "prs": self.prs,
                 "weeks_above_tolerance": self.weeks_above, "drift_weeks": self.drift_weeks,
                 "breach_onsets": self.onsets, "detection_delay_weeks": self.detection_delay,
                 "missed_breaches": self.missed, "false_alarms": self.false_alarms,
@@ -109,10 +110,18 @@ def summarize(policy: str, weeks: Iterable[Week], run: dict[str, Any] | None = N
         policy=policy, weeks=len(mine), mean_mae=round(fmean(w.mae for w in mine), 4),
         worst_mae=round(worst.mae, 4), worst_week=f"{worst.start:%Y-%m-%d}",
         retrains=sum(w.retrained is not None for w in mine),
+        prs=sum(w.opened is not None for w in mine) if asked else sum(w.retrained is not None for w in mine),
         weeks_above=sum(w.mae > w.bar for w in mine),
         drift_weeks=sum(bool(w.drift) for w in mine) if asked else None,
         onsets=onsets, detection_delay=delay, missed=missed, false_alarms=false_alarms(mine),
         estimate_error=error, estimate_bias=bias, run=run or {})
+
+
+def best_every_week(summaries: dict[str, PolicySummary]) -> PolicySummary | None:
+    """The on-time every-week policy with the lowest mean weekly MAE (any window)."""
+    weekly = [s for s in summaries.values() if s.run.get("policy") == "weekly"
+              and not s.run.get("label_delay_weeks")]
+    return min(weekly, key=lambda s: s.mean_mae) if weekly else None
 
 
 def ratio(summaries: dict[str, PolicySummary], num: str, den: str) -> float | None:

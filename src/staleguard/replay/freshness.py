@@ -12,11 +12,11 @@ from typing import Any
 from staleguard.io import write_json, write_text
 from staleguard.params import Params
 from staleguard.replay import estimate_quality
-from staleguard.replay.figures import HORIZON, PolicySummary, ratio
+from staleguard.replay.figures import HORIZON, PolicySummary, best_every_week, ratio
 from staleguard.replay.loop import Week
 
 NAMES = {"never": "never retrain (stale)", "weekly": "retrain every week",
-         "monitor": "retrain on the monitor's drift"}
+         "monitor": "retrain when the monitor says it pays"}
 WINDOWS = {"sliding": "last {n} weeks", "all": "all history", "weighted": "all history, recency-weighted"}
 
 
@@ -54,7 +54,8 @@ def _retrain(week: Week) -> dict[str, Any] | None:
 def _cell(week: Week) -> dict[str, Any]:
     out: dict[str, Any] = {"mae": week.mae, "version": week.version, "above_tolerance": week.mae > week.bar}
     if week.drift is not None:
-        out.update(drift=week.drift, reasons=week.reasons)
+        out.update(drift=week.drift, reasons=week.reasons, pr=week.opened, why=week.why,
+                   evidence=week.evidence)
     if week.estimate is not None:
         out["estimate"] = week.estimate
         out.update(estimate_quality.cell(week))
@@ -72,10 +73,13 @@ def by_week(weeks: list[Week]) -> list[list[Week]]:
     return list(groups.values())
 
 
-def ratios(summaries: dict[str, PolicySummary]) -> dict[str, float | None]:
+def ratios(summaries: dict[str, PolicySummary]) -> dict[str, float | str | None]:
+    best = best_every_week(summaries)
     return {"monitor/never": ratio(summaries, "monitor", "never"),
             "monitor/weekly": ratio(summaries, "monitor", "weekly"),
-            "weekly/never": ratio(summaries, "weekly", "never")}
+            "weekly/never": ratio(summaries, "weekly", "never"),
+            "monitor/best_every_week": None if best is None else ratio(summaries, "monitor", best.policy),
+            "best_every_week": None if best is None else best.policy}
 
 
 def to_json(weeks: list[Week], summaries: dict[str, PolicySummary], params: Params) -> dict[str, Any]:
@@ -104,10 +108,11 @@ def to_json(weeks: list[Week], summaries: dict[str, PolicySummary], params: Para
 def _decision(week: Week) -> str:
     if week.drift is None:
         return "–"
+    pr = f" → PR ({week.opened})" if week.opened else ""
     if not week.drift:
-        return "no drift"
+        return "no drift" + pr
     kinds = sorted({r.split(": ", 2)[1].split(" ")[0] for r in week.reasons if ": " in r})
-    return "**drift** (" + ", ".join(kinds) + ")"
+    return "**drift** (" + ", ".join(kinds) + ")" + (pr or " · no PR")
 
 
 def _num(value: float | None, fmt: str = ".1f") -> str:
@@ -115,12 +120,12 @@ def _num(value: float | None, fmt: str = ".1f") -> str:
 
 
 def _headline(summaries: dict[str, PolicySummary], tol: float) -> list[str]:
-    lines = ["| policy | mean weekly MAE | worst weekly MAE (week of) | retrains | "
+    lines = ["| policy | mean weekly MAE | worst weekly MAE (week of) | retrains | PRs | "
              f"weeks above tolerance (+{tol:.0%}) | detection delay (weeks) | missed breaches | "
-             "false alarms / 52 weeks |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "false alarms / 52 weeks |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for s in on_time(summaries).values():
         lines.append(f"| {title(s)} | {s.mean_mae:.1f} | {s.worst_mae:.1f} ({s.worst_week}) | "
-                     f"{s.retrains} | "
+                     f"{s.retrains} | {s.prs} | "
                      f"{s.weeks_above} | {_num(s.detection_delay, '.2f')} | {s.missed} of {s.onsets} | "
                      f"{s.false_alarms_per_52:.1f} |")
     return lines
@@ -132,9 +137,9 @@ def _delays(summaries: dict[str, PolicySummary]) -> list[str]:
     if not late:
         return []
     lines = ["", "### Labels arriving late", "",
-             "| policy | labels late (weeks) | mean weekly MAE | vs on time | retrains | detection delay | "
-             "missed breaches | false alarms / 52 weeks | estimate error (bias) |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| policy | labels late (weeks) | mean weekly MAE | vs on time | retrains | PRs | "
+             "detection delay | missed breaches | false alarms / 52 weeks | estimate error (bias) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     runs = sorted(summaries.values(),
                   key=lambda s: (s.run.get("variant", ""), s.run.get("label_delay_weeks", 0)))
     for s in runs:
@@ -144,8 +149,8 @@ def _delays(summaries: dict[str, PolicySummary]) -> list[str]:
         vs = f"{s.mean_mae / base.mean_mae:.3f}×" if base and base.mean_mae else "–"
         est = "–" if s.estimate_error is None else f"{s.estimate_error:.0%} ({s.estimate_bias:+.0%})"
         lines.append(f"| {title(s)} | {s.run.get('label_delay_weeks', 0)} | {s.mean_mae:.1f} | {vs} | "
-                     f"{s.retrains} | {_num(s.detection_delay, '.2f')} | {s.missed} of {s.onsets} | "
-                     f"{s.false_alarms_per_52:.1f} | {est} |")
+                     f"{s.retrains} | {s.prs} | {_num(s.detection_delay, '.2f')} | "
+                     f"{s.missed} of {s.onsets} | {s.false_alarms_per_52:.1f} | {est} |")
     return lines
 
 
@@ -160,9 +165,12 @@ def markdown(weeks: list[Week], summaries: dict[str, PolicySummary], params: Par
     r = ratios(summaries)
     if r["monitor/never"] is not None:
         lines += ["", f"Mean weekly MAE, guarded / stale (monitor / never): **{r['monitor/never']:.2f}**."]
-    if r["monitor/weekly"] is not None:
-        lines.append(f"Monitor / every week: {r['monitor/weekly']:.2f}, with "
-                     f"{summaries['monitor'].retrains} of {summaries['weekly'].retrains} retrains.")
+    top = best_every_week(summaries)
+    if top is not None and "monitor" in summaries and top.mean_mae:
+        mon = summaries["monitor"]
+        lines.append(f"Monitor / the best every-week policy ({title(top)}): "
+                     f"{mon.mean_mae / top.mean_mae:.3f}, with {mon.retrains} of {top.retrains} "
+                     f"retrains ({mon.retrains / max(top.retrains, 1):.0%}).")
     if baseline is not None:
         best = min(s.mean_mae for s in shown.values())
         lines += ["", f"Naive baseline ({baseline['name']}, `report.baseline`) on the same weeks: mean "

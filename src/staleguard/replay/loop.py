@@ -23,7 +23,7 @@ from staleguard.contract import TIMESTAMP
 from staleguard.data import windows
 from staleguard.data.history import with_rows
 from staleguard.errors import DataError
-from staleguard.monitor import decision, monitor_job, retrain
+from staleguard.monitor import decision, evidence, monitor_job, retrain, retrain_rule
 from staleguard.monitor import store as store_mod
 from staleguard.params import Params, Window
 from staleguard.registry import ResolvedModel
@@ -69,6 +69,9 @@ class Week:
     estimate: float | None = None        # the monitor's label-free MAE estimate of this week
     estimated: Any = None                # ...the whole Estimate: raw, reliability (estimate_quality.py)
     previous_mae: float | None = None    # the replaced model's MAE on this week (≤ 2 weeks after a retrain)
+    opened: str | None = None            # monitor: a retraining PR opened on evidence | breach | drift
+    why: str | None = None               # monitor: the run's first line (monitor/retrain_rule.py)
+    evidence: str | None = None          # monitor: the evidence's verdict when gathered
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,8 @@ class Spec:
                 "label_delay_weeks": self.delay_weeks,
                 "window": None if self.kind == "never" else win.retrain.policy,
                 "train_weeks": None if self.kind == "never" else win.retrain.train_weeks,
-                "reference": win.reference.policy if self.kind == "monitor" else None}
+                "reference": win.reference.policy if self.kind == "monitor" else None,
+                "retrain_when": self.params.monitor.retrain_when if self.kind == "monitor" else None}
 
 
 def memo(checker: Callable[..., Any]) -> Callable[..., Any]:
@@ -161,7 +165,7 @@ class Policy:
             return week  # no label has arrived yet: nothing to retrain on
         if self.spec.kind == "monitor":
             week = self.decide(week, dep, current, frames, end - delay)
-            if not week.drift:
+            if week.opened is None:
                 return week
         try:
             new = self.retrain(refs, frames, current, end - delay)
@@ -189,8 +193,24 @@ class Policy:
             self.journal.decided(outcome, dep, self.store, week.end)
         mine = next((w for w in outcome.windows if w.start == week.start and w.result is not None), None)
         guess = getattr(mine.result, "estimate", None) if mine is not None else None
-        return replace(week, drift=outcome.drift, reasons=outcome.reasons,
-                       estimate=None if guess is None else guess.estimated, estimated=guess)
+        found = self.evidence(outcome, current, frames, arrived, dep)
+        pr = retrain_rule.opening(dep.params.monitor.retrain_when, outcome, found, dep.params)
+        return replace(week, drift=outcome.drift, reasons=outcome.reasons, why=pr.why,
+                       estimate=None if guess is None else guess.estimated, estimated=guess,
+                       opened=pr.basis if pr.open else None,
+                       evidence=None if found is None else found["verdict"])
+
+    def evidence(self, outcome: decision.Outcome, current: pd.DataFrame, frames: list[pd.DataFrame],
+                 arrived: datetime, dep: Deployment) -> dict[str, Any] | None:
+        """The retraining evidence, when the monitor would gather it (monitor/findings.py), on the
+        labels arrived by `arrived`; predictions kept across weeks (each fold's never change)."""
+        if not retrain_rule.wants_evidence(dep.params.monitor.retrain_when, outcome):
+            return None
+        target = dep.params.features.target
+        labeled = current[current[target].notna()]
+        history = self.history(frames, arrived, dep.params)
+        found = evidence.weigh(dep.params, history, labeled, self.live, self.trainer.memo, dep.model_id)
+        return found.to_dict()
 
     def read(self, params: Params) -> tuple[list[Any], list[pd.DataFrame]]:
         """The store's batches since the training window, each file validated once (they never

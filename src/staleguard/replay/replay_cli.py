@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from datetime import datetime
 
     p = sub.add_parser("replay", help="replay the held-back weeks: stale model vs retrain every week "
-                       "vs retrain on the monitor's drift (reports/freshness.*)")
+                       "vs retrain when the monitor says it pays (reports/freshness.*)")
     p.add_argument("--end", type=datetime.fromisoformat, metavar="YYYY-MM-DD",
                    help="replay up to this date, exclusive (default: replay.end)")
     p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: replay.out)")

@@ -81,7 +81,8 @@ def variant_params(params: Params, variant: ParamsVariant, delay_weeks: int) -> 
                                                                ("train_weeks", variant.train_weeks))
                                              if v is not None})
     reference = win.reference.model_copy(update={"policy": variant.reference} if variant.reference else {})
-    mon = params.monitor.model_copy(update={"label_delay_days": 7 * delay_weeks})
+    rule = {"retrain_when": variant.retrain_when} if variant.retrain_when else {}
+    mon = params.monitor.model_copy(update={"label_delay_days": 7 * delay_weeks, **rule})
     return params.model_copy(update={"monitor": mon, "windows": win.model_copy(
         update={"retrain": retrain, "reference": reference})})
 
@@ -114,7 +115,8 @@ def replay(params: Params, out: Path | None = None, progress: bool | None = None
     frame = history_frame(params)
     weeks = weeks_of(frame, params)
     runs = specs(params)
-    trainer = loop.Trainer(keep=4 * len(runs))  # a delayed run refits what an on-time one fitted weeks ago
+    trainer = loop.Trainer(keep=12)  # a delayed run refits what an on-time one fitted 1-2 weeks ago
+    # (a forest on all history is ~130 MB: a dozen, not 4 per run)
     base = frame[frame[TIMESTAMP] < pd.Timestamp(params.windows.train.end)]
     tolerance = params.drift.quality.tolerance
     results: list[loop.Week] = []

@@ -52,6 +52,7 @@ class Trainer:
         self.runs: OrderedDict[str, tuple[Any, dict[str, float]]] = OrderedDict()
         self.assessed: OrderedDict[str, tuple[Any, dict[str, float]]] = OrderedDict()
         self.keep, self.fits, self.assessments = keep, 0, 0
+        self.memo: dict[tuple[Any, ...], Any] = {}  # evidence fold predictions, shared by policies
 
     def assess(self, dep: Deployment) -> tuple[Any, dict[str, float]]:
         """The deployment's label-free estimator and out-of-sample reference quality, from one set

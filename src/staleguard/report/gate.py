@@ -52,7 +52,7 @@ def recipe(params: Params) -> Recipe:
     `report.backtest.policy`, the estimator, features and sample weights that ship."""
     span = (params.windows.train.end - params.windows.train.start
             if params.report.backtest.policy == "sliding" else None)
-    return replace(Recipe.shipped(params), span=span, since=None)
+    return replace(Recipe.shipped(params), span=span, since=None, floor=None)
 
 
 def base_params(tree: dict[str, Any] | None) -> tuple[Params | None, str]:

@@ -85,30 +85,49 @@ class Fitter:
         return self.cache[key]
 
 
+def _fold(fitter: Fitter, recipe: Recipe, window: Window, rows: pd.DataFrame, memo: Memo,
+          scored_key: tuple[Any, ...]) -> np.ndarray:
+    """A recipe's predictions of a week, fitted on its window before it (memoised)."""
+    key = (recipe.key(), window.start, window.end, len(fitter.rows(window)), *scored_key)
+    if key not in memo:
+        memo[key] = predict(fitter.model(recipe, window), rows, recipe.features)
+    return memo[key]
+
+
 def predict(model: Any, frame: pd.DataFrame, features: Features) -> np.ndarray:
     return np.asarray(model.predict(frame[features.columns]), dtype=np.float64)
 
 
+Memo = dict[tuple[Any, ...], np.ndarray]
+
+
 def walk_forward(fitter: Fitter, weeks: Sequence[Window], champion: Recipe | Any,
                  challenger: Recipe, champion_features: Features | None = None,
-                 scored: pd.DataFrame | None = None) -> Paired:
+                 scored: pd.DataFrame | None = None, memo: Memo | None = None,
+                 champion_id: str | None = None) -> Paired:
     """Score both sides on every week; a champion that is not a Recipe is a fitted model kept as
     is (then `champion_features` names its columns). The scored rows come from `scored` when
-    given (e.g. only the production rows), else from the fitter's history."""
+    given (e.g. only the production rows), else from the fitter's history. `memo`: predictions
+    kept across calls (the replay re-gathers the evidence every week; a week's rows and a fold's
+    training rows never change once labeled), the kept champion named by `champion_id`."""
     first = fitter.history[TIMESTAMP].min().to_pydatetime()
     parts: list[tuple[np.ndarray, ...]] = []
     kept = []
+    seen: Memo = {} if memo is None else memo
     for week in weeks:
         rows = fitter.rows(week) if scored is None else rows_in(scored, week)
         if rows.empty:
             continue
+        scored_key = (week.start, week.end, len(rows))
         if isinstance(champion, Recipe):
-            a = predict(fitter.model(champion, champion.window(week.start, first)), rows,
-                        champion.features)
+            a = _fold(fitter, champion, champion.window(week.start, first), rows, seen, scored_key)
+        elif champion_id is not None and (key := ("kept", champion_id, *scored_key)) in seen:
+            a = seen[key]
         else:
             a = predict(champion, rows, champion_features or challenger.features)
-        b = predict(fitter.model(challenger, challenger.window(week.start, first)), rows,
-                    challenger.features)
+            if champion_id is not None:
+                seen[("kept", champion_id, *scored_key)] = a
+        b = _fold(fitter, challenger, challenger.window(week.start, first), rows, seen, scored_key)
         parts.append((rows[challenger.features.target].to_numpy(np.float64), a, b,
                       rows[TIMESTAMP].to_numpy()))
         kept.append(week)
