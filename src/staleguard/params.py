@@ -283,9 +283,11 @@ class DriftEstimate(_Strict):
     """When the label-free estimate is trusted, and its recalibration (drift/reliability.py)."""
 
     max_outside: float = Field(0.05, ge=0, le=1)  # share of rows outside the reference's range
-    max_auc: float = Field(0.85, ge=0.5, le=1)    # domain classifier AUC (1: not computed)
-    max_recent_error: float = Field(0.3, ge=0)    # its error on the latest labeled weeks
-    max_ratio: float = Field(2.0, ge=1)           # recalibration beyond ×this or ÷this: the estimator is off
+    rare_category: float = Field(0.05, ge=0, lt=1)  # a category on at most this share of the
+                                                  # reference's rows counts as outside (a holiday)
+    max_auc: float = Field(0.95, ge=0.5, le=1)    # domain classifier AUC (1: not computed)
+    max_recent_error: float = Field(0.15, ge=0)   # its error on the latest labeled weeks
+    max_ratio: float = Field(1.25, ge=1)          # recalibration beyond ×this or ÷this: the estimator is off
     weeks: int = Field(3, ge=1)                   # latest labeled weeks: ratio and recent error
     ignore: list[str] = []                        # features left out of support and domain classifier
                                                   # (besides those derived from the timestamp)

@@ -64,11 +64,14 @@ def test_recalibration_lowers_the_error_on_a_shifted_case(setup):
     pred = model.predict(last[p.features.columns])
     blind = estimate.estimate(estimator, last.drop(columns=[p.features.target]), pred, p, None)
     actual = float(np.mean(np.abs(last[p.features.target] - pred)))
-    fixed = calibrated(blind, labeled, p.drift.estimate)
+    loose = p.drift.estimate.model_copy(update={"max_ratio": 2.0})   # a ×1.6 correction allowed
+    fixed = calibrated(blind, labeled, loose)
     raw_error, fixed_error = abs(blind.estimated / actual - 1), abs(fixed.estimated / actual - 1)
     assert raw_error > 0.3 and fixed_error < raw_error / 3, (raw_error, fixed_error)
     assert fixed.raw == blind.estimated and fixed.ratio is not None and 1.4 < fixed.ratio < 2
     assert fixed.recent_error is not None and fixed.recent_error < 0.15 and fixed.reliable
+    strict = calibrated(blind, labeled, p.drift.estimate)   # the default max_ratio 1.25: not shown
+    assert strict.estimated == fixed.estimated and "estimator off by ×1.6" in strict.unreliable
 
 
 def test_a_large_recent_error_makes_the_estimate_unreliable(setup):
@@ -108,6 +111,15 @@ def test_support_and_domain_auc_on_plain_frames():
         (moved["x"] > ref["x"].max()) | (moved["c"] == 2))
     assert domain_auc(ref, same, 0, 1000) < 0.65 < 0.9 < domain_auc(ref, moved, 0, 1000)
     assert domain_auc(ref, same.head(3), 0, 1000) is None
+
+
+def test_a_category_rare_in_the_reference_counts_as_outside_it():
+    """A holiday-like value on 2 % of the reference's rows: too few to learn the error there."""
+    ref = pd.DataFrame({"c": [1] * 2 + [0] * 98})
+    week_ = pd.DataFrame({"c": [1] * 3 + [0] * 17})
+    assert outside_support(ref, week_, {"c"}) == (0.0, {"c": 0.0})   # seen: inside, by default
+    assert outside_support(ref, week_, {"c"}, rare=0.05) == (0.15, {"c": 0.15})
+    assert outside_support(ref, week_, {"c"}, rare=0.01) == (0.0, {"c": 0.0})
 
 
 def test_old_estimates_without_reliability_read_as_reliable(setup):

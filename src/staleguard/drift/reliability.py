@@ -5,10 +5,11 @@ the reference and that the window stays where the reference has rows. Three sign
 does not (each with its bar in `drift.estimate`):
 
 - support: the share of the window's rows outside the reference's range on some feature (beyond
-  the numerical range, or a category the reference never had); trees cannot extrapolate, so their
-  predicted error there is the edge of the reference's, whatever the truth. Calendar features
-  derived from the timestamp (and `drift.estimate.ignore`) are left out: every future week holds
-  a month the reference never had, which says nothing about the error;
+  the numerical range, or a category held by at most `rare_category` of the reference's rows); trees
+  cannot extrapolate, so their predicted error there is the edge of the reference's, whatever the
+  truth, and a category seen on a few rows (a holiday) leaves too few rows to learn its error.
+  Calendar features derived from the timestamp (and `drift.estimate.ignore`) are left out: every
+  future week holds a month the reference never had, which says nothing about the error;
 - a domain classifier: the cross-validated AUC of a shallow tree telling the reference's rows from
   the window's on the same inputs (1.0: every row is told apart, jointly far from the reference);
 - the estimate's own recent error: on the latest weeks whose labels arrived, the estimate scored
@@ -38,10 +39,11 @@ from staleguard.drift.result import Estimate
 from staleguard.params import DriftEstimate
 
 
-def outside_support(reference: pd.DataFrame, current: pd.DataFrame, categorical: set[str]
-                    ) -> tuple[float, dict[str, float]]:
+def outside_support(reference: pd.DataFrame, current: pd.DataFrame, categorical: set[str],
+                    rare: float = 0.0) -> tuple[float, dict[str, float]]:
     """The share of `current`'s rows outside the reference on any column, and per column:
-    beyond [min, max] (numerical) or a value the reference never had (categorical)."""
+    beyond [min, max] (numerical) or a value held by at most `rare` of the reference's rows
+    (categorical; 0: a value the reference never had)."""
     outside = np.zeros(len(current), dtype=bool)
     per: dict[str, float] = {}
     for col in reference.columns:
@@ -52,7 +54,8 @@ def outside_support(reference: pd.DataFrame, current: pd.DataFrame, categorical:
         if not len(ref):
             out = known
         elif col in categorical:
-            out = known & ~np.isin(cur, np.unique(ref))
+            values, counts = np.unique(ref, return_counts=True)
+            out = known & ~np.isin(cur, values[counts > rare * len(ref)])
         else:
             out = known & ((cur < ref.min()) | (cur > ref.max()))
         per[col] = float(out.mean()) if len(cur) else 0.0
@@ -80,7 +83,7 @@ def domain_auc(reference: pd.DataFrame, current: pd.DataFrame, seed: int, rows: 
 def with_support(est: Estimate, reference: pd.DataFrame, current: pd.DataFrame, categorical: set[str],
                  cfg: DriftEstimate, seed: int) -> Estimate:
     """`est` with the window's support figures (the estimator's inputs, reference vs current)."""
-    share, per = outside_support(reference, current, categorical)
+    share, per = outside_support(reference, current, categorical, cfg.rare_category)
     worst = {c: round(s, 4) for c, s in sorted(per.items(), key=lambda kv: -kv[1]) if s > 0}
     auc = domain_auc(reference, current, seed, cfg.sample_rows) if cfg.max_auc < 1 else None
     return replace(est, outside=round(share, 4), outside_columns=worst,
