@@ -1,12 +1,15 @@
 """Drift at scale: Evidently's default DataDriftPreset vs the project's decision path vs a numpy floor.
 
-    python benchmarks/drift.py [--rows 17379 1000000 5000000]
+    python benchmarks/drift.py [--rows 17379 1000000 5000000] [--repeat 3]
 
 Reference: the 2011 rows of hour.csv (8,645). Current: rows drawn with replacement from 2012
 (so there is real drift), with the `prediction` column serving would log, written to Parquet.
 Each measurement runs in a fresh process: wall (and CPU) time = read + validate + compute,
 imports (pandera's lazily registered backends included) and the model load excluded (shown apart);
-peak memory = the process's peak RSS.
+peak memory = the process's peak RSS. Every mode reads through the same Arrow call (the project's
+`read_parquet`), so the ratios compare what follows the read. A fresh process pays for each page
+of memory it first touches, and on a VM that cost varies severalfold from run to run; so each
+mode runs `--repeat` times and the fastest run counts (as `timeit` does).
 Also checks that the decision path's scores equal Evidently's `ValueDrift` with the same methods
 on all rows, i.e. the fast decision is the full-data decision.
 """
@@ -100,15 +103,17 @@ def worker(mode: str, folder: Path, n: int) -> dict:
         from staleguard.model import load_model
 
         model = load_model(folder / "model.skops")
+    from staleguard.contract.read import read_parquet
+
     imported = time.perf_counter() - t_import
     path = folder / f"current_{n}.parquet"
     t0, c0 = time.perf_counter(), time.process_time()
-    ref = pd.read_parquet(folder / "reference.parquet")
+    ref = read_parquet(folder / "reference.parquet")
     out: dict = {}
     if mode == "read":
-        cur = pd.read_parquet(path)
+        cur = read_parquet(path)
     elif mode == "floor":  # the same scores and MAE, minimal code: no validation, no result objects
-        cur = pd.read_parquet(path)
+        cur = read_parquet(path)
         ref["prediction"] = model.predict(ref[f.columns])
         out["mae"] = float(np.mean(np.abs(cur["cnt"] - cur["prediction"])))
         for col in [*f.columns, "cnt", "prediction"]:
@@ -127,7 +132,7 @@ def worker(mode: str, folder: Path, n: int) -> dict:
         out = {c.column: c.score for c in [*result.features.values(), result.target, result.prediction]}
         out["drift"] = decision.drift
     else:
-        cur = pd.read_parquet(path)
+        cur = read_parquet(path)
         dd = DataDefinition(numerical_columns=f.numerical, categorical_columns=f.categorical)
         ds = [Dataset.from_pandas(x[f.columns], data_definition=dd) for x in (ref, cur)]
         snap = Report([DataDriftPreset(columns=f.columns)]).run(current_data=ds[1], reference_data=ds[0])
@@ -156,10 +161,15 @@ def evidently_agrees(folder: Path, n: int) -> float:
     return max(abs(a.score - b.score) for a, b in pairs)
 
 
-def measure(mode: str, folder: Path, n: int) -> dict:
-    cmd = [sys.executable, __file__, "--worker", mode, str(folder), str(n)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+def measure(mode: str, folder: Path, n: int, repeat: int = 1) -> dict:
+    """The fastest of `repeat` fresh-process runs (peak memory: the largest)."""
+    runs = []
+    for _ in range(repeat):
+        cmd = [sys.executable, __file__, "--worker", mode, str(folder), str(n)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    best = min(runs, key=lambda r: r["wall"])
+    return {**best, "rss_mb": max(r["rss_mb"] for r in runs)}
 
 
 def main() -> None:
@@ -168,6 +178,8 @@ def main() -> None:
     ap.add_argument("--agreement", type=int, nargs="*", default=None,
                     help="row counts (among --rows) at which to compare every score with Evidently "
                     "ValueDrift (default: those of --rows up to 1,000,000)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="fresh-process runs per mode and size; the fastest counts (default 3)")
     ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.agreement is None:
@@ -187,7 +199,7 @@ def main() -> None:
               "| peak MB read / floor / decision / Evidently | decision |")
         print("|---|---|---|---|---|---|---|---|---|---|---|")
         for n in args.rows:
-            r = {m: measure(m, folder, n) for m in MODES}
+            r = {m: measure(m, folder, n, args.repeat) for m in MODES}
             w = {m: r[m]["wall"] for m in MODES}
             t = " | ".join(f"{r[m]['wall']:.2f} ({r[m]['cpu']:.2f})" for m in MODES)
             mb = " / ".join(f"{r[m]['rss_mb']:.0f}" for m in MODES)

@@ -51,3 +51,19 @@ def test_scores_wasserstein_same_at_17k_and_1m_rows_where_p_values_collapse(hour
     assert scores[0] == pytest.approx(scores[1], abs=0.02)
     assert scores[1] > 0.2
     assert pvalues[1] < pvalues[0] * 1e-3
+
+
+def test_counts_of_a_long_column_by_arrow_equal_pandas_value_counts():
+    """Columns of ARROW_ROWS or more are counted by Arrow, on every core: the same counts."""
+    from staleguard.drift.count_scores import ARROW_ROWS, counts_of
+
+    rng = np.random.default_rng(0)
+    n = ARROW_ROWS + 10
+    floats = rng.integers(0, 50, n) / 50.0
+    floats[:7] = np.nan
+    floats[7:9] = -0.0  # counted with 0.0, as pandas does
+    columns = [pd.Series(floats), pd.Series(rng.integers(-3, 900, n)), pd.Series(rng.normal(size=n))]
+    for series, got in zip(columns, counts_of(columns), strict=True):
+        vc = series.value_counts(dropna=True).sort_index()
+        np.testing.assert_array_equal(got.values, vc.index.to_numpy(dtype=float))
+        np.testing.assert_array_equal(got.counts, vc.to_numpy(dtype=float))

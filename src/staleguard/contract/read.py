@@ -21,21 +21,28 @@ def read_table(data: bytes | Path, source: object, kind: str) -> pd.DataFrame:
     if isinstance(data, bytes | bytearray) and not data:
         raise DataError(f"{source}: empty file (0 bytes); expected a {_name(kind)} file")
     try:
-        if kind == "parquet" and isinstance(data, bytes | bytearray):
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            # an Arrow buffer, not a Python file object: Arrow's thread pool can abort the
-            # interpreter at exit after reading through one (apache/arrow#34314, #50482)
-            return pq.read_table(pa.BufferReader(data)).to_pandas()
         if kind == "parquet":
-            return pd.read_parquet(data)
+            return read_parquet(data)
         return pd.read_csv(io.BytesIO(data) if isinstance(data, bytes | bytearray) else data)
     except pd.errors.EmptyDataError as err:
         raise DataError(f"{source}: empty file (no header); expected a {_name(kind)} file") from err
     except Exception as err:  # pyarrow/CSV parser errors share no base class
         raise DataError(f"{source}: not a readable {_name(kind)} file ({type(err).__name__}: "
                         f"{str(err).splitlines()[0] if str(err) else ''})") from err
+
+
+def read_parquet(data: bytes | Path) -> pd.DataFrame:
+    """A Parquet file or its bytes as pandas, column by column (split_blocks: no consolidating copy)
+    while Arrow's buffers are freed (self_destruct). Fresh memory is the read's cost: on a 5M-row
+    window pandas' read_parquet took 0.13-1.8 s from run to run, this 0.15-0.2 s."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    # bytes through an Arrow buffer, not a Python file object: Arrow's thread pool can abort the
+    # interpreter at exit after reading through one (apache/arrow#34314, #50482)
+    source = pa.BufferReader(data) if isinstance(data, bytes | bytearray) else data
+    table = pq.read_table(source, use_pandas_metadata=True)
+    return table.to_pandas(split_blocks=True, self_destruct=True)
 
 
 def _name(kind: str) -> str:

@@ -85,21 +85,32 @@ class Calendar:
         self.ns = np.asarray(values, dtype="datetime64[ns]").view("int64")
         self._days: np.ndarray | None = None
 
-    def field(self, derived: Derived) -> np.ndarray:
+    def field(self, derived: Derived, narrow: bool = False) -> np.ndarray:
+        """The field of every timestamp as int64; `narrow`: in the narrowest type holding it, for
+        comparisons (on the 5M-row drift path each 8-byte-per-row array cost ~35 ms of page faults)."""
         if derived.source == "hour":
-            value = self.ns // NS_HOUR
+            value = self._per_row(NS_HOUR)
             np.remainder(value, 24, out=value)
-        else:
-            if self._days is None:
-                self._days = self.ns // NS_DAY
-                self._lo = int(self._days.min()) if len(self._days) else 0
-                self._days -= self._lo
-                hi = int(self._days.max(initial=0)) + self._lo
-                self._span = pd.DatetimeIndex(np.arange(self._lo, hi + 1).astype("datetime64[D]"))
-            table = getattr(self._span, derived.source).to_numpy().astype("int64")
-            if derived.source == "dayofweek" and derived.sunday is not None:
-                table = (table + 1 + derived.sunday) % 7
-            value = table[self._days]
-        if derived.offset:
             value -= derived.offset
-        return value
+            return value if narrow else value.astype(np.int64)
+        if self._days is None:
+            days = self._per_row(NS_DAY)
+            self._lo = int(days.min()) if len(days) else 0
+            days -= self._lo
+            hi = int(days.max(initial=0)) + self._lo
+            self._days = days
+            self._span = pd.DatetimeIndex(np.arange(self._lo, hi + 1).astype("datetime64[D]"))
+        table = getattr(self._span, derived.source).to_numpy().astype("int64")
+        if derived.source == "dayofweek" and derived.sunday is not None:
+            table = (table + 1 + derived.sunday) % 7
+        table -= derived.offset
+        fits = narrow and (len(table) == 0 or np.abs(table).max() < 1 << 15)
+        looked_up: np.ndarray = table.astype(np.int16 if fits else np.int64)[self._days]
+        return looked_up
+
+    def _per_row(self, unit: int) -> np.ndarray:
+        """Whole `unit`s since 1970 of every timestamp, as int32 (hours and days of any
+        datetime64[ns] fit; half the memory of int64)."""
+        out = np.empty(len(self.ns), dtype=np.int32)
+        np.floor_divide(self.ns, unit, out=out, casting="same_kind")
+        return out

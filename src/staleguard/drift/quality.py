@@ -28,17 +28,28 @@ def exact_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]
     """regression_metrics unrounded (tests compare them with evaluate's to 1e-9).
 
     Written out in numpy (sklearn's definitions, checked against them in tests/drift): sklearn's
-    input validation cost a tenth of the whole drift decision on a 1M-row window."""
-    actual, predicted = np.asarray(actual, dtype=float), np.asarray(predicted, dtype=float)
-    err = actual - predicted
-    sq = float(np.dot(err, err))
-    centred = actual - actual.mean() if len(actual) else actual
-    total = float(np.dot(centred, centred))
-    r2 = (1.0 - sq / total if total > 0 else (1.0 if sq == 0 else 0.0)) if len(actual) > 1 else float("nan")
-    out = {"mae": float(np.abs(err).mean()), "rmse": float(np.sqrt(sq / len(actual))), "r2": float(r2)}
+    input validation cost a tenth of the whole drift decision on a 1M-row window. One scratch
+    array, reused in place: on a 5M-row window each fresh temporary cost ~50 ms of page faults."""
+    actual, predicted = _numbers(actual), _numbers(predicted)  # integer counts stay integers: no copy
+    n = len(actual)
+    work = np.subtract(actual, predicted)
+    sq = float(np.dot(work, work))
+    np.abs(work, out=work)
+    out = {"mae": float(work.mean()), "rmse": float(np.sqrt(sq / n))}
     if mape_defined(actual):
-        out["mape"] = float((np.abs(err) / np.abs(actual)).mean())
-    return out
+        out["mape"] = float(np.divide(work, actual, out=work).mean())  # every actual > 0
+    if n > 1:
+        np.subtract(actual, actual.mean(), out=work)
+        total = float(np.dot(work, work))
+        out["r2"] = 1.0 - sq / total if total > 0 else (1.0 if sq == 0 else 0.0)
+    else:
+        out["r2"] = float("nan")
+    return {k: out[k] for k in ("mae", "rmse", "r2", "mape") if k in out}
+
+
+def _numbers(values: Any) -> np.ndarray:
+    array = np.asarray(values)
+    return array if array.dtype.kind in "iuf" else array.astype(float)
 
 
 def source(model: Any, params: Params) -> str:
