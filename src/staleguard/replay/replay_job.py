@@ -7,8 +7,10 @@ the week and acts on it (replay/loop.py). Stores live in a temporary folder and 
 
 from __future__ import annotations
 
+import functools
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +26,7 @@ from staleguard.errors import ConfigError, DataError
 from staleguard.monitor import logbook
 from staleguard.params import Params
 from staleguard.params import ReplayVariant as ParamsVariant
-from staleguard.replay import freshness, loop, record
+from staleguard.replay import freshness, loop, parallel, record
 from staleguard.replay.figures import PolicySummary, summarize
 
 
@@ -107,38 +109,67 @@ def baseline_mae(frame: pd.DataFrame, weeks: list[tuple[datetime, datetime, pd.D
     return {"name": describe(fitted), "mean_mae": round(sum(maes) / len(maes), 4)}
 
 
-def replay(params: Params, out: Path | None = None, progress: bool | None = None) -> Result:
-    """Run every policy over every week, then write freshness.{json,md,png} to `out`."""
+def replay(params: Params, out: Path | None = None, progress: bool | None = None,
+           workers: int | None = None) -> Result:
+    """Run every policy over every week, then write freshness.{json,md,png} to `out`; the runs
+    split over `workers` processes (default: the cores, at most 2) by the fits they share."""
     from tqdm import tqdm
 
     span(params)
     frame = history_frame(params)
     weeks = weeks_of(frame, params)
     runs = specs(params)
-    trainer = loop.Trainer(keep=12)  # a delayed run refits what an on-time one fitted 1-2 weeks ago
-    # (a forest on all history is ~130 MB: a dozen, not 4 per run)
-    base = frame[frame[TIMESTAMP] < pd.Timestamp(params.windows.train.end)]
-    tolerance = params.drift.quality.tolerance
-    results: list[loop.Week] = []
-    with tempfile.TemporaryDirectory(prefix="staleguard-replay-") as tmp:
-        policies = [loop.Policy(spec, base, frame, f"{tmp}/{spec.name}", tolerance, trainer) for spec in runs]
-        for p in policies:  # the on-time monitor run keeps a monitor history (the dashboard's input)
-            p.journal = record.Journal() if p.spec.kind == "monitor" and p.name == "monitor" else None
-        bar = tqdm(weeks, unit="week", desc="replay", file=sys.stderr,
-                   disable=not (sys.stderr.isatty() if progress is None else progress))
-        try:
-            for start, end, part in bar:
-                bar.set_postfix_str(f"{start:%Y-%m-%d}")
-                results += [p.week(part, start, end) for p in policies]
-        finally:
-            for p in policies:
-                p.close()
+    parts = parallel.groups(runs, parallel.default_workers() if workers is None else workers)
+    bar = tqdm(total=len(weeks), unit="week", desc="replay", file=sys.stderr,
+               disable=not (sys.stderr.isatty() if progress is None else progress))
+
+    def tick(k: int) -> None:
+        bar.set_postfix_str(f"{weeks[k][0]:%Y-%m-%d}", refresh=False)
+        bar.update()
+
+    with bar, tempfile.TemporaryDirectory(prefix="staleguard-replay-") as tmp:
+        job = functools.partial(play, runs, frame, params, tmp)
+        played = [job(parts[0], tick)] if len(parts) == 1 else parallel.run(job, parts, tick)
+    by_run = {name: got for p in played for name, got in p.weeks.items()}
+    results = [by_run[spec.name][k] for k in range(len(weeks)) for spec in runs]
     summaries: dict[str, PolicySummary] = {spec.name: summarize(spec.name, results, spec.describe())
                                            for spec in runs}
     naive = baseline_mae(frame, weeks, params)
     outputs = freshness.write(out or params.replay.out, results, summaries, params, naive)
-    journal = next((p.journal for p in policies if p.journal is not None and p.journal.rows), None)
+    journal = next((p.journal for p in played if p.journal), None)
     if journal is not None:
         outputs.append((out or params.replay.out) / record.NAME)
-        logbook.write(str(outputs[-1]), journal.rows)
-    return Result(results, summaries, outputs, trainer.fits, trainer.assessments, trainer)
+        logbook.write(str(outputs[-1]), journal)
+    fits = sum(len(p.fitted) for p in played) - _across([p.fitted for p in played])
+    assessments = sum(len(p.assessed) for p in played) - _across([p.assessed for p in played])
+    return Result(results, summaries, outputs, fits, assessments, played[0].trainer)
+
+
+def play(runs: list[loop.Spec], frame: pd.DataFrame, params: Params, tmp: str, part: list[int],
+         tick: Callable[[int], None]) -> parallel.Played:
+    """The runs `part` (indexes into `runs`) week by week, stores under `tmp`; `tick(k)` after
+    week k. One Trainer for them all: a delayed run refits what an on-time one fitted 1-2 weeks ago."""
+    weeks = weeks_of(frame, params)
+    trainer = loop.Trainer(keep=12)  # a forest on all history is ~130 MB: a dozen, not 4 per run
+    base = frame[frame[TIMESTAMP] < pd.Timestamp(params.windows.train.end)]
+    tolerance = params.drift.quality.tolerance
+    mine = [runs[i] for i in part]
+    policies = [loop.Policy(spec, base, frame, f"{tmp}/{spec.name}", tolerance, trainer) for spec in mine]
+    for p in policies:  # the on-time monitor run keeps a monitor history (the dashboard's input)
+        p.journal = record.Journal() if p.spec.kind == "monitor" and p.name == "monitor" else None
+    out: dict[str, list[loop.Week]] = {spec.name: [] for spec in mine}
+    try:
+        for k, (start, end, part_frame) in enumerate(weeks):
+            for p in policies:
+                out[p.name].append(p.week(part_frame, start, end))
+            tick(k)
+    finally:
+        for p in policies:
+            p.close()
+    journal = next((p.journal.rows for p in policies if p.journal is not None and p.journal.rows), None)
+    return parallel.Played(out, journal, trainer.fitted, trainer.assessed_ids, trainer)
+
+
+def _across(keys: list[list[str]]) -> int:
+    """How many were done again in another process (the v1 model, fitted in each)."""
+    return sum(len(set(k)) for k in keys) - len(set().union(*keys))

@@ -52,6 +52,8 @@ class Trainer:
         self.runs: OrderedDict[str, tuple[Any, dict[str, float]]] = OrderedDict()
         self.assessed: OrderedDict[str, tuple[Any, dict[str, float]]] = OrderedDict()
         self.keep, self.fits, self.assessments = keep, 0, 0
+        self.fitted: list[str] = []        # training run ids, once per fit (replays in parts add them up)
+        self.assessed_ids: list[str] = []  # model ids, once per assessment
         self.memo: dict[tuple[Any, ...], Any] = {}  # evidence fold predictions, shared by policies
 
     def assess(self, dep: Deployment) -> tuple[Any, dict[str, float]]:
@@ -62,6 +64,7 @@ class Trainer:
         if dep.model_id not in self.assessed:
             self.assessed[dep.model_id] = fit_from_model(dep.estimator, dep.reference, dep.params)
             self.assessments += 1
+            self.assessed_ids.append(dep.model_id)
             while len(self.assessed) > self.keep:
                 self.assessed.popitem(last=False)
         return self.assessed[dep.model_id]
@@ -78,6 +81,7 @@ class Trainer:
             estimator = train.train(train_frame, params)
             self.runs[key] = (estimator, evaluate.score(estimator, eval_frame, params))
             self.fits += 1
+            self.fitted.append(key)
             while len(self.runs) > self.keep:
                 self.runs.popitem(last=False)
         estimator, metrics = self.runs[key]
