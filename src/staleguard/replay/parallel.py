@@ -16,15 +16,16 @@ import os
 import pickle
 import traceback
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 from staleguard.replay import loop
 
 # What one run of a kind costs, relative to a weekly run (the monitor also decides and assesses;
-# the stale model only serves); a window that grows with the history fits ~5x the rows.
+# the stale model only serves); a window growing with the history fits ~4x the rows over 100 weeks.
 KIND_COST = {"never": 0.3, "weekly": 1.0, "monitor": 2.0}
-GROWING_COST = 2.5
+GROWING_COST = 3.5
 
 
 @dataclass
@@ -73,15 +74,17 @@ def default_workers() -> int:
     return max(1, min(2, cores or 1))
 
 
-Job = Callable[[list[int], Callable[[int], None]], Played]
+Pace = Callable[[], AbstractContextManager[Any]]
+Job = Callable[[list[int], Callable[[int], None], Pace], Played]
 
 
 def run(job: Job, parts: list[list[int]], tick: Callable[[int], None]) -> list[Played]:
-    """`job(part, tick)` for each part in its own (spawned) process; `tick(k)` in this one when
-    every part has finished its week k. A failed part's error is raised here."""
+    """`job(part, tick, pace)` for each part in its own (spawned) process; `tick(k)` in this one
+    when every part has finished its week k. A failed part's error is raised here."""
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    procs = [ctx.Process(target=_work, args=(job, part, slot, queue), daemon=True)
+    running = ctx.Value("i", len(parts))
+    procs = [ctx.Process(target=_work, args=(job, part, slot, queue, running), daemon=True)
              for slot, part in enumerate(parts)]
     for proc in procs:
         proc.start()
@@ -115,19 +118,25 @@ def run(job: Job, parts: list[list[int]], tick: Callable[[int], None]) -> list[P
     return [done[slot] for slot in range(len(parts))]
 
 
-def _work(job: Job, part: list[int], slot: int, queue: Any) -> None:
-    """A worker: the part's runs single-threaded, a message per finished week, then the result."""
+def _work(job: Job, part: list[int], slot: int, queue: Any, running: Any) -> None:
+    """A worker: the part's runs, a message per finished week, then the result. Single-threaded
+    while another part runs; the last one left fans its fits out over the cores again."""
     from joblib import parallel_config
 
+    def pace() -> AbstractContextManager[Any]:  # threads named: the default (loky) is 1 in a worker
+        return parallel_config(backend="sequential" if running.value > 1 else "threading")
+
     try:
-        with parallel_config(backend="sequential"):
-            played = job(part, lambda _k: queue.put(("week", slot, None)))
+        played = job(part, lambda _k: queue.put(("week", slot, None)), pace)
         played.trainer = None  # its forests stay here: the parent needs the weeks
         queue.put(("done", slot, played))
     except BaseException as err:  # any failure is the parent's to raise
         queue.put(("error", slot, err if _pickles(err) else
                    RuntimeError("".join(traceback.format_exception(err)))))
         raise
+    finally:
+        with running.get_lock():
+            running.value -= 1
 
 
 def _pickles(err: BaseException) -> bool:

@@ -7,6 +7,7 @@ the week and acts on it (replay/loop.py). Stores live in a temporary folder and 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import tempfile
@@ -146,9 +147,10 @@ def replay(params: Params, out: Path | None = None, progress: bool | None = None
 
 
 def play(runs: list[loop.Spec], frame: pd.DataFrame, params: Params, tmp: str, part: list[int],
-         tick: Callable[[int], None]) -> parallel.Played:
+         tick: Callable[[int], None], pace: parallel.Pace = contextlib.nullcontext) -> parallel.Played:
     """The runs `part` (indexes into `runs`) week by week, stores under `tmp`; `tick(k)` after
-    week k. One Trainer for them all: a delayed run refits what an on-time one fitted 1-2 weeks ago."""
+    week k, each week inside `pace()` (how many threads fit). One Trainer for them all: a delayed
+    run refits what an on-time one fitted 1-2 weeks ago."""
     weeks = weeks_of(frame, params)
     trainer = loop.Trainer(keep=12)  # a forest on all history is ~130 MB: a dozen, not 4 per run
     base = frame[frame[TIMESTAMP] < pd.Timestamp(params.windows.train.end)]
@@ -160,8 +162,9 @@ def play(runs: list[loop.Spec], frame: pd.DataFrame, params: Params, tmp: str, p
     out: dict[str, list[loop.Week]] = {spec.name: [] for spec in mine}
     try:
         for k, (start, end, part_frame) in enumerate(weeks):
-            for p in policies:
-                out[p.name].append(p.week(part_frame, start, end))
+            with pace():
+                for p in policies:
+                    out[p.name].append(p.week(part_frame, start, end))
             tick(k)
     finally:
         for p in policies:
