@@ -124,7 +124,9 @@ def _work(job: Job, part: list[int], slot: int, queue: Any, running: Any) -> Non
     from joblib import parallel_config
 
     def pace() -> AbstractContextManager[Any]:  # threads named: the default (loky) is 1 in a worker
-        return parallel_config(backend="sequential" if running.value > 1 else "threading")
+        config: AbstractContextManager[Any] = parallel_config(
+            backend="sequential" if running.value > 1 else "threading")
+        return config
 
     try:
         played = job(part, lambda _k: queue.put(("week", slot, None)), pace)
