@@ -39,7 +39,8 @@ def test_two_processes_write_the_same_files_as_one(raw_csv: Path, params, tmp_pa
     """Three weeks, labels on time and two weeks late: byte-identical outputs, same fit counts."""
     got = []
     for workers in (1, 2):
-        p = with_replay(params, raw_csv, tmp_path / str(workers), "2011-02-22", ["never", "weekly", "monitor"])
+        p = with_replay(params, raw_csv, tmp_path / str(workers), "2011-02-22",
+                        ["never", "weekly", "monitor"])
         p = p.model_copy(update={"replay": p.replay.model_copy(update={"label_delays_weeks": [0, 2]})})
         got.append(replay(p, progress=False, workers=workers))
     one, two = ({p.name: p.read_bytes() for p in r.outputs} for r in got)

@@ -156,7 +156,8 @@ def play(runs: list[loop.Spec], frame: pd.DataFrame, params: Params, tmp: str, p
     base = frame[frame[TIMESTAMP] < pd.Timestamp(params.windows.train.end)]
     tolerance = params.drift.quality.tolerance
     mine = [runs[i] for i in part]
-    policies = [loop.Policy(spec, base, frame, f"{tmp}/{spec.name}", tolerance, trainer) for spec in mine]
+    with pace():  # each policy fits (or reuses) the model of windows.train
+        policies = [loop.Policy(spec, base, frame, f"{tmp}/{spec.name}", tolerance, trainer) for spec in mine]
     for p in policies:  # the on-time monitor run keeps a monitor history (the dashboard's input)
         p.journal = record.Journal() if p.spec.kind == "monitor" and p.name == "monitor" else None
     out: dict[str, list[loop.Week]] = {spec.name: [] for spec in mine}
