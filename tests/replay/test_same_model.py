@@ -51,7 +51,8 @@ def test_replay_retrain_and_staleguard_retrain_ship_the_same_model(project: Path
     data = params.data.model_copy(update={"raw": project / params.data.raw, "batches": tmp_path / "none"})
     loop = params.replay.model_copy(update={"end": datetime(2011, 3, 1), "out": tmp_path / "replay",
                                             "policies": ["weekly"], "label_delays_weeks": [0]})
-    result = replay(params.model_copy(update={"data": data, "replay": loop}), progress=False)
+    result = replay(params.model_copy(update={"data": data, "replay": loop}), progress=False,
+                    workers=1)  # in this process: its trainer holds the fitted models
     last = [w for w in result.weeks if w.retrained is not None][-1].retrained
     assert (last.train, last.eval) == (windows.train, windows.eval)
     assert last.train.end == datetime(2011, 3, 1)  # up to the newest labeled hour (2011-02-28 23:00)
