@@ -178,3 +178,30 @@ def test_label_arrival_follows_the_data_frequency_and_the_label_delay():
     assert late.monitor.label_lag("1d") == timedelta(days=3)
     assert PARAMS.monitor.label_lag("1d") == timedelta(days=1) and PARAMS.monitor.label_lag("1h") == \
         timedelta(hours=1)
+
+
+@pytest.mark.parametrize("case", ["numbers", "float gaps", "int gaps", "text", "one group", "index"])
+def test_read_parquet_gives_what_pandas_gives(tmp_path, case):
+    """The lean row-group reader (plain numeric columns, several row groups) and Arrow's path
+    (anything else) both return pandas' own read_parquet frame: same dtypes, values, index."""
+    from staleguard.contract.read import read_parquet
+
+    rng = np.random.default_rng(0)
+    n = 5_000
+    frame = pd.DataFrame({"timestamp": pd.date_range("2012-01-01", periods=n, freq="h"),
+                          "hr": rng.integers(0, 24, n), "temp": rng.random(n),
+                          "flag": rng.random(n) > 0.5, "small": rng.integers(0, 9, n).astype("int8")})
+    if case == "float gaps":
+        frame.loc[::7, "temp"] = np.nan
+    if case == "int gaps":
+        frame["hr"] = frame["hr"].astype("Int64").mask(frame.index % 5 == 0)
+    if case == "text":
+        frame["station"] = rng.choice(["a", "b"], n)
+    if case == "index":
+        frame.index = frame.index * 2
+    path = tmp_path / "w.parquet"
+    frame.to_parquet(path, row_group_size=n if case == "one group" else 1_000,
+                     index=True if case == "index" else None)
+    got = read_parquet(path)
+    pd.testing.assert_frame_equal(got, pd.read_parquet(path))
+    assert all(got[c].to_numpy().flags.writeable for c in got.columns if got[c].dtype != object)

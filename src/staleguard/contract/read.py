@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from staleguard.contract.frame import Role, id_column, validate_frame
@@ -32,17 +34,67 @@ def read_table(data: bytes | Path, source: object, kind: str) -> pd.DataFrame:
 
 
 def read_parquet(data: bytes | Path) -> pd.DataFrame:
-    """A Parquet file or its bytes as pandas, column by column (split_blocks: no consolidating copy)
-    while Arrow's buffers are freed (self_destruct). Fresh memory is the read's cost: on a 5M-row
-    window pandas' read_parquet took 0.13-1.8 s from run to run, this 0.15-0.2 s."""
+    """A Parquet file or its bytes as pandas, as pandas' read_parquet gives it, with less fresh
+    memory (a fresh page is most of a large read's cost): a file of plain numeric columns is
+    read row group by row group into its final arrays (`_read_lean`); anything else through
+    Arrow column by column (split_blocks: no consolidating copy) while its buffers are freed."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    if not isinstance(data, bytes | bytearray):
+        lean = _read_lean(pq.ParquetFile(data))
+        if lean is not None:
+            return lean
     # bytes through an Arrow buffer, not a Python file object: Arrow's thread pool can abort the
     # interpreter at exit after reading through one (apache/arrow#34314, #50482)
     source = pa.BufferReader(data) if isinstance(data, bytes | bytearray) else data
     table = pq.read_table(source, use_pandas_metadata=True)
-    return table.to_pandas(split_blocks=True, self_destruct=True)
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)
+    for name in frame.columns:  # a column Arrow handed over without a copy is read-only: copy it,
+        values = frame[name].to_numpy()  # so callers may write into the frame, as into pandas' own
+        if isinstance(values, np.ndarray) and not values.flags.writeable:
+            frame[name] = values.copy()
+    return frame
+
+
+def _read_lean(file: Any) -> pd.DataFrame | None:
+    """The file's columns filled one row group at a time into arrays of their final size, or None
+    when a column is not plain numbers (text, nullable integers, a stored index: Arrow converts
+    those). A 5M-row window: 0.9 GB peak instead of 1.2-1.4 GB."""
+    import pyarrow as pa
+
+    meta, schema = file.metadata, file.schema_arrow
+    if meta.num_row_groups < 2 or any(isinstance(i, str) for i in
+                                      (schema.pandas_metadata or {}).get("index_columns", [])):
+        return None  # one row group: Arrow's conversion makes one copy only
+    dtypes: dict[str, np.dtype] = {}
+    for j, field in enumerate(schema):
+        t = field.type
+        if pa.types.is_floating(t) and not pa.types.is_float16(t):
+            dtypes[field.name] = np.dtype(t.to_pandas_dtype())
+            continue
+        numeric = pa.types.is_integer(t) or pa.types.is_boolean(t) or (
+            pa.types.is_timestamp(t) and t.unit == "ns" and t.tz is None)
+        if not numeric or not all(_no_nulls(meta.row_group(g).column(j)) for g in range(meta.num_row_groups)):
+            return None  # a gap would turn the column into floats (pandas' rule): Arrow's path
+        dtypes[field.name] = np.dtype(t.to_pandas_dtype())
+    arrays = {name: np.empty(meta.num_rows, dtype) for name, dtype in dtypes.items()}
+    at = 0
+    for g in range(meta.num_row_groups):
+        group = file.read_row_group(g)
+        for name, target in arrays.items():
+            pos = at
+            for chunk in group.column(name).chunks:
+                target[pos:pos + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
+                pos += len(chunk)
+        at += group.num_rows
+        del group
+    return pd.DataFrame(arrays, copy=False)  # one block per column, no consolidating copy
+
+
+def _no_nulls(column: Any) -> bool:
+    stats = column.statistics
+    return stats is not None and stats.has_null_count and stats.null_count == 0
 
 
 def _name(kind: str) -> str:

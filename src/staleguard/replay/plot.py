@@ -1,4 +1,4 @@
-"""freshness.png: weekly MAE per policy over time, with the monitor's drift → retrain weeks marked.
+"""freshness.png: weekly MAE per policy over time, the monitor's drift weeks marked, retrains below.
 
 700 px wide: the top panel is the story (the stale line climbs away, the guarded ones stay
 down), the strip below shows when each policy retrained.
@@ -20,7 +20,7 @@ from staleguard.replay.loop import Week
 
 COLORS = {"never": "tab:red", "weekly": "tab:blue", "monitor": "tab:green"}
 VARIANT_COLORS = ("tab:purple", "tab:orange", "tab:brown", "tab:olive", "tab:cyan")
-LABELS = {"never": "never retrain", "weekly": "every {period}", "monitor": "on monitor drift"}
+LABELS = {"never": "never retrain", "weekly": "every {period}", "monitor": "monitor ({rule})"}
 
 
 def period(params: Params) -> str:
@@ -33,7 +33,9 @@ def _style(name: str, s: PolicySummary, extra: dict[str, str], each: str = "week
     variant = s.run.get("variant", name)
     color = COLORS.get(variant) or extra.setdefault(variant, VARIANT_COLORS[len(extra) % len(VARIANT_COLORS)])
     delay = s.run.get("label_delay_weeks", 0)
-    label = LABELS.get(variant, variant).format(period=each) + (f", labels {delay} wk late" if delay else "")
+    rule = s.run.get("retrain_when") or "drift"  # monitor.retrain_when: what opens a retraining PR
+    label = LABELS.get(variant, variant).format(period=each, rule=rule)
+    label += f", labels {delay} wk late" if delay else ""
     return color, "--" if delay else "-", label
 
 
@@ -59,7 +61,7 @@ def freshness(weeks: list[Week], summaries: dict[str, PolicySummary], params: Pa
         if drifted and style == "-":
             top.scatter([w.start for w in drifted], [w.mae for w in drifted], marker="v", s=22,
                         color=color, edgecolor="black", linewidth=0.5, zorder=3,
-                        label="monitor: drift → retrain")
+                        label="monitor: drift found (a PR only if the rule says so)")
         retrained = [w.start for w in mine if w.retrained is not None]
         strip.scatter(retrained, [row] * len(retrained), marker="|", s=60, color=color)
     top.set_ylabel(f"MAE per {each} ({params.features.target})")
