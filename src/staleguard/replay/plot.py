@@ -39,6 +39,14 @@ def _style(name: str, s: PolicySummary, extra: dict[str, str], each: str = "week
     return color, "--" if delay else "-", label
 
 
+def short(name: str, s: PolicySummary, each: str = "week") -> str:
+    """The strip's row label: the policy's name and label delay only (the legend says the rest)."""
+    variant = s.run.get("variant", name)
+    label = {"never": "never", "weekly": f"every {each}", "monitor": "monitor"}.get(variant, variant)
+    delay = s.run.get("label_delay_weeks", 0)
+    return f"{label}, {delay} wk late" if delay else label
+
+
 def shown(summaries: dict[str, PolicySummary]) -> list[str]:
     """The on-time runs, plus each monitor run with the longest label delay (the story of item 2)."""
     late = max((s.run.get("label_delay_weeks", 0) for s in summaries.values()), default=0)
@@ -69,8 +77,9 @@ def freshness(weeks: list[Week], summaries: dict[str, PolicySummary], params: Pa
     top.grid(alpha=0.3)
     top.legend(loc="upper left", fontsize=7, framealpha=0.9)
     first, last = weeks[0].start, weeks[-1].end - timedelta(days=1)
-    top.set_title(f"Stale vs guarded model, {each} by {each} ({first:%b %Y} – {last:%b %Y})", fontsize=11)
-    strip.set_yticks(range(len(names)), [_style(n, summaries[n], extra, each)[2] for n in names], fontsize=7)
+    # a figure title: centred on the page, not on an axes pushed right by the strip's labels
+    fig.suptitle(f"Stale vs guarded model, {each} by {each} ({first:%b %Y} – {last:%b %Y})", fontsize=11)
+    strip.set_yticks(range(len(names)), [short(n, summaries[n], each) for n in names], fontsize=7)
     strip.set_ylim(-0.6, len(names) - 0.4)
     strip.set_title("retrains", fontsize=8, loc="left")
     strip.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
