@@ -78,10 +78,16 @@ def build_estimator(train: TrainParams, features: Features, contract: Contract |
     return Pipeline([(ENCODE, encode), ("model", model)])
 
 
+def numbers(values: Any) -> np.ndarray:
+    """`values` as a numpy array of numbers: integers and floats as they are (no copy of a large
+    column of counts), anything else as floats."""
+    array = np.asarray(values)
+    return array if array.dtype.kind in "iuf" else array.astype(float)
+
+
 def mape_defined(actual: Any) -> bool:
     """MAPE divides by the actual: every report shows it only when every actual is above zero."""
-    values = np.asarray(actual)
-    values = values if values.dtype.kind in "iuf" else values.astype(float)
+    values = numbers(actual)
     return bool(values.size) and bool(values.min() > 0)  # a NaN minimum compares False, as before
 
 

@@ -83,7 +83,7 @@ def test_check_without_model_or_actuals_measures_data_drift_only(frames, params)
     assert len(result.features) == len(params.features.columns)
 
 
-@pytest.mark.parametrize("case", ["random", "constant", "perfect", "zeros"])
+@pytest.mark.parametrize("case", ["random", "constant", "perfect", "zeros", "integers"])
 def test_regression_metrics_equal_sklearns(case):
     from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error, r2_score
 
@@ -91,8 +91,10 @@ def test_regression_metrics_equal_sklearns(case):
 
     rng = np.random.default_rng(1)
     actual = {"random": rng.normal(100, 30, 500), "constant": np.full(50, 7.0),
-              "perfect": np.arange(1.0, 21.0), "zeros": np.r_[np.zeros(5), np.ones(5)]}[case]
-    predicted = actual.copy() if case == "perfect" else actual + rng.normal(0, 5, len(actual))
+              "perfect": np.arange(1.0, 21.0), "zeros": np.r_[np.zeros(5), np.ones(5)],
+              "integers": rng.integers(1, 500, 300)}[case]  # counts, and predictions logged rounded
+    predicted = (actual.copy() if case == "perfect" else actual + rng.integers(-20, 20, len(actual))
+                 if case == "integers" else actual + rng.normal(0, 5, len(actual)))
     expected = {"mae": round(mean_absolute_error(actual, predicted), 4),
                 "rmse": round(float(np.sqrt(np.mean((actual - predicted) ** 2))), 4),
                 "r2": round(r2_score(actual, predicted), 4)}
