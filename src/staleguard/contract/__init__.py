@@ -21,7 +21,15 @@ from staleguard.contract.frame import (
                                       validate_frame,
 )
 from staleguard.contract.identity import dedupe, period_start
-from staleguard.contract.read import batch_files, check_size, read_file, read_raw, read_table, read_window
+from staleguard.contract.read import (
+                                      batch_files,
+                                      check_size,
+                                      read_file,
+                                      read_parquet,
+                                      read_raw,
+                                      read_table,
+                                      read_window,
+)
 from staleguard.contract.timestamp import TIMESTAMP, build_timestamp, calendar
 from staleguard.contract.values import calendar_of, derived_problem, value_problem
 
@@ -43,6 +51,7 @@ __all__ = [
            "layout",
            "period_start",
            "read_file",
+           "read_parquet",
            "read_raw",
            "read_table",
            "read_window",

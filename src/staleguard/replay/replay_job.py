@@ -129,7 +129,7 @@ def replay(params: Params, out: Path | None = None, progress: bool | None = None
         bar.update()
 
     with bar, tempfile.TemporaryDirectory(prefix="staleguard-replay-") as tmp:
-        job = functools.partial(play, runs, frame, params, tmp)
+        job = functools.partial(play, runs, frame, weeks, params, tmp)
         played = [job(parts[0], tick)] if len(parts) == 1 else parallel.run(job, parts, tick)
     by_run = {name: got for p in played for name, got in p.weeks.items()}
     results = [by_run[spec.name][k] for k in range(len(weeks)) for spec in runs]
@@ -146,12 +146,12 @@ def replay(params: Params, out: Path | None = None, progress: bool | None = None
     return Result(results, summaries, outputs, fits, assessments, played[0].trainer)
 
 
-def play(runs: list[loop.Spec], frame: pd.DataFrame, params: Params, tmp: str, part: list[int],
-         tick: Callable[[int], None], pace: parallel.Pace = contextlib.nullcontext) -> parallel.Played:
-    """The runs `part` (indexes into `runs`) week by week, stores under `tmp`; `tick(k)` after
+def play(runs: list[loop.Spec], frame: pd.DataFrame, weeks: list[tuple[datetime, datetime, pd.DataFrame]],
+         params: Params, tmp: str, part: list[int], tick: Callable[[int], None],
+         pace: parallel.Pace = contextlib.nullcontext) -> parallel.Played:
+    """The runs `part` (indexes into `runs`) over `weeks` (weeks_of), stores under `tmp`; `tick(k)` after
     week k, each week inside `pace()` (how many threads fit). One Trainer for them all: a delayed
     run refits what an on-time one fitted 1-2 weeks ago."""
-    weeks = weeks_of(frame, params)
     trainer = loop.Trainer(keep=12)  # a forest on all history is ~130 MB: a dozen, not 4 per run
     base = frame[frame[TIMESTAMP] < pd.Timestamp(params.windows.train.end)]
     tolerance = params.drift.quality.tolerance

@@ -51,10 +51,18 @@ class Trainer:
     def __init__(self, keep: int = 4) -> None:
         self.runs: OrderedDict[str, tuple[Any, dict[str, float]]] = OrderedDict()
         self.assessed: OrderedDict[str, tuple[Any, dict[str, float]]] = OrderedDict()
-        self.keep, self.fits, self.assessments = keep, 0, 0
+        self.keep = keep
         self.fitted: list[str] = []        # training run ids, once per fit (replays in parts add them up)
         self.assessed_ids: list[str] = []  # model ids, once per assessment
         self.memo: dict[tuple[Any, ...], Any] = {}  # evidence fold predictions, shared by policies
+
+    @property
+    def fits(self) -> int:
+        return len(self.fitted)
+
+    @property
+    def assessments(self) -> int:
+        return len(self.assessed_ids)
 
     def assess(self, dep: Deployment) -> tuple[Any, dict[str, float]]:
         """The deployment's label-free estimator and out-of-sample reference quality, from one set
@@ -63,7 +71,6 @@ class Trainer:
 
         if dep.model_id not in self.assessed:
             self.assessed[dep.model_id] = fit_from_model(dep.estimator, dep.reference, dep.params)
-            self.assessments += 1
             self.assessed_ids.append(dep.model_id)
             while len(self.assessed) > self.keep:
                 self.assessed.popitem(last=False)
@@ -80,7 +87,6 @@ class Trainer:
         if key not in self.runs:
             estimator = train.train(train_frame, params)
             self.runs[key] = (estimator, evaluate.score(estimator, eval_frame, params))
-            self.fits += 1
             self.fitted.append(key)
             while len(self.runs) > self.keep:
                 self.runs.popitem(last=False)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from staleguard.contract import TIMESTAMP, dedupe, period_start
+from staleguard.contract import TIMESTAMP, dedupe, period_start, read_parquet
 from staleguard.io import write_with
 from staleguard.monitor import store
 from staleguard.params import Params
@@ -96,7 +96,7 @@ def read_predictions(store_url: str, first: datetime | None, last: datetime | No
                 if (last is None or r.first <= last) and (first is None or r.last >= first)]
     except store.StoreError:
         return None  # nothing logged yet
-    frames = [pd.read_parquet(io.BytesIO(store.read_bytes(r.url))) for r in refs]
+    frames = [read_parquet(store.read_bytes(r.url)) for r in refs]  # bytes via an Arrow buffer
     if not frames:
         return None
     frame = pd.concat(frames, ignore_index=True)
