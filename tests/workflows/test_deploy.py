@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -208,7 +209,13 @@ def test_merge_reaches_a_server_that_follows_prod_without_a_failed_or_slow_reque
     lat = np.array([r[1] for r in client.results])
     old = lat[: client.swapped_at]
     p99 = float(np.quantile(old, 0.99))
-    print(f"swap {swap:+.1f} s after the deploy job ended; requests {len(lat)}, before the swap "
-          f"{len(old)}: p50 {np.median(old) * 1e3:.1f} ms, "
-          f"p99 {p99 * 1e3:.1f} ms; max overall {lat.max() * 1e3:.1f} ms")
-    assert len(old) >= 200 and lat.max() <= 10 * p99, (p99, sorted(lat)[-5:])
+    # Slow = over ten times the p99 before the swap, and over 0.25 s: on 2 busy cores (the other
+    # xdist worker, act, dvc repro) a request now and then waits ~0.1 s for the CPU, anywhere in the
+    # run; a swap on the request path would hold one for the whole fetch-resolve-load (logged, ~1 s).
+    slow = max(10 * p99, 0.25)
+    took = float(re.search(r"off the request path in ([\d.]+) s", output).group(1))
+    worst = [(int(i) - client.swapped_at, round(float(lat[i]) * 1e3, 1)) for i in np.argsort(lat)[-5:]]
+    print(f"swap {swap:+.1f} s after the deploy job ended; fetch-resolve-load {took:.2f} s; "
+          f"requests {len(lat)}, before the swap {len(old)}: p50 {np.median(old) * 1e3:.1f} ms, "
+          f"p99 {p99 * 1e3:.1f} ms; slowest (requests from the swap, ms): {worst}")
+    assert len(old) >= 200 and lat.max() <= slow < took, (p99, took, worst)
