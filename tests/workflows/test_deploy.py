@@ -211,11 +211,14 @@ def test_merge_reaches_a_server_that_follows_prod_without_a_failed_or_slow_reque
     p99 = float(np.quantile(old, 0.99))
     # Slow = over ten times the p99 before the swap, and over 0.25 s: on 2 busy cores (the other
     # xdist worker, act, dvc repro) a request now and then waits ~0.1 s for the CPU, anywhere in the
-    # run; a swap on the request path would hold one for the whole fetch-resolve-load (logged, ~1 s).
+    # run. A poll on the request path would hold one for the fetch and resolve (logged, ~1 s); the
+    # load alone (~0.02 s for these 20 trees) is below any latency bound, as it was below 10x p99.
     slow = max(10 * p99, 0.25)
-    took = float(re.search(r"off the request path in ([\d.]+) s", output).group(1))
+    took = [float(t) for t in re.search(r"resolved in ([\d.]+) s, loaded and checked in ([\d.]+) s",
+                                        output).groups()]
     worst = [(int(i) - client.swapped_at, round(float(lat[i]) * 1e3, 1)) for i in np.argsort(lat)[-5:]]
-    print(f"swap {swap:+.1f} s after the deploy job ended; fetch-resolve-load {took:.2f} s; "
-          f"requests {len(lat)}, before the swap {len(old)}: p50 {np.median(old) * 1e3:.1f} ms, "
-          f"p99 {p99 * 1e3:.1f} ms; slowest (requests from the swap, ms): {worst}")
-    assert len(old) >= 200 and lat.max() <= slow < took, (p99, took, worst)
+    print(f"swap {swap:+.1f} s after the deploy job ended; fetch-resolve {took[0]:.2f} s, "
+          f"load {took[1]:.2f} s; requests {len(lat)}, before the swap {len(old)}: "
+          f"p50 {np.median(old) * 1e3:.1f} ms, p99 {p99 * 1e3:.1f} ms; "
+          f"slowest (requests from the swap, ms): {worst}")
+    assert len(old) >= 200 and lat.max() <= slow < took[0], (p99, took, worst)
