@@ -206,6 +206,7 @@ class MonitorParams(_Strict):
     # when a retraining PR opens (monitor/retrain_rule.py): drift | evidence | evidence_weekly
     retrain_when: Literal["drift", "evidence", "evidence_weekly"] = "evidence_weekly"
     label_delay_days: int = Field(0, ge=0)  # an actual counts once timestamp + label_delay + this <= now
+    evidence_windows: int = Field(8, ge=1)  # the retraining evidence scores the latest this many windows
     # when a row's actual exists after its timestamp (30min, 1h, 1d); default: one contract.timestamp.freq
     label_delay: str | None = Field(None, pattern=r"^\d+\s*(s|min|h|d)$")
 
@@ -214,6 +215,12 @@ class MonitorParams(_Strict):
         from staleguard.cadence import period_seconds
 
         return timedelta(seconds=period_seconds(self.label_delay or freq) or 3600)
+
+
+class ComputeParams(_Strict):
+    """What the long commands (monitor evidence, PR backtest, replay) may hold in memory."""
+
+    fit_cache_mb: float = Field(1024, ge=0)   # fitted models kept for reuse (0: none; fit_cache.py)
 
 
 class ServeAuth(_Strict):
@@ -556,6 +563,7 @@ class Params(BaseModel):
     serve: ServeParams = ServeParams()
     report: ReportParams = ReportParams()
     replay: ReplayParams = ReplayParams()
+    compute: ComputeParams = ComputeParams()
 
     @model_validator(mode="before")
     @classmethod

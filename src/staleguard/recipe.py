@@ -8,7 +8,6 @@ backtest and the retraining evidence all fit through `Recipe.fit`: what is measu
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +17,7 @@ import pandas as pd
 
 from staleguard.contract import TIMESTAMP
 from staleguard.data.windows import floor_of, recency_weights, start_of
+from staleguard.fit_cache import FitCache
 from staleguard.model import build_estimator
 from staleguard.params import Contract, Features, Params, TrainParams, Window
 
@@ -61,22 +61,23 @@ class Recipe:
             return None
         return recency_weights(frame[TIMESTAMP], end, self.half_life_weeks)
 
-    def fit(self, frame: pd.DataFrame, end: datetime) -> Any:
+    def fit(self, frame: pd.DataFrame, end: datetime, keep: bool = True) -> Any:
         """The estimator fitted on `frame` (a training window ending at `end`), weighted as the
         recipe says; leak columns never reach here (params validation). The same recipe on the
-        same rows is one seeded fit: the last few are kept and shared (the replay's every-week
-        retrain, the monitor policies' retrains and their evidence folds fit the same windows)."""
+        same rows is one seeded fit: recent fits are kept and shared under a byte budget
+        (`compute.fit_cache_mb`: the replay's every-week retrain, the monitor policies' retrains
+        and their evidence folds fit the same windows). `keep=False`: a fit only this caller
+        needs (a backtest fold) is looked up but not kept."""
         key = (self.key(), end, self.fingerprint(frame))
-        if key in FITS:
-            FITS.move_to_end(key)
-            return FITS[key]
+        if (kept := FITS.get(key)) is not None:
+            return kept
         model = build_estimator(self.train, self.features, self.contract)
         weight = self.weights(frame, end)
         extra = {} if weight is None else {_weight_arg(model): weight}
         model.fit(frame[self.features.columns], frame[self.features.target], **extra)
-        FITS[key] = model
-        while len(FITS) > KEEP:
-            FITS.popitem(last=False)
+        FITS.fits += 1
+        if keep:
+            FITS.put(key, model)
         return model
 
     def fingerprint(self, frame: pd.DataFrame) -> str:
@@ -106,8 +107,7 @@ class Recipe:
         return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
-FITS: OrderedDict[tuple[str, datetime, str], Any] = OrderedDict()  # recent fits, oldest first
-KEEP = 6   # a forest on a year of hourly rows is ~130 MB: keep few
+FITS = FitCache()   # recent fits, bounded in bytes (compute.fit_cache_mb; fit_cache.py)
 
 
 def _weight_arg(model: Any) -> str:

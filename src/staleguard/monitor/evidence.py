@@ -56,9 +56,11 @@ def retrain_recipe(params: Params) -> Recipe:
 
 
 def weeks_since(params: Params, current: pd.DataFrame) -> list[Window]:
-    """The monitor's weeks after the deployed model's training window."""
-    return [Window(start=lo, end=hi) for lo, hi, _ in
-            split_windows(current, params.windows.train.end, params.windows.week_days)]
+    """The monitor's latest `monitor.evidence_windows` windows after the deployed model's training
+    window: one fit each, so the evidence's time and memory do not grow with the deployment's age."""
+    every = [Window(start=lo, end=hi) for lo, hi, _ in
+             split_windows(current, params.windows.train.end, params.windows.week_days)]
+    return every[-params.monitor.evidence_windows:]
 
 
 def gather(params: Params, current: pd.DataFrame, model: Any) -> Evidence:
@@ -70,10 +72,10 @@ def weigh(params: Params, history: pd.DataFrame, current: pd.DataFrame, model: A
           memo: Memo | None = None, model_id: str | None = None) -> Evidence:
     """`gather` on a given history (the replay's); `memo` keeps predictions across runs."""
     start = time.perf_counter()
-    fitter = Fitter(history)
+    fitter = Fitter(history, params.compute.fit_cache_mb)
     paired = walk_forward(fitter, weeks_since(params, current), model, retrain_recipe(params),
                           champion_features=params.features, scored=current, memo=memo,
-                          champion_id=model_id)
+                          champion_id=model_id, progress="evidence")
     return Evidence(paired.verdict(params.report), paired.weeks, fitter.fits,
                     time.perf_counter() - start, naive(params, history, paired))
 
@@ -102,7 +104,7 @@ def naive(params: Params, history: pd.DataFrame, paired: Any) -> dict[str, Any] 
 
 
 PLAIN = {
-    "better": "**Retraining helps**: on the weeks since the deployed model's training window, "
+    "better": "**Retraining helps**: on the latest weeks since the deployed model's training window, "
               "the retraining recipe beat keeping the deployed model by more than the margin.",
     "worse": "**The evidence argues against merging**: the retraining recipe did worse than "
              "keeping the deployed model on these weeks; the drift alone triggered this PR.",

@@ -21,6 +21,7 @@ from staleguard.io import write_json, write_text
 from staleguard.monitor import decision, findings, job_summary, logbook, shadow_evidence, store
 from staleguard.monitor.findings import read_new_batches
 from staleguard.params import Params
+from staleguard.timing import Stopwatch
 
 LOCK = Path("dvc.lock")
 PLAN = artifacts.MONITOR_REPORTS / "monitor.json"
@@ -158,21 +159,27 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     from staleguard import drift
     from staleguard.model import load_model
 
+    watch = Stopwatch()
     url = store.resolve(store_url, params)
     version = deployed_version()
-    refs, current = new_data(params, url)
-    logbook.read(logbook.url_of(url))  # a history it cannot extend is refused before any work
-    model = load_model(artifacts.MODEL)
-    summariser = window_summariser(params, refs, current, model, version)
-    outcome = decision.decide_windows(summariser, params, drift.decide, force)
-    drift_md = write_drift_reports(outcome, summariser, params, model, version, out)
+    with watch.part("read"):
+        refs, current = new_data(params, url)
+        logbook.read(logbook.url_of(url))  # a history it cannot extend is refused before any work
+        model = load_model(artifacts.MODEL)
+    with watch.part("drift"):
+        summariser = window_summariser(params, refs, current, model, version)
+        outcome = decision.decide_windows(summariser, params, drift.decide, force)
+    with watch.part("reports"):
+        drift_md = write_drift_reports(outcome, summariser, params, model, version, out)
     batches = [{"url": r.url, "name": r.name} for r in refs]
     plan = job_summary.plan(outcome, params, version, url, batches)
-    proof = findings.retraining_evidence(outcome, plan, params, url, model, version, current)
+    with watch.part("evidence"):
+        proof = findings.retraining_evidence(outcome, plan, params, url, model, version, current)
     pr = findings.open_pr(outcome, plan, params)
     rows = sum(w.rows for w in outcome.windows)
     text = job_summary.markdown(outcome, params, version, url, rows, drift_md, proof, pr)
-    text, pairs = findings.with_shadow(plan, text, params, url)
+    with watch.part("shadow"):
+        text, pairs = findings.with_shadow(plan, text, params, url)
     text = job_summary.with_dashboard_link(text, params)
     logbook.record(url, plan, params.drift.quality.tolerance,
                    shadow_evidence.weekly(pairs, plan["windows"], params.features.target))
@@ -182,5 +189,6 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
                     model_version=version, evidence=plan.get("evidence", {}).get("verdict", ""),
                     retrain=str(pr.open).lower())
     gha.add_summary(text)
+    watch.report("monitor: time")
     print(text)
     return plan

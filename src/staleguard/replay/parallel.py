@@ -1,7 +1,7 @@
 """The replay's runs on more than one core, with the fits they share kept together.
 
 A seeded fit is the same wherever it runs, so only one thing decides how runs may be split:
-which of them share fits (Trainer.runs, recipe.FITS). Runs that retrain the same way (weekly
+which of them share fits (recipe.FITS). Runs that retrain the same way (weekly
 and monitor on one window policy, at every label delay: a delayed run refits what the on-time
 one fitted a week or two earlier) form a family and stay in one process. Each process fits and
 predicts single-threaded: a forest's `n_jobs` changes its speed, never its trees or their sums,

@@ -152,7 +152,7 @@ def play(runs: list[loop.Spec], frame: pd.DataFrame, weeks: list[tuple[datetime,
     """The runs `part` (indexes into `runs`) over `weeks` (weeks_of), stores under `tmp`; `tick(k)` after
     week k, each week inside `pace()` (how many threads fit). One Trainer for them all: a delayed
     run refits what an on-time one fitted 1-2 weeks ago."""
-    trainer = loop.Trainer(keep=12)  # a forest on all history is ~130 MB: a dozen, not 4 per run
+    trainer = loop.Trainer(params.compute.fit_cache_mb)  # fits shared by the runs, bounded in bytes
     base = frame[frame[TIMESTAMP] < pd.Timestamp(params.windows.train.end)]
     tolerance = params.drift.quality.tolerance
     mine = [runs[i] for i in part]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from staleguard.params import Params
+from staleguard.recipe import FITS
 from staleguard.stages import evaluate, prepare, train
 
 
@@ -45,16 +47,22 @@ class Trainer:
     """What `dvc repro` does for a retraining PR (prepare → train → evaluate), in memory.
 
     Two policies retraining on the same week train on the same rows with the same seeded
-    params: the second fit would be bit-identical, so the last few runs are kept and reused.
+    params: the second fit would be bit-identical, so fits are shared through `recipe.FITS`
+    (bounded in bytes: `compute.fit_cache_mb`); a run's metrics are kept here (small), its model
+    only while a policy or the cache holds it.
     """
 
-    def __init__(self, keep: int = 4) -> None:
-        self.runs: OrderedDict[str, tuple[Any, dict[str, float]]] = OrderedDict()
+    def __init__(self, cache_mb: float | None = None, keep: int = 4) -> None:
+        self.metrics: dict[str, dict[str, float]] = {}
+        self.models: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
         self.assessed: OrderedDict[str, tuple[Any, dict[str, float]]] = OrderedDict()
-        self.keep = keep
+        self.keep = keep                   # label-free estimators kept (small: fitted on errors)
         self.fitted: list[str] = []        # training run ids, once per fit (replays in parts add them up)
         self.assessed_ids: list[str] = []  # model ids, once per assessment
         self.memo: dict[tuple[Any, ...], Any] = {}  # evidence fold predictions, shared by policies
+        FITS.clear()   # a replay starts from nothing: its fit counts are its own
+        if cache_mb is not None:
+            FITS.resize(cache_mb)
 
     @property
     def fits(self) -> int:
@@ -77,18 +85,18 @@ class Trainer:
         return self.assessed[dep.model_id]
 
     def model(self, model_id: str) -> Any:
-        """The fitted model of a recent training run, by its id (`Deployment.model_id`)."""
-        return next(est for key, (est, _) in self.runs.items() if key.startswith(model_id))
+        """The fitted model of a training run still in use, by its id (`Deployment.model_id`)."""
+        return self.models[model_id]
 
     def build(self, history: pd.DataFrame, params: Params, version: str) -> Deployment:
         train_frame, eval_frame = prepare.split(history, params)
         train.check_rows(train_frame, params)  # what `staleguard train` refuses, the replay refuses
         key = run_id(train_frame, eval_frame, params)
-        if key not in self.runs:
-            estimator = train.train(train_frame, params)
-            self.runs[key] = (estimator, evaluate.score(estimator, eval_frame, params))
+        before = FITS.fits
+        estimator = train.train(train_frame, params)   # from FITS when fitted lately (same bytes)
+        if FITS.fits > before:
             self.fitted.append(key)
-            while len(self.runs) > self.keep:
-                self.runs.popitem(last=False)
-        estimator, metrics = self.runs[key]
-        return Deployment(version, key[:8], params, estimator, train_frame, metrics)
+        if key not in self.metrics:
+            self.metrics[key] = evaluate.score(estimator, eval_frame, params)
+        self.models[key[:8]] = estimator
+        return Deployment(version, key[:8], params, estimator, train_frame, self.metrics[key])

@@ -90,8 +90,8 @@ def decide(params: Params, base_tree: dict[str, Any] | None, duel: Duel | None,
         first = frame[TIMESTAMP].min().to_pydatetime()
         weeks = weekly_folds(first, newest_end(params), cfg.backtest.folds, [champion, challenger])
         if len(weeks) >= 2:
-            fitter = Fitter(frame)
-            paired = walk_forward(fitter, weeks, champion, challenger)
+            fitter = Fitter(frame, params.compute.fit_cache_mb)
+            paired = walk_forward(fitter, weeks, champion, challenger, progress="backtest")
             verdict = paired.verdict(cfg)
             return Gate(verdict, WALK_FORWARD, passes(verdict, cfg.undecided), weeks=paired.weeks,
                         fits=fitter.fits, seconds=time.perf_counter() - start)

@@ -8,6 +8,8 @@ is kept as it is ("keep the deployed model"), scored on the same weeks.
 
 from __future__ import annotations
 
+import sys
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,11 +17,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from staleguard.contract import TIMESTAMP
 from staleguard.data.windows import rows_in
 from staleguard.params import Features, Window
-from staleguard.recipe import Recipe
+from staleguard.recipe import FITS, Recipe
 from staleguard.verdict.paired import Settings, Verdict, paired_verdict
 
 WEEK = timedelta(days=7)
@@ -62,16 +65,21 @@ def weekly_folds(first: datetime, end: datetime, k: int, recipes: Sequence[Recip
 
 
 class Fitter:
-    """Fits recipes on windows of one history, each (recipe, window, rows) once per process.
+    """Fits recipes on windows of one history, each (recipe, window, rows) once while it is needed.
 
     A PR that changes nothing a recipe depends on, or a champion recipe shared by several
-    comparisons, costs one fit per fold instead of two.
+    comparisons, costs one fit per fold instead of two. Memory does not grow with the folds: the
+    fold at hand keeps its (at most two) models and drops them after (its predictions are kept
+    instead, a memo); a fit the replay already made is taken from `recipe.FITS`, a fold's own
+    fits are not added to it (no later fold trains on the same window).
     """
 
-    def __init__(self, history: pd.DataFrame) -> None:
+    def __init__(self, history: pd.DataFrame, cache_mb: float | None = None) -> None:
         self.history = history
-        self.cache: dict[tuple[str, datetime, datetime, int], Any] = {}
+        self.recent: OrderedDict[tuple[str, datetime, datetime, int], Any] = OrderedDict()
         self.fits = 0
+        if cache_mb is not None:
+            FITS.resize(cache_mb)
 
     def rows(self, window: Window) -> pd.DataFrame:
         return rows_in(self.history, window)
@@ -79,10 +87,16 @@ class Fitter:
     def model(self, recipe: Recipe, window: Window) -> Any:
         frame = self.rows(window)
         key = (recipe.key(), window.start, window.end, len(frame))
-        if key not in self.cache:
-            self.cache[key] = recipe.fit(frame, window.end)
-            self.fits += 1
-        return self.cache[key]
+        if key not in self.recent:
+            before = FITS.fits
+            self.recent[key] = recipe.fit(frame, window.end, keep=False)
+            self.fits += FITS.fits - before
+            while len(self.recent) > KEEP:
+                self.recent.popitem(last=False)
+        return self.recent[key]
+
+
+KEEP = 2   # models a fold needs at once: the champion's and the challenger's
 
 
 def _fold(fitter: Fitter, recipe: Recipe, window: Window, rows: pd.DataFrame, memo: Memo,
@@ -104,17 +118,19 @@ Memo = dict[tuple[Any, ...], np.ndarray]
 def walk_forward(fitter: Fitter, weeks: Sequence[Window], champion: Recipe | Any,
                  challenger: Recipe, champion_features: Features | None = None,
                  scored: pd.DataFrame | None = None, memo: Memo | None = None,
-                 champion_id: str | None = None) -> Paired:
+                 champion_id: str | None = None, progress: str | None = None) -> Paired:
     """Score both sides on every week; a champion that is not a Recipe is a fitted model kept as
     is (then `champion_features` names its columns). The scored rows come from `scored` when
     given (e.g. only the production rows), else from the fitter's history. `memo`: predictions
     kept across calls (the replay re-gathers the evidence every week; a week's rows and a fold's
-    training rows never change once labeled), the kept champion named by `champion_id`."""
+    training rows never change once labeled), the kept champion named by `champion_id`.
+    `progress`: a bar of that name on stderr (a terminal only): one fit a week."""
     first = fitter.history[TIMESTAMP].min().to_pydatetime()
     parts: list[tuple[np.ndarray, ...]] = []
     kept = []
     seen: Memo = {} if memo is None else memo
-    for week in weeks:
+    for week in tqdm(weeks, desc=progress, unit="window", file=sys.stderr, leave=False,
+                     disable=progress is None or not sys.stderr.isatty()):
         rows = fitter.rows(week) if scored is None else rows_in(scored, week)
         if rows.empty:
             continue
