@@ -55,6 +55,18 @@ def test_params_half_open_windows_may_touch(tmp_path):
     assert load_params(path).windows.eval.start == load_params(path).windows.train.end
 
 
+def test_params_refuses_a_nullable_target_at_load(tmp_path):
+    """A null target would pass `prepare` and stop `train` with sklearn's "Input y contains NaN"."""
+    doc = yaml.safe_load((ROOT / "params.yaml").read_text())
+    doc["contract"]["columns"]["cnt"]["nullable"] = True
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(ConfigError, match=r"^\S*params\.yaml: contract\.columns\.cnt\.nullable is true, but "
+                                          r"'cnt' is features\.target: every row of data\.raw needs its "
+                                          r"target [^\n]*set nullable: false[^\n]*$"):
+        load_params(path)
+
+
 def test_params_unknown_estimator_is_refused(tmp_path):
     path = write(tmp_path, train={"estimator": "xgboost"})
     with pytest.raises(ConfigError, match=r"params.yaml: train.estimator: Input should be"):

@@ -597,6 +597,11 @@ class Params(BaseModel):
             unknown = [n for n in names if n not in c.columns]
             if unknown:
                 raise ValueError(f"{role} names {unknown}, which contract.columns does not describe")
+        if c.columns[f.target].nullable:
+            raise ValueError(f"contract.columns.{f.target}.nullable is true, but {f.target!r} is "
+                             "features.target: every row of data.raw needs its target (production "
+                             "rows wait for theirs without it); set nullable: false and leave "
+                             "unlabeled rows out of data.raw")
         numeric_text = [n for n in f.numerical if c.columns[n].type == "str"]
         if numeric_text:
             raise ValueError(f"features.numerical lists text column(s) {numeric_text}; list them in "
