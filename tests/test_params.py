@@ -174,3 +174,50 @@ def test_params_window_setting_in_both_places_is_a_one_line_error(tmp_path, old,
     with pytest.raises(ConfigError, match=rf"^{path}: monitor\.{old} and windows\.{new} are both set; "
                                           rf"monitor\.{old} moved to windows\.{new}: delete monitor\.{old}$"):
         load_params(path)
+
+
+def without(tmp_path: Path, *sections: str) -> Path:
+    """The example's params.yaml with `sections` left out, beside a copy of dvc.yaml."""
+    doc = yaml.safe_load((ROOT / "params.yaml").read_text())
+    for name in sections:
+        doc.pop(name)
+    (tmp_path / "dvc.yaml").write_text((ROOT / "dvc.yaml").read_text())
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def test_params_a_section_dvc_yaml_tracks_left_out_is_one_line_before_dvc(tmp_path, capsys):
+    """Issue 31: no `model:` got DVC's "Parameters 'model' are missing" while staleguard took the
+    defaults; `staleguard check` (run before `dvc repro`) names every such key and what to add."""
+    from staleguard.cli import main
+
+    path = without(tmp_path, "model", "monitor")
+    with pytest.raises(ConfigError, match=r"params\.yaml: dvc\.yaml tracks model \(stage 'train'\), "
+                       r"monitor\.engine \(stage 'drift'\), monitor\.batch_rows \(stage 'drift'\), "
+                       r"monitor\.spark_master \(stage 'drift'\), which params\.yaml leaves out; DVC stops "
+                       r"on a missing tracked param: add model: \{\}, monitor\.engine: pandas, "
+                       r"monitor\.batch_rows: 1000000, monitor\.spark_master: local\[2\] \(the defaults\)$"):
+        load_params(path)
+    assert main(["--params", str(path), "check"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("staleguard: error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_params_every_section_dvc_yaml_tracks_that_has_defaults_is_checked(tmp_path):
+    """Each defaulted section dvc.yaml names is either present or refused; with what the refusal
+    says to add (`{}`, or the keys a stage tracks one by one), it loads."""
+    dvc = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    tracked = {key.split(".")[0] for spec in dvc.values() for key in spec.get("params", [])}
+    defaulted = {name for name in tracked if not Params.model_fields[name].is_required()}
+    assert defaulted == {"model", "drift", "monitor"}
+    for name in sorted(defaulted):
+        with pytest.raises(ConfigError, match=rf"leaves out; .*add {name}"):
+            load_params(without(tmp_path, name))
+    doc = yaml.safe_load(without(tmp_path, *defaulted).read_text())
+    doc.update(model={}, drift={"min_rows": 100},
+               monitor={"engine": "pandas", "batch_rows": 1000000, "spark_master": "local[2]"})
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(doc))
+    params = load_params(tmp_path / "params.yaml")
+    assert params.model.description == "Regression model" and params.drift.min_rows == 100
+    assert load_params(ROOT / "params.yaml").model.description   # the shipped file tracks all

@@ -676,9 +676,43 @@ def load_params(path: Path | str = PARAMS_FILE) -> Params:
         where = ".".join(str(p) for p in first["loc"])
         msg = first["msg"] if where else first["msg"].removeprefix("Value error, ")
         raise ConfigError(f"{path}: {where}: {msg}" if where else f"{path}: {msg}") from err
+    missing = untracked(raw, path.parent / "dvc.yaml")
+    if missing:
+        keys = [k for k, _ in missing if not any(k.startswith(f"{o}.") for o, _ in missing)]
+        what = ", ".join(f"{k} (stage {dict(missing)[k]!r})" for k in keys)
+        add = ", ".join(written(params, k) for k in keys)
+        raise ConfigError(f"{path}: dvc.yaml tracks {what}, which {path.name} leaves out; DVC stops on "
+                          f"a missing tracked param: add {add} (the defaults)")
     if moved:
         print(moved_note(path, moved), file=sys.stderr)
     return params
+
+
+def untracked(raw: Any, dvc_yaml: Path) -> list[tuple[str, str]]:
+    """(key, stage) for each param `dvc_yaml` tracks that params.yaml as read leaves out: staleguard
+    takes its default, DVC refuses to run the stage ("Parameters ... are missing")."""
+    try:
+        stages = yaml.safe_load(dvc_yaml.read_text()).get("stages") or {}
+    except (OSError, yaml.YAMLError, AttributeError):
+        return []  # no pipeline beside it (a fixture, a scratch file): nothing DVC would track
+    out = []
+    for stage, spec in stages.items():
+        for key in (k for k in (spec or {}).get("params", []) if isinstance(k, str)):
+            node = raw
+            for part in key.split("."):
+                node = node.get(part) if isinstance(node, dict) else None
+            if node is None and key not in dict(out):
+                out.append((key, stage))
+    return out
+
+
+def written(params: Params, key: str) -> str:
+    """`key` with its default, as the line to add (`model: {}` for a whole section)."""
+    value: Any = params
+    for part in key.split("."):
+        value = getattr(value, part)
+    text = "{}" if isinstance(value, BaseModel) else yaml.safe_dump(value, default_flow_style=True).strip()
+    return f"{key}: {text.removesuffix(chr(10) + '...').strip()}"
 
 
 def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
