@@ -193,11 +193,10 @@ def test_params_a_section_dvc_yaml_tracks_left_out_is_one_line_before_dvc(tmp_pa
     from staleguard.cli import main
 
     path = without(tmp_path, "model", "monitor")
-    with pytest.raises(ConfigError, match=r"params\.yaml: dvc\.yaml tracks model \(stage 'train'\), "
-                       r"monitor\.engine \(stage 'drift'\), monitor\.batch_rows \(stage 'drift'\), "
-                       r"monitor\.spark_master \(stage 'drift'\), which params\.yaml leaves out; DVC stops "
-                       r"on a missing tracked param: add model: \{\}, monitor\.engine: pandas, "
-                       r"monitor\.batch_rows: 1000000, monitor\.spark_master: local\[2\] \(the defaults\)$"):
+    with pytest.raises(ConfigError, match=r"params\.yaml: dvc\.yaml tracks monitor \(stage 'prepare'\), "
+                       r"model \(stage 'train'\), which params\.yaml leaves out; DVC stops on a missing "
+                       r"tracked param: add monitor: \{engine: pandas, batch_rows: 1000000, spark_master: "
+                       r"'local\[2\]'\}, model: \{\} \(the defaults\)$"):
         load_params(path)
     assert main(["--params", str(path), "check"]) == 1
     err = capsys.readouterr().err
@@ -217,6 +216,11 @@ def test_params_every_section_dvc_yaml_tracks_that_has_defaults_is_checked(tmp_p
     doc = yaml.safe_load(without(tmp_path, *defaulted).read_text())
     doc.update(model={}, drift={"min_rows": 100},
                monitor={"engine": "pandas", "batch_rows": 1000000, "spark_master": "local[2]"})
+    with_drift = without(tmp_path, "drift")
+    with_drift.write_text(with_drift.read_text() + "drift: {quality: {folds: 4}}\n")
+    with pytest.raises(ConfigError, match=r"tracks drift\.min_rows \(stage 'evaluate'\), .*: add "
+                                          r"drift\.min_rows: 100 \(the defaults\)$"):
+        load_params(with_drift)
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(doc))
     params = load_params(tmp_path / "params.yaml")
     assert params.model.description == "Regression model" and params.drift.min_rows == 100

@@ -29,6 +29,7 @@ PARAMS: dict[str, Any] = {
     "features": {"numerical": ["x"], "categorical": ["unit"], "target": "y"},
     "train": {"seed": 0, "n_est": 5, "min_split": 2, "min_rows": 100},
     "drift": {"min_rows": 100, "quality": {"folds": 20}},
+    "monitor": {"min_rows": 10},    # a week holds one month's rows at most: the 10 units
 }
 
 
@@ -105,6 +106,13 @@ def test_prepare_refuses_more_quality_folds_than_training_rows(tmp_path, monkeyp
             "some of which hold none: use at most 20 folds")
 
 
+def test_prepare_refuses_monitor_windows_that_could_never_be_decided(tmp_path, monkeypatch, capsys):
+    """Weekly windows of a monthly panel hold 10 rows at most: every window 'not decided'."""
+    project(tmp_path, monkeypatch, windows={"retrain": {"train_weeks": 52}}, monitor={"min_rows": 100})
+    refused(capsys, ["prepare"], "windows.week_days=7 holds at most 10 row(s) of the data in any "
+            "window, below monitor.min_rows=100: every window would be 'not decided'")
+
+
 def test_sizes_that_fit_the_data_pass_for_every_key_mode(tmp_path, monkeypatch):
     """The same checks, counted on the rows, for an id key, `none` and the timestamp."""
     project(tmp_path, monkeypatch, windows={"retrain": {"train_weeks": 52}})
@@ -114,7 +122,7 @@ def test_sizes_that_fit_the_data_pass_for_every_key_mode(tmp_path, monkeypatch):
     history = history_frame(params)
     for key in ("id", "none"):
         keyed = params.model_copy(update={"contract": params.contract.model_copy(update={"key": key})})
-        assert history_problems(history, keyed) == []
+        assert history_problems(history, keyed, params.monitor.min_rows) == []
     one_unit = history[history["unit"] == 0]
     assert training_problems(one_unit[one_unit["timestamp"] < "2004-01-01"], params)[0].startswith(
         "windows.train [2000-01-01 00:00, 2004-01-01 00:00) holds 48 row(s) of the data, below "

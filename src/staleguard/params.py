@@ -680,7 +680,7 @@ def load_params(path: Path | str = PARAMS_FILE) -> Params:
     if missing:
         keys = [k for k, _ in missing if not any(k.startswith(f"{o}.") for o, _ in missing)]
         what = ", ".join(f"{k} (stage {dict(missing)[k]!r})" for k in keys)
-        add = ", ".join(written(params, k) for k in keys)
+        add = ", ".join(additions(params, raw, [k for k, _ in missing]))
         raise ConfigError(f"{path}: dvc.yaml tracks {what}, which {path.name} leaves out; DVC stops on "
                           f"a missing tracked param: add {add} (the defaults)")
     if moved:
@@ -706,13 +706,38 @@ def untracked(raw: Any, dvc_yaml: Path) -> list[tuple[str, str]]:
     return out
 
 
-def written(params: Params, key: str) -> str:
-    """`key` with its default, as the line to add (`model: {}` for a whole section)."""
+def additions(params: Params, raw: Any, keys: list[str]) -> list[str]:
+    """What to add for the tracked `keys` params.yaml leaves out, with their defaults: `model: {}`
+    for a whole section, `monitor: {engine: pandas, ...}` for a missing section whose keys a stage
+    tracks one by one, `drift.min_rows: 100` for a key of a section that is there."""
+    out = []
+    for top in dict.fromkeys(k.split(".")[0] for k in keys):
+        subs = [k for k in keys if k.startswith(f"{top}.")]
+        if isinstance(raw, dict) and isinstance(raw.get(top), dict):
+            out += [f"{k}: {_flow(_default(params, k))}" for k in subs]
+            continue
+        nested: dict[str, Any] = {}
+        for key in subs:
+            *parents, last = key.split(".")[1:]
+            node = nested
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[last] = _default(params, key)
+        out.append(f"{top}: {_flow(nested)}")
+    return out
+
+
+def _default(params: Params, key: str) -> Any:
     value: Any = params
     for part in key.split("."):
         value = getattr(value, part)
-    text = "{}" if isinstance(value, BaseModel) else yaml.safe_dump(value, default_flow_style=True).strip()
-    return f"{key}: {text.removesuffix(chr(10) + '...').strip()}"
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+
+
+def _flow(value: Any) -> str:
+    """`value` as one line of YAML."""
+    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10_000).strip()
+    return text.removesuffix("\n...").strip()
 
 
 def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:

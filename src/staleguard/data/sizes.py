@@ -45,16 +45,33 @@ def training_problems(train: pd.DataFrame, params: Params) -> list[str]:
     return out
 
 
-def history_problems(history: pd.DataFrame, params: Params) -> list[str]:
+def fullest_window(history: pd.DataFrame, params: Params) -> int:
+    """The most rows any window of the monitor's grid (windows.week_days from windows.train.end)
+    holds in `history`."""
+    if history.empty:
+        return 0
+    step = pd.Timedelta(days=params.windows.week_days)
+    index = (history[TIMESTAMP] - pd.Timestamp(params.windows.train.end)) // step
+    return int(index.value_counts().max())
+
+
+def history_problems(history: pd.DataFrame, params: Params, monitor_min_rows: int) -> list[str]:
     """What `prepare` can count on the whole labeled history: the training window's needs,
-    the evaluation window's rows, and the rows of a retrain's training window at the newest
-    data (windows.retrain.train_weeks)."""
+    the evaluation window's rows, the fullest window the monitor could check against
+    `monitor_min_rows` (monitor.min_rows, passed in: the train stage, which imports this module,
+    does not track the monitor's settings), and the rows of a retrain's training window at the
+    newest data (windows.retrain.train_weeks)."""
     w, d_min, min_rows = params.windows, params.drift.min_rows, params.train.min_rows
     out = training_problems(rows_in(history, w.train), params)
     got = len(rows_in(history, w.eval))
     if got < d_min:
         out.append(f"windows.eval {w.eval.label()} holds {got} row(s) of the data, below "
                    f"drift.min_rows={d_min}: widen windows.eval or lower drift.min_rows")
+    fullest = fullest_window(history, params)
+    if fullest < monitor_min_rows:
+        out.append(f"windows.week_days={w.week_days} holds at most {fullest} row(s) of the data in "
+                   f"any window, below monitor.min_rows={monitor_min_rows}: every window would "
+                   "be 'not decided'; lengthen windows.week_days or lower monitor.min_rows")
     if not history.empty:
         newest = history[TIMESTAMP].max().to_pydatetime()
         retrain, _ = final_windows(grid_end(newest, params), params)

@@ -23,7 +23,7 @@ def split(frame: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, pd.DataFra
 def main(params: Params) -> None:
     history = history_frame(params)
     train, evaluation = split(history, params)
-    problems = history_problems(history, params)  # before anything is written or fitted
+    problems = history_problems(history, params, params.monitor.min_rows)  # before anything is written
     if problems:
         raise DataError(f"{params.data.raw}: {problems[0]}")
     for df, out in ((train, artifacts.TRAIN_SET), (evaluation, artifacts.EVAL_SET)):
