@@ -80,8 +80,19 @@ def test_quality_folds_as_long_as_a_season_are_refused(tmp_path):
     path = daily(tmp_path, drift__quality__folds=4)
     with pytest.raises(ConfigError, match=r"drift\.quality\.folds=4 cuts a 365-day training window into "
                                           r"91-day blocks: each held-out block is a season the model never "
-                                          r"saw; use ≥ 13"):
+                                          r"saw; use ≥ 5 folds"):
         load_params(path)
+
+
+def test_quality_folds_refusal_states_the_bound_it_enforces(tmp_path):
+    """The message's bound is the fewest folds accepted (issue 31: it asked for 74 where 25 pass)."""
+    load_params(daily(tmp_path, drift__quality__folds=5))   # 73-day blocks: accepted
+    path = daily(tmp_path, windows__train={"start": "2006-01-01", "end": "2012-01-01"},
+                 drift__quality__folds=24)                  # 2191 days: 24 folds are 91-day blocks
+    with pytest.raises(ConfigError, match=r"drift\.quality\.folds=24 .*; use ≥ 25 folds or leave folds out$"):
+        load_params(path)
+    load_params(daily(tmp_path, windows__train={"start": "2006-01-01", "end": "2012-01-01"},
+                      drift__quality__folds=25))
 
 
 def test_event_level_data_keeps_the_plain_defaults(tmp_path):

@@ -55,6 +55,18 @@ def test_params_half_open_windows_may_touch(tmp_path):
     assert load_params(path).windows.eval.start == load_params(path).windows.train.end
 
 
+def test_params_refuses_a_nullable_target_at_load(tmp_path):
+    """A null target would pass `prepare` and stop `train` with sklearn's "Input y contains NaN"."""
+    doc = yaml.safe_load((ROOT / "params.yaml").read_text())
+    doc["contract"]["columns"]["cnt"]["nullable"] = True
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(ConfigError, match=r"^\S*params\.yaml: contract\.columns\.cnt\.nullable is true, but "
+                                          r"'cnt' is features\.target: every row of data\.raw needs its "
+                                          r"target [^\n]*set nullable: false[^\n]*$"):
+        load_params(path)
+
+
 def test_params_unknown_estimator_is_refused(tmp_path):
     path = write(tmp_path, train={"estimator": "xgboost"})
     with pytest.raises(ConfigError, match=r"params.yaml: train.estimator: Input should be"):
@@ -162,3 +174,54 @@ def test_params_window_setting_in_both_places_is_a_one_line_error(tmp_path, old,
     with pytest.raises(ConfigError, match=rf"^{path}: monitor\.{old} and windows\.{new} are both set; "
                                           rf"monitor\.{old} moved to windows\.{new}: delete monitor\.{old}$"):
         load_params(path)
+
+
+def without(tmp_path: Path, *sections: str) -> Path:
+    """The example's params.yaml with `sections` left out, beside a copy of dvc.yaml."""
+    doc = yaml.safe_load((ROOT / "params.yaml").read_text())
+    for name in sections:
+        doc.pop(name)
+    (tmp_path / "dvc.yaml").write_text((ROOT / "dvc.yaml").read_text())
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def test_params_a_section_dvc_yaml_tracks_left_out_is_one_line_before_dvc(tmp_path, capsys):
+    """Issue 31: no `model:` got DVC's "Parameters 'model' are missing" while staleguard took the
+    defaults; `staleguard check` (run before `dvc repro`) names every such key and what to add."""
+    from staleguard.cli import main
+
+    path = without(tmp_path, "model", "monitor")
+    with pytest.raises(ConfigError, match=r"params\.yaml: dvc\.yaml tracks monitor \(stage 'prepare'\), "
+                       r"model \(stage 'train'\), which params\.yaml leaves out; DVC stops on a missing "
+                       r"tracked param: add monitor: \{engine: pandas, batch_rows: 1000000, spark_master: "
+                       r"'local\[2\]'\}, model: \{\} \(the defaults\)$"):
+        load_params(path)
+    assert main(["--params", str(path), "check"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("staleguard: error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_params_every_section_dvc_yaml_tracks_that_has_defaults_is_checked(tmp_path):
+    """Each defaulted section dvc.yaml names is either present or refused; with what the refusal
+    says to add (`{}`, or the keys a stage tracks one by one), it loads."""
+    dvc = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    tracked = {key.split(".")[0] for spec in dvc.values() for key in spec.get("params", [])}
+    defaulted = {name for name in tracked if not Params.model_fields[name].is_required()}
+    assert defaulted == {"model", "drift", "monitor"}
+    for name in sorted(defaulted):
+        with pytest.raises(ConfigError, match=rf"leaves out; .*add {name}"):
+            load_params(without(tmp_path, name))
+    doc = yaml.safe_load(without(tmp_path, *defaulted).read_text())
+    doc.update(model={}, drift={"min_rows": 100},
+               monitor={"engine": "pandas", "batch_rows": 1000000, "spark_master": "local[2]"})
+    with_drift = without(tmp_path, "drift")
+    with_drift.write_text(with_drift.read_text() + "drift: {quality: {folds: 4}}\n")
+    with pytest.raises(ConfigError, match=r"tracks drift\.min_rows \(stage 'evaluate'\), .*: add "
+                                          r"drift\.min_rows: 100 \(the defaults\)$"):
+        load_params(with_drift)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(doc))
+    params = load_params(tmp_path / "params.yaml")
+    assert params.model.description == "Regression model" and params.drift.min_rows == 100
+    assert load_params(ROOT / "params.yaml").model.description   # the shipped file tracks all

@@ -116,6 +116,12 @@ def default_folds(windows: Any) -> int:
     return max(4, math.ceil(_longest(windows) / FOLD))
 
 
+def fewest_folds(windows: Any) -> int:
+    """The fewest drift.quality.folds whose blocks are shorter than a season (the bound
+    `problems` enforces; the default, blocks of about a month, asks for more)."""
+    return math.floor(_longest(windows) / SEASON) + 1
+
+
 def _longest(windows: Any) -> timedelta:
     w = windows.train
     span: timedelta = w.end - w.start
@@ -157,5 +163,5 @@ def problems(windows: Any, contract: Any, train: Any, monitor: Any, drift: Any) 
     if block >= SEASON:
         out.append(f"drift.quality.folds={folds} cuts a {longest.days}-day training window into "
                    f"{block.days}-day blocks: each held-out block is a season the "
-                   f"model never saw; use ≥ {default_folds(w)} folds or leave folds out")
+                   f"model never saw; use ≥ {fewest_folds(w)} folds or leave folds out")
     return out

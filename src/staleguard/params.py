@@ -605,6 +605,11 @@ class Params(BaseModel):
             unknown = [n for n in names if n not in c.columns]
             if unknown:
                 raise ValueError(f"{role} names {unknown}, which contract.columns does not describe")
+        if c.columns[f.target].nullable:
+            raise ValueError(f"contract.columns.{f.target}.nullable is true, but {f.target!r} is "
+                             "features.target: every row of data.raw needs its target (production "
+                             "rows wait for theirs without it); set nullable: false and leave "
+                             "unlabeled rows out of data.raw")
         numeric_text = [n for n in f.numerical if c.columns[n].type == "str"]
         if numeric_text:
             raise ValueError(f"features.numerical lists text column(s) {numeric_text}; list them in "
@@ -679,9 +684,68 @@ def load_params(path: Path | str = PARAMS_FILE) -> Params:
         where = ".".join(str(p) for p in first["loc"])
         msg = first["msg"] if where else first["msg"].removeprefix("Value error, ")
         raise ConfigError(f"{path}: {where}: {msg}" if where else f"{path}: {msg}") from err
+    missing = untracked(raw, path.parent / "dvc.yaml")
+    if missing:
+        keys = [k for k, _ in missing if not any(k.startswith(f"{o}.") for o, _ in missing)]
+        what = ", ".join(f"{k} (stage {dict(missing)[k]!r})" for k in keys)
+        add = ", ".join(additions(params, raw, [k for k, _ in missing]))
+        raise ConfigError(f"{path}: dvc.yaml tracks {what}, which {path.name} leaves out; DVC stops on "
+                          f"a missing tracked param: add {add} (the defaults)")
     if moved:
         print(moved_note(path, moved), file=sys.stderr)
     return params
+
+
+def untracked(raw: Any, dvc_yaml: Path) -> list[tuple[str, str]]:
+    """(key, stage) for each param `dvc_yaml` tracks that params.yaml as read leaves out: staleguard
+    takes its default, DVC refuses to run the stage ("Parameters ... are missing")."""
+    try:
+        stages = yaml.safe_load(dvc_yaml.read_text()).get("stages") or {}
+    except (OSError, yaml.YAMLError, AttributeError):
+        return []  # no pipeline beside it (a fixture, a scratch file): nothing DVC would track
+    out = []
+    for stage, spec in stages.items():
+        for key in (k for k in (spec or {}).get("params", []) if isinstance(k, str)):
+            node = raw
+            for part in key.split("."):
+                node = node.get(part) if isinstance(node, dict) else None
+            if node is None and key not in dict(out):
+                out.append((key, stage))
+    return out
+
+
+def additions(params: Params, raw: Any, keys: list[str]) -> list[str]:
+    """What to add for the tracked `keys` params.yaml leaves out, with their defaults: `model: {}`
+    for a whole section, `monitor: {engine: pandas, ...}` for a missing section whose keys a stage
+    tracks one by one, `drift.min_rows: 100` for a key of a section that is there."""
+    out = []
+    for top in dict.fromkeys(k.split(".")[0] for k in keys):
+        subs = [k for k in keys if k.startswith(f"{top}.")]
+        if isinstance(raw, dict) and isinstance(raw.get(top), dict):
+            out += [f"{k}: {_flow(_default(params, k))}" for k in subs]
+            continue
+        nested: dict[str, Any] = {}
+        for key in subs:
+            *parents, last = key.split(".")[1:]
+            node = nested
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[last] = _default(params, key)
+        out.append(f"{top}: {_flow(nested)}")
+    return out
+
+
+def _default(params: Params, key: str) -> Any:
+    value: Any = params
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+
+
+def _flow(value: Any) -> str:
+    """`value` as one line of YAML."""
+    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10_000).strip()
+    return text.removesuffix("\n...").strip()
 
 
 def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:

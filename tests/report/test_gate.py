@@ -118,3 +118,24 @@ def test_report_pr_writes_gate_json_seed_noise_passes_a_crippled_forest_fails(re
         assert text.count("| metric |") == 1 and f"{verdict}**" in text.split("\n\n")[1]
         assert (project / "reports/pr/report.full.md").exists()
     assert gate["ci"][0] > 0.02 and gate["folds"] == 4 and gate["days"] == 28
+
+
+def test_weekly_folds_of_monthly_rows_fall_back_to_one_window_and_say_why(tmp_path):
+    """Issue 31: weekly folds of a monthly panel fit the history but hold no rows; `report pr`
+    died with IndexError in render.headline. It now names the setting and renders."""
+    from staleguard.report.render import Context, headline
+    from tests.test_sizes import PARAMS, panel
+
+    panel().to_csv(tmp_path / "panel.csv", index=False)
+    tree = {**PARAMS, "data": {"raw": str(tmp_path / "panel.csv"), "batches": str(tmp_path / "none")}}
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(tree))
+    pr = load_params(tmp_path / "p.yaml")
+    assert pr.report.backtest.folds == 4
+    gate = decide(pr, tree, None, None)
+    assert gate.basis == SINGLE and gate.weeks == []
+    assert gate.why == ("only 0 of the 4 weeks before 2005-01-01 (report.backtest.folds 4) hold a "
+                        "labeled row; a walk-forward needs 2 (data coarser than weekly: set "
+                        "report.backtest.folds: 0)")
+    text = headline(Context(base="main", base_sha="0" * 40, params_old=tree, params_new=tree,
+                            metrics_old=None, metrics_new={}, gate=gate), "main")
+    assert "A walk-forward backtest was not possible: only 0 of the 4 weeks" in text

@@ -281,6 +281,11 @@ def test_monitor_drift_opens_one_pr_then_rerun_updates_it(site: Site):
     assert lock["stages"]["prepare"]["params"]["params.yaml"]["windows"]["train"]["end"] == \
         "2011-03-01"
     assert "### Evidence: keep the deployed model, or retrain?" in opts["--body"]
+    # issue 31: windows.eval lies in the deployed model's training window and no row precedes
+    # both windows: the PR says the deployed model is not compared, and why
+    assert ("the deployed model is not compared: windows.eval [2011-01-04 00:00, 2011-01-11 00:00) "
+            "lies inside the deployed model's training window [2011-01-01 00:00, 2011-02-01 00:00), "
+            "and the data holds no labeled row in [2010-12-25 00:00, 2011-01-01 00:00)") in opts["--body"]
 
     # a week later, the PR still open: same branch, one more commit, no second PR
     head = git(site.origin, "rev-parse", branch)

@@ -119,3 +119,33 @@ def test_results_belong_to_the_head_not_to_githubs_merge_ref(seeded, tmp_path):
     status = run(["dvc", "status"], clone, env).stdout
     assert "Data and pipelines are up to date" in status, status
     assert statuses(tmp_path) == [(tip(origin), "success", "staleguard/verdict")]
+
+
+def test_a_failed_run_sets_error_on_the_branchs_final_head_in_one_line(seeded, tmp_path):
+    """Issue 31: an `error` went to the event's commit while the branch's final head (an earlier
+    run's results commit on top of it) kept that run's status. Here the PR's params.yaml leaves
+    out `model:`, which dvc.yaml tracks: `staleguard check` refuses it in one line before DVC runs,
+    and the error lands on the results commit a reviewer sees."""
+    repo = clone_seed(seeded, tmp_path / "repo")
+    git(repo, "checkout", "-q", "-b", HEAD)
+    text = (repo / "params.yaml").read_text()
+    start = text.index("\nmodel:")
+    end = text.index("\ntrain:")
+    (repo / "params.yaml").write_text(text[:start] + text[end:])
+    assert "model" not in yaml.safe_load((repo / "params.yaml").read_text())
+    head = commit_all(repo, "no model section", ["params.yaml"])
+    event = pr_event(repo, 11, HEAD)
+    (repo / "reports" / "earlier-run.json").write_text("{}\n")   # an earlier run's results commit
+    results = commit_all(repo, "Results of the PR pipeline run (dvc.lock, metrics)", ["reports"])
+    origin = make_origin(repo, tmp_path / "origin.git")
+    git(repo, "checkout", "-q", head)
+
+    result = run_act(repo, tmp_path, "pull_request", "pr.yml", event,
+                     env=workflow_env(tmp_path / "home"))
+    assert (result.code, result.jobs) == (1, {"report": "failure"}), result
+    assert ("staleguard: error: params.yaml: dvc.yaml tracks model (stage 'train'), which params.yaml "
+            "leaves out; DVC stops on a missing tracked param: add model: {} (the defaults)") in result.output
+    assert "Parameters 'model' are missing" not in result.output and "Traceback" not in result.output
+    assert tip(origin) == results != head
+    assert statuses(tmp_path) == [(results, "error", "staleguard/verdict")]
+    assert cml_calls(tmp_path) == []

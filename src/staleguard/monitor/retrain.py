@@ -124,24 +124,13 @@ def branch_exists(branch: str) -> bool:
 
 
 def body(plan: dict[str, Any], monitor_md: str, root: Path = Path(),
-         repo_token: bool | None = None) -> str:
-    """The PR body, top-down: the monitor's decision and evidence, then the retrained model's
-    metrics and what happens next (given the tokens), then the folded week-by-week detail.
+         repo_token: bool | None = None, compared: dict[str, Any] | None = None) -> str:
+    """The PR body, top-down: the monitor's decision and evidence, then both models on rows
+    neither trained on (`compared`, monitor/retrain_eval.py) and what happens next (given the
+    tokens), then the folded week-by-week detail. Without `compared`: the retrained model's
+    metrics.json beside the deployed model's quality the monitor measured on windows.eval.
     `repo_token`: whether REPO_TOKEN pushed this PR (None: read the environment)."""
-    metrics_file = root / artifacts.METRICS
-    metrics = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
-    ev = plan["retrain"]["eval"]
-    deployed = next((w.get("quality") for w in plan.get("windows", [])
-                     if w["start"] == ev["start"] and w["end"] == ev["end"]), None) or {}
-    rows = [f"| {k} | {_num(deployed.get(k))} | {_num(v)} |" for k, v in metrics.items()]
-    train = plan["retrain"].get("train") or {}
-    middle = [f"### Retrained model, evaluated on [{_stamp(ev['start'])}, {_stamp(ev['end'])})", "",
-              "_The model this PR ships is trained on "
-              f"[{_stamp(train.get('start', '?'))}, {_stamp(train.get('end', '?'))}), up to the "
-              "newest labeled row; this week, just before it, is one it never fitted. One week "
-              "is not a verdict: the evidence above is._", "",
-              f"| metric | deployed `{plan.get('model_version', '?')}` | retrained |",
-              "|---|---:|---:|", *rows, "",
+    middle = [*comparison(plan, root, compared), "",
               f"This PR adds {len(plan['batches'])} production batch(es) to `data/` "
               "(pushed to the DVC remote), moves the windows in `params.yaml`, and commits "
               "`dvc.lock` and the reports from `dvc repro`.", "",
@@ -150,6 +139,29 @@ def body(plan: dict[str, Any], monitor_md: str, root: Path = Path(),
     top, fold, rest = monitor_md.rstrip("\n").partition(job_summary.FOLD)
     text = top.rstrip("\n") + "\n\n" + "\n".join(middle) + ("\n" + fold + rest if fold else "")
     return job_summary.clip(text.rstrip("\n") + "\n")
+
+
+def comparison(plan: dict[str, Any], root: Path, compared: dict[str, Any] | None) -> list[str]:
+    """The section comparing the deployed and the retrained model, as Markdown lines."""
+    ev, train = plan["retrain"]["eval"], plan["retrain"].get("train") or {}
+    where = (f"_The model this PR ships is trained on [{_stamp(train.get('start', '?'))}, "
+             f"{_stamp(train.get('end', '?'))}), up to the newest labeled row; ")
+    if compared is not None and compared.get("window") is not None:
+        window, deployed, retrained = compared["window"], compared["deployed"], compared["retrained"]
+        where += (f"{compared['why']}" if compared.get("why") else
+                  "this week, just before it, is one neither model fitted")
+    else:  # the retrained model's metrics.json, the deployed model's quality the monitor measured
+        window, metrics_file = ev, root / artifacts.METRICS
+        retrained = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
+        deployed = next((w.get("quality") for w in plan.get("windows", [])
+                         if w["start"] == ev["start"] and w["end"] == ev["end"]), None) or {}
+        where += (f"the deployed model is not compared: {compared['why']}" if compared else
+                  "this week, just before it, is one it never fitted")
+    rows = [f"| {k} | {_num(deployed.get(k))} | {_num(v)} |" for k, v in retrained.items()]
+    return [f"### Retrained model, evaluated on [{_stamp(window['start'])}, {_stamp(window['end'])})",
+            "", where + ". One slice is not a verdict: the evidence above is._", "",
+            f"| metric | deployed `{plan.get('model_version', '?')}` | retrained |", "|---|---:|---:|",
+            *rows]
 
 
 def next_steps(branch: str, base: str, repo_token: bool | None = None) -> str:
@@ -246,6 +258,19 @@ def retrained(plan: dict[str, Any], params: Params, params_file: Path, root: Pat
         yield wt
 
 
+def unseen_comparison(plan: dict[str, Any], params: Params, root: Path, wt: Path) -> dict[str, Any]:
+    """The deployed model (the checkout's, as the monitor used it) and the retrained one (the
+    scratch clone's) on rows neither trained on, from the retrain's labeled history."""
+    from staleguard.contract import read_raw
+    from staleguard.data.history import columns_of, history, read_batches
+    from staleguard.monitor.retrain_eval import compare
+
+    cols = columns_of(params)
+    rows = history(read_raw(wt / params.data.raw, params), read_batches(wt / params.data.batches, cols),
+                   cols, params)
+    return compare(plan, root / artifacts.MODEL, wt / artifacts.MODEL, rows, params)
+
+
 def remember(plan: dict[str, Any], retrain: dict[str, Any]) -> None:
     """Write the PR onto this run's weeks in the monitor's history (monitor/logbook.py)."""
     from staleguard.monitor import logbook
@@ -266,7 +291,7 @@ def run(params: Params, params_file: Path,
     root = Path.cwd()
     with retrained(plan, params, _inside(params_file, root), root) as wt:
         dvc_ops.dvc("push", cwd=wt)
-        text = body(plan, monitor_md, wt)
+        text = body(plan, monitor_md, wt, compared=unseen_comparison(plan, params, root, wt))
         body_file = plan_path.parent / "monitor.pr.md"
         write_text(body_file, text)
         if exists:

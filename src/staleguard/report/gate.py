@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from staleguard.contract import TIMESTAMP
 from staleguard.data.history import history_frame
+from staleguard.data.windows import rows_in
 from staleguard.params import Params, Window
 from staleguard.recipe import Recipe
 from staleguard.report.champion import Duel
@@ -89,15 +90,20 @@ def decide(params: Params, base_tree: dict[str, Any] | None, duel: Duel | None,
         champion, challenger = recipe(base.model_copy(update={"report": cfg})), recipe(params)
         first = frame[TIMESTAMP].min().to_pydatetime()
         weeks = weekly_folds(first, newest_end(params), cfg.backtest.folds, [champion, challenger])
-        if len(weeks) >= 2:
+        held = [w for w in weeks if not rows_in(frame, w).empty]
+        if len(held) >= 2:
             fitter = Fitter(frame, params.compute.fit_cache_mb)
-            paired = walk_forward(fitter, weeks, champion, challenger, progress="backtest")
+            paired = walk_forward(fitter, held, champion, challenger, progress="backtest")
             verdict = paired.verdict(cfg)
             return Gate(verdict, WALK_FORWARD, passes(verdict, cfg.undecided), weeks=paired.weeks,
                         fits=fitter.fits, seconds=time.perf_counter() - start)
         why = (f"the labeled history ({first:%Y-%m-%d} → {newest_end(params):%Y-%m-%d}) holds "
                f"{len(weeks)} week(s) whose training windows fit; a walk-forward needs 2 "
                f"(report.backtest.folds {cfg.backtest.folds})")
+        if len(weeks) >= 2:  # the weeks fit, but the data is coarser than weekly (monthly rows)
+            why = (f"only {len(held)} of the {len(weeks)} weeks before {newest_end(params):%Y-%m-%d} "
+                   f"(report.backtest.folds {cfg.backtest.folds}) hold a labeled row; a walk-forward "
+                   "needs 2 (data coarser than weekly: set report.backtest.folds: 0)")
     elif base is not None:
         why = "report.backtest.folds is below 2"
     verdict = single_window(duel, eval_frame, params)

@@ -8,7 +8,9 @@ import pandas as pd
 
 from staleguard import artifacts
 from staleguard.data.history import history_frame
+from staleguard.data.sizes import history_problems
 from staleguard.data.windows import slice_window
+from staleguard.errors import DataError
 from staleguard.io import write_with
 from staleguard.params import Params
 
@@ -19,7 +21,11 @@ def split(frame: pd.DataFrame, params: Params) -> tuple[pd.DataFrame, pd.DataFra
 
 
 def main(params: Params) -> None:
-    train, evaluation = split(history_frame(params), params)
+    history = history_frame(params)
+    train, evaluation = split(history, params)
+    problems = history_problems(history, params, params.monitor.min_rows)  # before anything is written
+    if problems:
+        raise DataError(f"{params.data.raw}: {problems[0]}")
     for df, out in ((train, artifacts.TRAIN_SET), (evaluation, artifacts.EVAL_SET)):
         write_with(out, partial(df.to_parquet, index=False))
     print(f"prepare: {len(train)} train rows {params.windows.train.label()}, "

@@ -35,6 +35,13 @@ def cmd_data_fetch(args: argparse.Namespace) -> None:
         print(f"data fetch: {params.data.raw.parent}/ tracked by DVC ({params.data.raw.parent}.dvc)")
 
 
+def cmd_check(args: argparse.Namespace) -> None:
+    from staleguard.params import load_params
+
+    load_params(args.params)  # every setting, and every param dvc.yaml tracks: one line on a problem
+    print(f"check: {args.params} is valid")
+
+
 def _stage(name: str) -> Callable[[argparse.Namespace], None]:
     def run(args: argparse.Namespace) -> None:
         from importlib import import_module
@@ -85,6 +92,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--remote", help="remote URL or folder (default: $STALEGUARD_REMOTE or "
                    "~/.cache/staleguard/dvc-remote)")
     p.set_defaults(handler=cmd_setup)
+
+    p = sub.add_parser("check", help="validate params.yaml, including every param dvc.yaml tracks "
+                       "(run before `dvc repro`: one line instead of DVC's error)")
+    p.set_defaults(handler=cmd_check)
 
     data = sub.add_parser("data", help="bootstrap the raw data").add_subparsers(
         dest="data_command", required=True, metavar="action")

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from staleguard import artifacts
+from staleguard.data.sizes import training_problems
 from staleguard.errors import DataError
 from staleguard.model import save_model
 from staleguard.params import Params
@@ -45,6 +46,9 @@ def main(params: Params) -> None:
 
     frame = pd.read_parquet(artifacts.TRAIN_SET)
     check_rows(frame, params)
+    problems = training_problems(frame, params)  # before the fit, not minutes into it
+    if problems:
+        raise DataError(f"{artifacts.TRAIN_SET}: {problems[0]}")
     model = train(frame, params)
     save_model(model, artifacts.MODEL, model_meta(params, frame))
     estimator, quality = fit_from_model(model, frame, params)  # one set of out-of-fold fits for both
