@@ -94,35 +94,45 @@ def decide(params: Params, base_tree: dict[str, Any] | None, duel: Duel | None,
     start = time.perf_counter()
     base, why = base_params(base_tree)
     if base is not None and cfg.backtest.folds >= 2:
-        frame = labeled_history(params, base)
-        champion, challenger = recipe(base.model_copy(update={"report": cfg})), recipe(params)
-        first = frame[TIMESTAMP].min().to_pydatetime()
-        weeks = weekly_folds(first, newest_end(params), cfg.backtest.folds, [champion, challenger])
-        if len(weeks) >= 2:
-            sides = Sides(base, params, champion, challenger, weeks, first)
-            if not sides.blind:
-                fitter = Fitter(frame)
-                paired = walk_forward(fitter, weeks, champion, challenger)
-                verdict = paired.verdict(cfg)
-                return Gate(verdict, WALK_FORWARD, passes(verdict, cfg.undecided), weeks=paired.weeks,
-                            fits=fitter.fits, seconds=time.perf_counter() - start,
-                            unseen=" ".join(sides.unseen()))
-            why, unscored = sides.blindness(), instead(duel, eval_frame)
-            if unscored:
-                verdict = not_compared(cfg, f"{why}; {unscored}", len(weeks))
-                return Gate(verdict, NOT_COMPARED, passes(verdict, cfg.undecided), why=verdict.note,
-                            weeks=weeks, seconds=time.perf_counter() - start)
-            why = (f"it cannot see this change: {why}; the two models' predictions differ on the "
-                   "evaluation window, so they are compared there")
-        else:
-            why = (f"the labeled history ({first:%Y-%m-%d} → {newest_end(params):%Y-%m-%d}) holds "
-                   f"{len(weeks)} week(s) whose training windows fit; a walk-forward needs 2 "
-                   f"(report.backtest.folds {cfg.backtest.folds})")
+        backtest = walk_forward_gate(params, base, duel, eval_frame, start)
+        if isinstance(backtest, Gate):
+            return backtest
+        why = backtest
     elif base is not None:
         why = "report.backtest.folds is below 2"
     verdict = single_window(duel, eval_frame, params)
     return Gate(verdict, SINGLE, passes(verdict, cfg.undecided), why=why,
                 seconds=time.perf_counter() - start)
+
+
+def walk_forward_gate(params: Params, base: Params, duel: Duel | None,
+                      eval_frame: pd.DataFrame | None, start: float) -> Gate | str:
+    """The walk-forward's gate, or `not compared` when neither it nor the duel can see the
+    change; else why the single window decides instead."""
+    cfg = params.report
+    frame = labeled_history(params, base)
+    champion, challenger = recipe(base.model_copy(update={"report": cfg})), recipe(params)
+    first = frame[TIMESTAMP].min().to_pydatetime()
+    weeks = weekly_folds(first, newest_end(params), cfg.backtest.folds, [champion, challenger])
+    if len(weeks) < 2:
+        return (f"the labeled history ({first:%Y-%m-%d} → {newest_end(params):%Y-%m-%d}) holds "
+                f"{len(weeks)} week(s) whose training windows fit; a walk-forward needs 2 "
+                f"(report.backtest.folds {cfg.backtest.folds})")
+    sides = Sides(base, params, champion, challenger, weeks, first)
+    if not sides.blind:
+        fitter = Fitter(frame)
+        paired = walk_forward(fitter, weeks, champion, challenger)
+        verdict = paired.verdict(cfg)
+        return Gate(verdict, WALK_FORWARD, passes(verdict, cfg.undecided), weeks=paired.weeks,
+                    fits=fitter.fits, seconds=time.perf_counter() - start,
+                    unseen="; ".join(sides.unseen()))
+    why, unscored = sides.blindness(), instead(duel, eval_frame)
+    if unscored:
+        verdict = not_compared(cfg, f"{why}; {unscored}", len(weeks))
+        return Gate(verdict, NOT_COMPARED, passes(verdict, cfg.undecided), why=verdict.note,
+                    weeks=weeks, seconds=time.perf_counter() - start)
+    return (f"it cannot see this change: {why}; the two models' predictions differ on the "
+            "evaluation window, so they are compared there")
 
 
 POLICY_SEES = {
@@ -153,10 +163,10 @@ class Sides:
 
     @property
     def blind(self) -> bool:
-        """Both sides fit the same recipe on the same window in every fold: the walk-forward would
-        compare a recipe with itself (a zero-width CI), whatever the PR changed."""
-        rule = {"span": None, "since": None, "floor": None}
-        return self.same_windows and replace(self.champion, **rule) == replace(self.challenger, **rule)
+        """Both sides fit the same recipe (what a fit depends on: `Recipe.key`) on the same window
+        in every fold: the walk-forward would compare a recipe with itself (a zero-width CI),
+        whatever the PR changed."""
+        return self.same_windows and self.champion.key() == self.challenger.key()
 
     def unseen(self) -> list[str]:
         """The PR's changes to how a model trains that the folds do not compare, one clause each."""
