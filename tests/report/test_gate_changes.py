@@ -30,13 +30,14 @@ WINDOWS = {"train": {"start": "2000-01-01", "end": "2004-01-01"},
            "eval": {"start": "2004-01-01", "end": "2004-01-29"}}   # four weekly folds: 224 rows
 
 
-def panel(seed: int = 0) -> pd.DataFrame:
+def panel(seed: int = 0, freq: str = "D", ids: int = IDS) -> pd.DataFrame:
     """y = slope·x1 + 8·sin(x2) + 4·[kind 1] + noise, with slope 1 before 2003 and 3 after: x1 is
-    the strong feature, x2 a curve no ridge can draw, and the regime makes the window matter."""
+    the strong feature, x2 a curve no ridge can draw, and the regime makes the window matter.
+    `ids` rows per period of `freq` (D: daily, MS: monthly)."""
     rng = np.random.default_rng(seed)
-    days = pd.date_range(START, END, freq="D", inclusive="left")
-    n = len(days) * IDS
-    date = np.repeat(days, IDS)
+    days = pd.date_range(START, END, freq=freq, inclusive="left")
+    n = len(days) * ids
+    date = np.repeat(days, ids)
     x1, x2 = rng.uniform(0, 10, n), rng.uniform(0, 6.28, n)
     kind = rng.integers(0, 3, n)
     slope = np.where(date >= pd.Timestamp(REGIME), 3.0, 1.0)
@@ -101,6 +102,23 @@ def test_gate_compares_a_moved_training_window_start(raw, tmp_path, policy):
                    tree(raw, report=report))
     real(gate, "better")
     assert gate.verdict.delta < -0.2
+
+
+def test_gate_compares_a_moved_training_window_start_on_a_monthly_panel(tmp_path):
+    """The issue's own shape: monthly rows (60 ids a month, key = id), 52 weekly origins of which
+    11 hold a month's rows; `expanding` used to read +0.0 % (CI +0.0 % to +0.0 %)."""
+    monthly = tmp_path / "monthly.csv"
+    panel(freq="MS", ids=60).to_csv(monthly, index=False)
+    report = {**tree(monthly)["report"], "backtest": {"folds": 52, "policy": "expanding"}}
+    windows = {"train": {"start": "2000-01-01", "end": "2003-02-01"},
+               "eval": {"start": "2003-02-01", "end": "2004-02-01"}}
+    moved = {**windows, "train": {"start": "2002-01-01", "end": "2003-02-01"}}
+    gate = compare(monthly, tmp_path, tree(monthly, windows={**tree(monthly)["windows"], **moved},
+                                           report=report),
+                   tree(monthly, windows={**tree(monthly)["windows"], **windows}, report=report))
+    v = gate.verdict
+    assert gate.basis == WALK_FORWARD and v.folds == 11 and v.rows == 11 * 60, gate
+    assert v.verdict == "better" and v.ci[1] < -0.1, v
 
 
 def test_gate_compares_a_dropped_feature(raw, tmp_path):
