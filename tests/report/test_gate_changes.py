@@ -217,3 +217,14 @@ def test_gate_names_what_its_verdict_did_not_compare(raw, tmp_path):
     assert gate.unseen.startswith("this backtest cannot compare training windows")
     text = headline(Context("main", "0" * 40, {}, {}, None, {}, gate=gate), "main")
     assert "_⚠️ Not in this verdict: this backtest cannot compare training windows" in text
+
+
+def test_gate_says_when_a_change_leaves_every_fold_identical(raw, tmp_path):
+    """`train.missing: impute` on data without a gap: the folds differ in recipe but the fits
+    predict alike. The verdict says so instead of "any difference is too small to matter"."""
+    train = {**tree(raw)["train"], "missing": "impute"}
+    gate = compare(raw, tmp_path, tree(raw, train=train))
+    v = gate.verdict
+    assert gate.basis == WALK_FORWARD and gate.fits == 8 and v.verdict == "no clear difference", v
+    assert v.note == ("both sides predict every fold identically: what the PR changed does not "
+                      "alter the fitted model on this data")

@@ -123,6 +123,9 @@ def walk_forward_gate(params: Params, base: Params, duel: Duel | None,
         fitter = Fitter(frame)
         paired = walk_forward(fitter, weeks, champion, challenger)
         verdict = paired.verdict(cfg)
+        if verdict.ci and identical(paired.champion, paired.challenger):
+            verdict = replace(verdict, note="both sides predict every fold identically: what the PR "
+                              "changed does not alter the fitted model on this data")
         return Gate(verdict, WALK_FORWARD, passes(verdict, cfg.undecided), weeks=paired.weeks,
                     fits=fitter.fits, seconds=time.perf_counter() - start,
                     unseen="; ".join(sides.unseen()))
@@ -205,9 +208,15 @@ def instead(duel: Duel | None, frame: pd.DataFrame | None) -> str:
     if frame is None or duel is None or duel.champion_pred is None or duel.challenger_pred is None:
         return "the base's model was not scored on the evaluation window" + (
             f" ({duel.note})" if duel is not None and duel.note else "")
-    if np.array_equal(duel.champion_pred, duel.challenger_pred):
+    if identical(duel.champion_pred, duel.challenger_pred):
         return "the base's model and the PR's predict the evaluation window identically"
     return ""
+
+
+def identical(a: np.ndarray, b: np.ndarray) -> bool:
+    """The same predictions, up to the last bits a forest's threaded sum may change between two
+    calls on one model."""
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True))
 
 
 def not_compared(cfg: ReportParams, why: str, folds: int) -> Verdict:
