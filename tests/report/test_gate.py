@@ -13,7 +13,7 @@ import yaml
 
 from staleguard.cli import main
 from staleguard.params import load_params
-from staleguard.report.gate import SINGLE, WALK_FORWARD, base_params, decide
+from staleguard.report.gate import NOT_COMPARED, SINGLE, WALK_FORWARD, base_params, decide
 from tests.conftest import ROOT, clone_seed, run, zip_path
 
 TREE = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -50,12 +50,22 @@ def test_gate_walks_forward_when_the_history_allows_and_reads_worse(tmp_path):
 def test_the_worked_example_walks_forward_over_at_least_three_folds(tmp_path):
     """Issue 20: the default params (expanding folds inside the history the PR may see) give
     the worked example's one-month training window a walk-forward, not one window."""
-    pr, tree = params_with(tmp_path)
+    _, tree = params_with(tmp_path)
+    pr, _ = params_with(tmp_path, train={"seed": 7})
     gate = decide(pr, tree, None, None)
     assert gate.basis == WALK_FORWARD and gate.verdict.folds >= 3, gate
     assert gate.weeks[-1].end == pr.windows.eval.end and gate.weeks[0].start >= pr.windows.train.start
-    assert gate.verdict.verdict == "no clear difference" and gate.passed   # the same recipe
-    assert "lies inside the margin" in gate.verdict.note
+    assert gate.verdict.verdict == "no clear difference" and gate.passed   # seed noise
+
+
+def test_the_same_recipe_is_not_compared_with_itself(tmp_path):
+    """Issue 31: identical fits on every fold used to read "no clear difference … too small to
+    matter" with a zero-width CI; no fold is fitted and the gate says the backtest cannot see it."""
+    pr, tree = params_with(tmp_path)
+    gate = decide(pr, tree, None, None)
+    assert gate.basis == NOT_COMPARED and gate.verdict.verdict == "not compared" and gate.passed
+    assert gate.fits == 0 and gate.verdict.ci is None and gate.verdict.folds == 4
+    assert "the params are the same" in gate.verdict.note
 
 
 def test_gate_falls_back_to_one_window_and_says_why(tmp_path):

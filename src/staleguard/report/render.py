@@ -93,13 +93,19 @@ def headline(ctx: Context, name: str) -> str:
                f"code) and the PR's, each refitted before each of {v.folds} weeks "
                f"({g.weeks[0].start:%Y-%m-%d} → {g.weeks[-1].end:%Y-%m-%d}) and scored on it: "
                f"{v.rows} paired rows over {v.days} days._")
+        if g.unseen:
+            how += f" _⚠️ Not in this verdict: {g.unseen}._"
+    elif v.verdict == "not compared":
+        how = (f"_Not computed: the walk-forward would fit `{name}`'s recipe and the PR's "
+               "identically in every fold, and a difference of zero would say nothing about "
+               "this PR._")
     else:
         how = (f"_Computed on one window: `{name}`'s model and the PR's on the evaluation window "
                f"{ctx.window}, paired per row. A walk-forward backtest was not possible: "
                f"{g.why or 'see report.backtest'}._")
     why = f" _Why: {v.note}._" if v.note else ""
     undecided = ""
-    if v.verdict in ("no clear difference", "not enough data"):
+    if v.verdict in ("no clear difference", "not enough data", "not compared"):
         undecided = (f" _`{v.verdict}` {'passes' if g.passed else 'fails'} the gate "
                      "(`report.undecided`); it is not evidence of an improvement._")
     return f"{line}\n\n{how}{why}{undecided}"

@@ -49,16 +49,18 @@ class Paired:
 
 def weekly_folds(first: datetime, end: datetime, k: int, recipes: Sequence[Recipe],
                  min_train: timedelta = WEEK) -> list[Window]:
-    """The last `k` weeks ending at `end` whose training windows fit inside the history.
+    """The last `k` weeks ending at `end` whose every recipe's training window fits inside the
+    history, so that every fold compares both sides on their own windows.
 
-    A sliding recipe needs its whole span after `first`; an expanding one `min_train` of history.
-    Oldest first.
+    A sliding recipe needs its whole span after `first`; an expanding one `min_train` of history
+    after `first` and after its `floor` (in the PR backtest, its own windows.train.start). Oldest
+    first.
     """
+    earliest = max(max(first, r.floor or first) + (r.span or min_train) for r in recipes)
     out = []
     for i in range(k):
         week = Window(start=end - (i + 1) * WEEK, end=end - i * WEEK)
-        need = max((r.span or min_train) for r in recipes)
-        if week.start - need < first:
+        if week.start < earliest:
             break
         out.append(week)
     return out[::-1]

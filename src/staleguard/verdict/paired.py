@@ -16,7 +16,8 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import pandas as pd
 
-VerdictName = Literal["better", "worse", "no clear difference", "not enough data"]
+VerdictName = Literal["better", "worse", "no clear difference", "not enough data",
+                      "not compared"]   # not compared: the PR gate's backtest cannot see the change
 HIGHER_IS_BETTER = frozenset({"r2"})
 EPS = np.finfo(np.float64).eps
 
