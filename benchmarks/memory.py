@@ -13,6 +13,7 @@ monitor <= 2.5 GB and <= 5 minutes, the PR report <= 2 GB.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -48,10 +49,13 @@ def main() -> None:
                         help="sales generated over the same 47 days (fewer: a quick check)")
     parser.add_argument("--through", default="2024-02-16", help="last simulated day")
     parser.add_argument("--skip", nargs="*", default=[], choices=["monitor", "report", "replay"])
+    parser.add_argument("--keep", type=Path, help="build the workspace here and keep it (default: a "
+                        "temporary folder, removed)")
     args = parser.parse_args()
     path = f"{Path(sys.executable).parent}:{os.environ['PATH']}"
     env = {**os.environ, "PATH": path, "STALEGUARD_STORE": ""}
-    with tempfile.TemporaryDirectory(prefix="staleguard-memory-") as tmp:
+    with (contextlib.nullcontext(str(args.keep)) if args.keep else
+          tempfile.TemporaryDirectory(prefix="staleguard-memory-")) as tmp:
         repo = copy_worktree(Path(tmp) / "repo")
         (repo / "params.yaml").write_text(PARAMS.read_text())
         write_sales(repo / "data" / "sales.csv", rows=args.rows, seconds=34.0 * 120_000 / args.rows)
