@@ -53,7 +53,8 @@ def layout(params: Params, role: Role) -> tuple[list[str], list[str]]:
         required = list(f.columns)
     ids = [ROW_ID] if id_column(params) == ROW_ID else []
     system = [TIMESTAMP, f.target, PREDICTION, MODEL_VERSION, *ids]
-    optional = dict.fromkeys(c for c in [*system, *params.contract.columns] if c not in required)
+    ignored = c.ignore if role == "predict" else []  # a file to predict may be cut from the raw data
+    optional = dict.fromkeys(c for c in [*system, *params.contract.columns, *ignored] if c not in required)
     return required, list(optional)  # dict: the target is both a system and a contract column
 
 
@@ -73,7 +74,7 @@ def _columns(frame: pd.DataFrame, params: Params, role: Role, source: object) ->
     if extra and params.contract.extra == "refuse":
         raise DataError(f"{source}: unexpected column(s) {extra}, which the contract does not describe "
                         f"(contract.extra: refuse); {expected}")
-    drop = [*extra, *(params.contract.ignore if role == "raw" else [])]
+    drop = [*extra, *(params.contract.ignore if role in ("raw", "predict") else [])]
     frame = frame.drop(columns=[c for c in drop if c in frame.columns]) if drop else frame
     if frame.empty:
         raise DataError(f"{source}: holds no rows")
