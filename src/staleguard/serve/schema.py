@@ -104,7 +104,7 @@ def derived_features(params: Params) -> list[str]:
 
 def _calendar_agrees(params: Params) -> Any:
     """A row's calendar features must agree with its timestamp, when it gives one."""
-    derived = {n: params.contract.columns[n].derived for n in derived_features(params)}
+    derived = {n: how for n in derived_features(params) if (how := params.contract.columns[n].derived)}
 
     def check(row: Any) -> Any:
         when = getattr(row, TIMESTAMP, None)
