@@ -17,8 +17,8 @@ def test_logged_keys_are_the_stores_period_starts(params, freq):
         update={"timestamp": c.timestamp.model_copy(update={"freq": freq})})})
     base = datetime(2011, 1, 1)
     times = [base + timedelta(minutes=37 * i, microseconds=3 * i) for i in range(2000)]
-    east = timezone(-timedelta(hours=5))
-    times += [datetime(1901, 3, 4, 5, 6, 7), datetime(2011, 1, 1, 8, 30, tzinfo=east),  # before 1970; offsets
+    west = timezone(-timedelta(hours=5))
+    times += [datetime(1901, 3, 4, 5, 6, 7), datetime(2011, 1, 1, 8, 30, tzinfo=west),  # before 1970; offsets
               datetime(2012, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)]
     logged = Logged("timestamp", params)
     assert logged.keys([{"timestamp": t} for t in times]) == stamps(times, params).astype("int64").tolist()
