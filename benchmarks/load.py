@@ -312,14 +312,16 @@ def main() -> None:
         (tmp / "bodies.json").write_text(json.dumps(bodies))
         models = train_models(frame, params, tmp / "models")
         dev, clone = build_registry(tmp, models)
-        shadowed = yaml.safe_load((ROOT / "params.yaml").read_text())
-        shadowed["serve"]["shadow"] = str(models[0])
+        plain = yaml.safe_load((ROOT / "params.yaml").read_text())
+        plain["serve"]["corrections"] = "replace"  # the clients cycle the hours: a re-sent one replaces
+        (tmp / "base.yaml").write_text(yaml.safe_dump(plain))
+        shadowed = {**plain, "serve": {**plain["serve"], "shadow": str(models[0])}}
         (tmp / "shadow.yaml").write_text(yaml.safe_dump(shadowed))
         env = {**os.environ, "STALEGUARD_MODEL_CACHE": str(tmp / "cache"), "STALEGUARD_JOURNAL": "",
                "STALEGUARD_STORE": ""}
         runs = []
         for run_name, params_file, model, follow, dev_repo in (
-                ("baseline (model file, no follow, no shadow)", ROOT / "params.yaml", str(models[0]), [],
+                ("baseline (model file, no follow, no shadow)", tmp / "base.yaml", str(models[0]), [],
                  None),
                 ("full (prod followed every 1 s, shadow on)", tmp / "shadow.yaml", "prod",
                  ["--follow", "--every", "1s"], dev)):

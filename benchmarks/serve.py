@@ -47,12 +47,32 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def rows_from_data(params, n: int, seed: int = 0) -> pd.DataFrame:
-    """n rows resampled from the prepared train + eval windows (real feature distributions)."""
+def rows_from_data(params, n: int, seed: int = 0, with_time: bool = False) -> pd.DataFrame:
+    """n rows resampled from the prepared train + eval windows (real feature distributions); with
+    their timestamp for /predict (the bike contract derives features from it)."""
     parts = [pd.read_parquet(ROOT / "artifacts/prepared" / f) for f in ("train.parquet", "eval.parquet")]
     base = pd.concat(parts, ignore_index=True)
     idx = np.random.default_rng(seed).integers(0, len(base), n)
-    return base.iloc[idx][params.features.columns].reset_index(drop=True)
+    columns = ["timestamp", *params.features.columns] if with_time else params.features.columns
+    return base.iloc[idx][columns].reset_index(drop=True)
+
+
+def request_bodies(rows: pd.DataFrame, params) -> list[bytes]:
+    cats = params.features.categorical
+    return [json.dumps({k: (v.isoformat() if k == "timestamp" else int(v) if k in cats else float(v))
+                        for k, v in rec.items()}).encode() for rec in rows.to_dict("records")]
+
+
+def server_params(tmp: Path, **serve: object) -> Path:
+    """params.yaml for a benchmark server: rows are resampled, so a re-sent hour replaces the logged
+    one (serve.corrections: replace) instead of a 409; plus `serve` settings."""
+    import yaml
+
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    raw["serve"].update(corrections="replace", **serve)
+    path = tmp / f"params-{len(serve)}.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
 
 
 def start_server(model: Path, store: Path, params: Path | None = None) -> tuple[subprocess.Popen, int]:
@@ -99,11 +119,11 @@ def bare_latencies(model, frame: pd.DataFrame) -> np.ndarray:
 
 
 def latency(args, params, model) -> None:
-    rows = rows_from_data(params, args.requests, seed=1)
-    bodies = [json.dumps({k: (int(v) if k in params.features.categorical else float(v))
-                          for k, v in rec.items()}).encode() for rec in rows.to_dict("records")]
+    rows = rows_from_data(params, args.requests, seed=1, with_time=True)
+    bodies = request_bodies(rows, params)
+    rows = rows[params.features.columns]
     with tempfile.TemporaryDirectory() as tmp:
-        proc, port = start_server(args.model, Path(tmp) / "store")
+        proc, port = start_server(args.model, Path(tmp) / "store", server_params(Path(tmp)))
         try:
             http_latencies(port, bodies[:100])  # warm-up
             http_ms = http_latencies(port, bodies)
@@ -122,17 +142,11 @@ def latency(args, params, model) -> None:
 
 def shadow(args, params) -> None:
     """p99 over loopback with and without a shadow model, requests alternating between the two."""
-    import yaml
-
-    rows = rows_from_data(params, args.requests, seed=3)
-    bodies = [json.dumps({k: (int(v) if k in params.features.categorical else float(v))
-                          for k, v in rec.items()}).encode() for rec in rows.to_dict("records")]
+    rows = rows_from_data(params, args.requests, seed=3, with_time=True)
+    bodies = request_bodies(rows, params)
     with tempfile.TemporaryDirectory() as tmp:
-        raw = yaml.safe_load((ROOT / "params.yaml").read_text())
-        raw["serve"]["shadow"] = str(args.model)
-        shadowed = Path(tmp) / "params.yaml"
-        shadowed.write_text(yaml.safe_dump(raw))
-        plain, p_port = start_server(args.model, Path(tmp) / "plain")
+        shadowed = server_params(Path(tmp), shadow=str(args.model))
+        plain, p_port = start_server(args.model, Path(tmp) / "plain", server_params(Path(tmp)))
         with_shadow, s_port = start_server(args.model, Path(tmp) / "shadow", shadowed)
         try:
             for port in (p_port, s_port):

@@ -250,6 +250,7 @@ class ServeParams(_Strict):
     journal: str | None = None          # local folder of logged rows not yet in the store
     buffer_rows: int = Field(100_000, ge=1)  # rows held in memory when the journal cannot be written
     retry_seconds: float = Field(30.0, gt=0)  # longest wait between two tries of an unreachable store
+    corrections: Literal["refuse", "replace"] = "refuse"  # a logged id repeated: 409, or replace it
     auth: ServeAuth = ServeAuth()
 
     @model_validator(mode="before")

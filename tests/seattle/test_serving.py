@@ -25,7 +25,7 @@ def row(days: pd.DataFrame, sparams: Params, day: str, at: str) -> dict[str, Any
 
 
 def test_a_day_is_one_row_whatever_the_time_of_day_it_is_sent_and_labeled(tmp_path, smodel, days, sparams):
-    with serving(tmp_path, smodel, source=PARAMS) as (url, _):
+    with serving(tmp_path, smodel, source=PARAMS, corrections="replace") as (url, _):  # a correction below
         exchange(url, days, sparams)
     labeled = [r for r in store.list_batches(str(tmp_path / "store")) if "actuals" in r.name]
     batch = store.read_batch(labeled[0], sparams)  # the monitor's own reader accepts it
@@ -42,7 +42,7 @@ def exchange(url: str, days: pd.DataFrame, sparams: Params) -> None:
     assert status == 200, early
     later = [row(days, sparams, "2013-02-05", "2013-02-05T21:40:00+01:00"),  # 20:40 UTC, the same day
              row(days, sparams, "2013-02-06", "2013-02-06T00:00:00")]
-    later[0]["wind"] += 3.0  # a corrected request for the same day: it replaces the first one
+    later[0]["wind"] += 3.0  # a corrected request for the same day replaces the first (corrections: replace)
     status, late = call(f"{url}/predict", later)
     assert status == 200, late
     status, done = call(f"{url}/actuals", [{"timestamp": "2013-02-05T18:00:00", "temp_max": 9.4},

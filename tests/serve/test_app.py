@@ -22,8 +22,8 @@ def client(params, model_file, tmp_path):
 def test_predict_a_large_list_matches_sklearn(client, january, params, model_file):
     part = january.iloc[: INLINE_ROWS * 2]
     cats = params.features.categorical
-    body = [{c: (int(r[c]) if c in cats else float(r[c])) for c in params.features.columns}
-            for _, r in part.iterrows()]
+    body = [{**{c: (int(r[c]) if c in cats else float(r[c])) for c in params.features.columns},
+             "timestamp": r["timestamp"].isoformat()} for _, r in part.iterrows()]
     resp = client.post("/predict", json=body)
     assert resp.status_code == 200
     expected = load_model(model_file).predict(part[params.features.columns])

@@ -24,6 +24,22 @@ def test_predict_file_streams_chunks_and_matches_model_predict(tmp_path, params,
     assert list(got.columns) == [*january.columns, "prediction"]
 
 
+def test_predict_file_drops_the_contracts_ignore_columns_as_prepare_does(tmp_path, params, model_file,
+                                                                         january):
+    """A file cut from the raw data still carries instant, casual, registered (contract.ignore)."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.parquet"
+    assert params.contract.ignore == ["instant", "casual", "registered"]
+    january.assign(instant=range(len(january)), casual=1, registered=2).to_csv(src, index=False)
+    rows = predict_file(params, src, out, model=str(model_file), chunk_rows=100, progress=False)
+    got = pd.read_parquet(out)
+    assert rows == len(january) and list(got.columns) == [*january.columns, "prediction"]
+    expected = load_model(model_file).predict(january[params.features.columns])
+    np.testing.assert_allclose(got["prediction"], expected)
+    with pytest.raises(DataError, match=r"unexpected column\(s\) \['dteday'\], which the contract does not"):
+        january.assign(casual=1, dteday="2011-01-01").to_csv(src, index=False)  # not ignored: still refused
+        predict_file(params, src, out, model=str(model_file), chunk_rows=100, progress=False)
+
+
 def test_predict_file_missing_column_names_it_and_writes_nothing(tmp_path, params, model_file, january):
     src, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
     january.drop(columns=["hum"]).to_parquet(src)

@@ -115,7 +115,8 @@ def promote(dev: Path, version: str) -> None:
 
 def test_follow_refuses_bad_models_keeps_serving_then_swaps_a_good_one(world, params, row, tmp_path):
     dev, server = world
-    app = create_app(params, "prod", str(tmp_path / "store"), repo=str(server), follow=3600)
+    resend = params.model_copy(update={"serve": params.serve.model_copy(update={"corrections": "replace"})})
+    app = create_app(resend, "prod", str(tmp_path / "store"), repo=str(server), follow=3600)  # `row` again
     with TestClient(app) as client:
         follower = app.state.follower
         start = client.get("/model").json()

@@ -147,3 +147,32 @@ def test_a_full_journal_holds_rows_in_memory_then_drops_beyond_its_bound(tiny_di
     log.close()
     got = read_predictions(str(blocked), datetime(2011, 1, 1), datetime(2011, 3, 1), params)
     assert got is not None and len(got) == on_disk + held
+
+
+def test_ids_left_in_the_journal_by_a_crashed_server_are_known_to_the_next_one(tmp_path, row, params):
+    """serve.corrections: refuse sees rows an earlier process journaled but never shipped, and the
+    store's, and not the shadow's: app.logged_index reads both, then one lookup per row."""
+    from staleguard.serve.app import logged_index
+    from staleguard.serve.ids import AlreadyLogged
+
+    url = str(tmp_path / "store")
+    shipped = PredictionLog(url, params, 100, 600, journal=tmp_path / "j").start()
+    shipped.put(records(row, 2, "2011-03-01"), np.zeros(2), "aaaa1111")
+    shipped.close()  # in the store now
+    crashed = PredictionLog(url, params, 100, 600, journal=tmp_path / "j")
+    crashed.put(records(row, 3), np.zeros(3), "aaaa1111")
+    crashed.put(records(row, 1, "2011-04-01"), np.zeros(1), "bbbb2222", shadow=True)
+    crashed.journal.close()  # a kill: nothing shipped, the rows stay in the journal
+    again = PredictionLog(url, params, 100, 600, journal=tmp_path / "j")
+    logged = logged_index(params, url, again)
+    assert logged is not None and len(logged.known) == 5
+    for hour in ("2011-02-01T02:30:00", "2011-03-01T01:00:00"):  # journaled / shipped; by period
+        period = hour[:13].replace("T", " ") + ":00:00"
+        with pytest.raises(AlreadyLogged, match=f"timestamp {period} already logged"):
+            logged.claim(records(row, 1, hour))
+    logged.claim(records(row, 1, "2011-04-01"))  # only a shadow scored it: free
+    with pytest.raises(AlreadyLogged):
+        logged.claim(records(row, 1, "2011-04-01T00:59:00"))  # claimed just now
+    replace = params.model_copy(update={"serve": params.serve.model_copy(update={"corrections": "replace"})})
+    assert logged_index(replace, url, again) is None
+    again.journal.close()

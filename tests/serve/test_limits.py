@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve-http")]
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, model_file) -> Iterator[str]:
     tmp: Path = tmp_path_factory.mktemp("limits")
-    with serving(tmp, model_file, max_body_bytes=4096, max_rows=5, timeout=1.5,
+    with serving(tmp, model_file, max_body_bytes=4096, max_rows=5, timeout=1.5, corrections="replace",
                  env={"STALEGUARD_JOURNAL": str(tmp / "journal")}) as (url, _):
         yield url
 

@@ -1,6 +1,7 @@
 """One bad value, four paths, one message: `staleguard predict` and `drift --current` files, and the
 /predict and /actuals requests of a real server (422, naming the field), all word it the same way
-because every path checks it with the contract (issue 13)."""
+because every path checks it with the contract (issue 13); null, absent and text values in a number
+field too, with one entry in the 422's `detail` (issues 31, 34)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from staleguard.stages import drift as stage
 from tests.serve.process import call, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve-http")]
+MISSING = object()  # the field is absent from the request
 ROW = 200  # the `row` fixture's record: the API sends it, the files carry the bad value there
 
 # value put at ROW, and the problem every path must report (the timestamp is filled in per row)
@@ -29,6 +31,10 @@ CASES = {
     "calendar": ("mnth", 9, "column 'mnth' is 9 at {ts:%Y-%m-%d %H:%M}, but the contract derives 1 from "
                             "that timestamp (mnth = month)"),
     "negative-target": ("cnt", -5, "column 'cnt' has value -5 outside its range [0, 100000]"),
+    "null": ("temp", None, "column 'temp' has 1 missing value(s); contract.columns.temp.nullable is false"),
+    "missing": ("temp", MISSING, "column 'temp' has 1 missing value(s); contract.columns.temp.nullable is "
+                                 "false"),  # a field left out of the request, an empty cell in a file
+    "text": ("temp", "warm", "column 'temp' must be numeric, got 'warm'"),
 }
 PATHS = ["predict", "drift", "api"]
 
@@ -60,11 +66,18 @@ def test_a_bad_value_reads_the_same_on_every_path(case, where, params, january, 
             body, route = [{"timestamp": row["timestamp"], column: value}], "/actuals"
         else:
             body, route = {**row, column: value}, "/predict"
+            if value is MISSING:
+                body = {k: v for k, v in row.items() if k != column}
         status, answer = call(f"{server}{route}", body)
         assert status == 422
         assert answer["message"] == f"invalid input: {problem}"
+        assert [d["msg"] for d in answer["detail"]] == [problem]  # one entry: no union branch's noise
         return
-    frame = january.astype({column: float}) if isinstance(value, float) else january.copy()
+    if isinstance(value, str):  # a text column in the file (CSV and Parquet alike)
+        frame = january.astype({column: str})
+    else:
+        value = np.nan if value is None or value is MISSING else value
+        frame = january.astype({column: float}) if isinstance(value, float) else january.copy()
     frame.loc[ROW, column] = value
     source = tmp_path / "rows.parquet"
     frame.to_parquet(source, index=False)

@@ -35,7 +35,7 @@ def bodies(january, params, n=40):
     cats = params.features.categorical
     rows = [{c: (int(r[c]) if c in cats else float(r[c])) for c in params.features.columns}
             | {"timestamp": r["timestamp"].isoformat()} for _, r in january.iloc[300:300 + n].iterrows()]
-    return [rows[0], rows[:3], *rows[3:]]  # one row, a list, then single rows
+    return [rows[0], rows[1:4], *rows[4:]]  # one row, a list, then single rows (each hour once)
 
 
 def test_shadow_never_changes_the_answer_and_logs_both_models(params, model_file, shadow_file, january,

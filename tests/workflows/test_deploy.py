@@ -163,8 +163,12 @@ def test_merge_reaches_a_server_that_follows_prod_without_a_failed_or_slow_reque
     run(["git", "clone", "-q", str(tmp_path / "origin.git"), "server"], tmp_path)
     port, every = free_port(), 2.0
     log = (tmp_path / "serve.out").open("w")
+    settings = yaml.safe_load((tmp_path / "server" / "params.yaml").read_text())
+    settings.setdefault("serve", {})["corrections"] = "replace"  # the client re-sends one row
+    (tmp_path / "serve-params.yaml").write_text(yaml.safe_dump(settings))
     server = subprocess.Popen(
-        ["staleguard", "serve", "--model", "prod", "--follow", "--every", f"{every:g}s",
+        ["staleguard", "--params", str(tmp_path / "serve-params.yaml"), "serve", "--model", "prod",
+         "--follow", "--every", f"{every:g}s",
          "--port", str(port), "--store", str(tmp_path / "store")], cwd=tmp_path / "server",
         stdout=log, stderr=subprocess.STDOUT, env={**env, "STALEGUARD_MODEL_CACHE": str(tmp_path / "cache")})
     try:
@@ -175,6 +179,7 @@ def test_merge_reaches_a_server_that_follows_prod_without_a_failed_or_slow_reque
         cols = yaml.safe_load((repo / "params.yaml").read_text())["features"]
         row = {c: (int(eval_rows[c].iloc[5]) if c in cols["categorical"] else float(eval_rows[c].iloc[5]))
                for c in cols["numerical"] + cols["categorical"]}
+        row["timestamp"] = eval_rows["timestamp"].iloc[5].isoformat()  # its calendar fields need it
         client = Client(port, json.dumps(row).encode())
         client.start()
 

@@ -234,7 +234,7 @@ def test_monitor_dry_run_decides_drift_but_touches_nothing(site: Site):
     assert result.code == 0 and result.jobs == OK, result   # built, not published
     assert pages_records(site, "uploads") == [] and "dashboard: " in result.output
     assert "## Retrain: drift detected in week of 2011-02-" in result.output, result
-    assert "monitor: retraining PR: Retrain: drift detected in week of 2011-02-" in result.output
+    assert "monitor: Retrain: drift detected in week of 2011-02-" in result.output
     assert result.steps.get("Retrain, then open or update the retraining PR") in (None, "skipped")
     assert site.branches() == [] and cml_calls(site.tmp) == []
     assert site.remote_files() == before

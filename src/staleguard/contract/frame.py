@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from staleguard.contract.timestamp import TIMESTAMP, Calendar, build_timestamp, parse, source_columns
-from staleguard.contract.values import derived_problem, value_problem
+from staleguard.contract.values import derived_problem, kind_problem, missing_problem, value_problem
 from staleguard.errors import DataError
 from staleguard.params import ColumnSpec, Params
 
@@ -27,6 +27,7 @@ Role = Literal["raw", "batch", "current", "predict"]
 PREDICTION = "prediction"        # what the deployed model answered (serving logs it)
 MODEL_VERSION = "model_version"  # which model answered: 8-hex md5 prefix of its file
 PREDICTION_SPEC = ColumnSpec(type="float")
+TEXT_SPEC = ColumnSpec(type="str")
 ROW_ID = "row_id"  # the id serving assigns a prediction when the contract names no key column
 
 
@@ -52,7 +53,8 @@ def layout(params: Params, role: Role) -> tuple[list[str], list[str]]:
         required = list(f.columns)
     ids = [ROW_ID] if id_column(params) == ROW_ID else []
     system = [TIMESTAMP, f.target, PREDICTION, MODEL_VERSION, *ids]
-    optional = dict.fromkeys(c for c in [*system, *params.contract.columns] if c not in required)
+    ignored = c.ignore if role == "predict" else []  # a file to predict may be cut from the raw data
+    optional = dict.fromkeys(c for c in [*system, *params.contract.columns, *ignored] if c not in required)
     return required, list(optional)  # dict: the target is both a system and a contract column
 
 
@@ -72,7 +74,7 @@ def _columns(frame: pd.DataFrame, params: Params, role: Role, source: object) ->
     if extra and params.contract.extra == "refuse":
         raise DataError(f"{source}: unexpected column(s) {extra}, which the contract does not describe "
                         f"(contract.extra: refuse); {expected}")
-    drop = [*extra, *(params.contract.ignore if role == "raw" else [])]
+    drop = [*extra, *(params.contract.ignore if role in ("raw", "predict") else [])]
     frame = frame.drop(columns=[c for c in drop if c in frame.columns]) if drop else frame
     if frame.empty:
         raise DataError(f"{source}: holds no rows")
@@ -97,14 +99,28 @@ def _with_calendar(frame: pd.DataFrame, params: Params, role: Role) -> pd.DataFr
                            if (d := params.contract.columns[n].derived) is not None})
 
 
+def _first_of_wrong_kind(values: pd.Series, name: str, spec: ColumnSpec) -> str | None:
+    """The contract's words (contract.values.kind_problem) for the column's first value of the wrong
+    kind, as the API words that value in a request field: in a number column the first text that
+    is no number ('abc'), else the first value (a text column of digits, booleans); in a text
+    column the first value."""
+    present = values.dropna()
+    if present.empty:
+        return None
+    first = present.iloc[0]
+    if spec.type != "str":
+        bad = present[pd.to_numeric(present, errors="coerce").isna()]
+        first = bad.iloc[0] if len(bad) else first
+    return kind_problem(name, spec, first.item() if isinstance(first, np.generic) else first)
+
+
 def _text(values: pd.Series, name: str, nullable: bool, source: object) -> None:
     """A text category column holds text (or nulls where nullable), never numbers."""
     present = values.dropna()
     if present.empty and not nullable:
         raise DataError(f"{source}: column {name!r} is entirely empty")
-    if pd.api.types.is_numeric_dtype(values) and not present.empty:
-        raise DataError(f"{source}: column {name!r} must be text, got {present.iloc[0]} "
-                        f"(dtype {values.dtype})")
+    if pd.api.types.is_numeric_dtype(values) and not present.empty:  # mixed text: the categories' check
+        raise DataError(f"{source}: {_first_of_wrong_kind(present, name, TEXT_SPEC)}")
 
 
 def _numeric(values: pd.Series, name: str, nullable: bool, source: object) -> None:
@@ -112,9 +128,8 @@ def _numeric(values: pd.Series, name: str, nullable: bool, source: object) -> No
     if empty and not nullable:
         raise DataError(f"{source}: column {name!r} is entirely empty (all NaN)")
     if not empty and (pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values)):
-        bad = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()]
-        got = repr(bad.iloc[0]) if len(bad) else "no numbers"
-        raise DataError(f"{source}: column {name!r} must be numeric, got {got} (dtype {values.dtype})")
+        problem = _first_of_wrong_kind(values, name, PREDICTION_SPEC)
+        raise DataError(f"{source}: {problem or f'column {name!r} must be numeric (dtype {values.dtype})'}")
 
 
 def _whole(values: pd.Series) -> Any:
@@ -247,9 +262,9 @@ def _describe(err: SchemaError, frame: pd.DataFrame, params: Params, source: obj
     name = str(getattr(err.schema, "name", ""))
     if err.reason_code == SchemaErrorReason.SERIES_CONTAINS_NULLS:
         n = int(frame[name].isna().sum())
-        why = (f"contract.columns.{name}.nullable is false" if name in params.contract.columns
-               else "every row needs one")
-        return f"{source}: column {name!r} has {n} missing value(s); {why}"
+        if name in params.contract.columns:
+            return f"{source}: {missing_problem(name, n)}"
+        return f"{source}: column {name!r} has {n} missing value(s); every row needs one"
     cases = err.failure_cases
     first = cases["failure_case"].iloc[0] if isinstance(cases, pd.DataFrame) and len(cases) else cases
     spec = _spec(params, name)

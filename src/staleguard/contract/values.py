@@ -36,13 +36,29 @@ def value_problem(name: str, spec: ColumnSpec, value: float | str) -> str | None
     return None
 
 
+def missing_problem(name: str, count: int = 1) -> str:
+    """A missing value (null, empty cell, absent field) in a column the contract says is not nullable."""
+    return f"column {name!r} has {count} missing value(s); contract.columns.{name}.nullable is false"
+
+
+def kind_problem(name: str, spec: ColumnSpec, value: object) -> str | None:
+    """A value of the wrong kind: text (even "45428") or a boolean in a number column, a number in
+    a text column. Strict on every path: a file's column and a request's field alike."""
+    if spec.type == "str":
+        return None if isinstance(value, str) else f"column {name!r} must be text, got {value!r}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"column {name!r} must be numeric, got {value!r}"
+    return None
+
+
 def text_problem(name: str, spec: ColumnSpec, value: object, encode_unknown: bool = False
                  ) -> str | None:
     """A text category column's value: text, one of its categories (unless unknowns are encoded)."""
     if spec.type != "str":
         return f"column {name!r} must be numeric, got {value!r}"
-    if not isinstance(value, str):
-        return f"column {name!r} must be text, got {value!r}"
+    kind = kind_problem(name, spec, value)
+    if kind:
+        return kind
     if spec.categories is not None and value not in spec.categories and not encode_unknown:
         return (f"column {name!r} has unseen category {value!r}; allowed values are "
                 f"{list(spec.categories)} (contract.columns.{name}.unknown: refuse)")

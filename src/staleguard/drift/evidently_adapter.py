@@ -64,7 +64,8 @@ def save_html(reference: pd.DataFrame, current: pd.DataFrame, params: Params, mo
     cap = d.sample_rows
     ref, cur = (x.sample(cap, random_state=d.seed) if len(x) > cap else x for x in (reference, current))
     ref, cur = (_with_prediction(x, model, params) for x in (ref, cur))
-    has = {c for c in (f.target, PREDICTION) if c in ref and c in cur}
+    has = {c for c in (f.target, PREDICTION)  # a week whose labels have not arrived: no target part
+           if c in ref and c in cur and ref[c].notna().any() and cur[c].notna().any()}
     specs = column_specs(params)
     metrics: list[Any] = [DataDriftPreset(
         columns=f.columns, drift_share=d.share,

@@ -37,7 +37,8 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         print(f"staleguard: not decided: {plan['undecided']}", file=sys.stderr)
         return NOT_DECIDED
     opens = plan["retrain"].get("open", bool(drift))
-    print(f"monitor: {'retraining PR' if opens else 'no retraining PR'}: {plan['retrain'].get('why', '')}")
+    why = plan["retrain"].get("why") or ("retraining PR" if opens else "no retraining PR")
+    print(f"monitor: {why}")  # the rule's own sentence: "Retrain: …", "No retraining PR: …"
     if opens and not args.dry_run:
         retrain.run(params, args.params)
     return 0

@@ -8,6 +8,7 @@ a run depends on the engine.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from staleguard.timing import Stopwatch
 LOCK = Path("dvc.lock")
 PLAN = artifacts.MONITOR_REPORTS / "monitor.json"
 SUMMARY = artifacts.MONITOR_REPORTS / "monitor.md"
+RUN_FILES = ("monitor.json", "monitor.md", "summary.json")  # what one run writes, with drift.outputs.FILES
 
 
 def deployed_version(lock: Path = LOCK) -> str:
@@ -96,12 +98,21 @@ def write_drift_reports(outcome: decision.Outcome, summariser: decision.WindowSu
         return ""
     extra: dict[str, Any] = {}
     rows = summariser.rows(window) if params.monitor.html else None
-    if rows is None:
-        (out / "drift.html").unlink(missing_ok=True)  # never publish another window's HTML
-    else:
-        scores = save_html(*rows, params, model, out / "drift.html")
-        if summariser.engine != "pandas":  # rows are compared exactly; summaries from their counts
-            extra["crosscheck"] = crosscheck(window.result, scores)
+    if rows is not None:
+        week = f"the week of {window.start:%Y-%m-%d}"
+        target = params.features.target
+        if target in rows[1] and not rows[1][target].notna().any():
+            warn(f"drift.html for {week} has no {target} or regression part: none of its labels has "
+                 f"arrived yet (monitor.label_delay_days: {params.monitor.label_delay_days})")
+        try:
+            scores = save_html(*rows, params, model, out / "drift.html")
+        except Exception as err:  # a report for people: the decision stands without it
+            (out / "drift.html").unlink(missing_ok=True)
+            warn(f"drift.html not written for {week} ({type(err).__name__}: {first_line(err)}); the "
+                 "decision, monitor.json and monitor.md are")
+        else:
+            if summariser.engine != "pandas":  # rows are compared exactly; summaries from their counts
+                extra["crosscheck"] = crosscheck(window.result, scores)
     drift.write_outputs(out, window.result, drift.decide(window.result, params), params,
                         model={"version": version, "path": str(artifacts.MODEL)}, extra=extra)
     summary = summariser.summary(window.start)
@@ -109,6 +120,25 @@ def write_drift_reports(outcome: decision.Outcome, summariser: decision.WindowSu
         sketch_json.write(out / "summary.json", summary)
     md = out / "drift.md"
     return md.read_text() if md.exists() else ""
+
+
+def warn(message: str) -> None:
+    """One line on stderr for an optional step that fell short; the run goes on."""
+    print(f"staleguard: warning: {message}", file=sys.stderr, flush=True)
+
+
+def first_line(err: BaseException) -> str:
+    return (str(err).strip().splitlines() or [""])[0][:300]
+
+
+def clear_earlier_run(out: Path) -> None:
+    """Remove what an earlier run wrote, before anything else: a run that stops
+    early, or skips an optional report, never leaves another run's file looking like its own.
+    Other jobs' files in `out` (the rollback's) stay."""
+    from staleguard.drift.outputs import FILES
+
+    for name in (*RUN_FILES, *FILES):
+        (out / name).unlink(missing_ok=True)
 
 
 def new_data(params: Params, url: str) -> tuple[list[store.BatchRef], pd.DataFrame | None]:
@@ -160,6 +190,7 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     from staleguard.model import load_model
 
     watch = Stopwatch()
+    clear_earlier_run(out)
     url = store.resolve(store_url, params)
     version = deployed_version()
     with watch.part("read"):

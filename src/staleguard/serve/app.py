@@ -14,27 +14,32 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter, Body, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from staleguard import __version__
-from staleguard.contract import TIMESTAMP, dedupe, id_column
+from staleguard.contract import ROW_ID, TIMESTAMP, dedupe, id_column
+from staleguard.contract.values import missing_problem
 from staleguard.errors import DataError, StaleguardError
 from staleguard.monitor import store as store_format
 from staleguard.monitor.shadow_evidence import shadow_url
 from staleguard.params import Params
 from staleguard.serve.auth import AuthError, Tokens, check_bind, dependencies
 from staleguard.serve.follow import Follower, followed_stage
-from staleguard.serve.ids import Ids
+from staleguard.serve.ids import AlreadyLogged, Ids, Logged
 from staleguard.serve.limits import Limits
 from staleguard.serve.loader import LoadedModel, load
 from staleguard.serve.predlog import PredictionLog, read_predictions, stamps
 from staleguard.serve.schema import (
+    MANY,
+    ONE,
     Health,
     ModelInfo,
     Prediction,
     Recorded,
     actual_model,
+    missing_messages,
     rows_body,
 )
 from staleguard.serve.shadow import ShadowScorer
@@ -54,12 +59,21 @@ async def get_shadow(request: Request) -> ShadowScorer | None:
     return getattr(request.app.state, "shadow", None)
 
 
+async def get_logged(request: Request) -> Logged | None:
+    return getattr(request.app.state, "logged", None)
+
+
 def predict_rows(items: list[Any], model: LoadedModel, log: PredictionLog,
-                 shadow: ShadowScorer | None = None, ids: Ids | None = None) -> Prediction:
+                 shadow: ShadowScorer | None = None, ids: Ids | None = None,
+                 logged: Logged | None = None) -> Prediction:
+    """Predict and log `items`; with `logged` (serve.corrections: refuse) an id the log already
+    holds refuses the whole request before anything is written (AlreadyLogged, 409)."""
     records = [r.model_dump() for r in items]
     given = ids.fill(records) if ids is not None else None
     x = model.encode_records(records)
     pred = model.predict_array(x)
+    if logged is not None:
+        logged.claim(records)
     log.put(records, pred, model.model_version)
     if shadow is not None and shadow.model.layout == model.layout:  # same x, scored later
         shadow.put(records, x)
@@ -70,26 +84,37 @@ def predict_rows(items: list[Any], model: LoadedModel, log: PredictionLog,
 ModelDep = Annotated[LoadedModel, Depends(get_model)]
 LogDep = Annotated[PredictionLog, Depends(get_log)]
 ShadowDep = Annotated[ShadowScorer | None, Depends(get_shadow)]
+LoggedDep = Annotated[Logged | None, Depends(get_logged)]
 
 
-async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    """FastAPI's 422 body plus one readable line: the contract's words for each bad value (as
-    `staleguard predict` prints them), else the name of each offending field."""
-    branches = {"body", "Row", "list[Row]", "Actual", "list[Actual]"}  # union labels, not fields
-    problems: list[str] = []
-    for e in exc.errors():
-        if e.get("type") == "value_error":
-            text = str(e["msg"]).removeprefix("Value error, ")
-        elif (e.get("loc") and isinstance(e["loc"][-1], str) and e["loc"][-1] not in branches
-              and "function-" not in e["loc"][-1]):  # a union branch of a model with a validator
-            text = e["loc"][-1]
-        else:
-            continue
-        if text not in problems:
-            problems.append(text)
-    detail = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in exc.errors()]
-    message = "invalid input: " + ("; ".join(problems) if problems else "body")
-    return JSONResponse(status_code=422, content={"message": message, "detail": detail})
+def validation_handler(missing: dict[str, str]) -> Any:
+    """The 422 for a request its schema refuses: `message` is one readable line, the contract's
+    words for each bad value (as `staleguard predict` prints them) or for an absent field
+    (`missing`: field → words), else the name of each offending field; `detail` lists the same
+    problems, one entry each, with their location."""
+    labels = {"body", ONE, MANY, "Row", "list[Row]", "Actual", "list[Actual]"}  # shapes, not fields
+
+    async def handle(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems: list[str] = []
+        detail: list[dict[str, Any]] = []
+        for e in exc.errors():
+            loc = e.get("loc") or ()
+            last = loc[-1] if loc else None
+            words = None  # the contract's
+            if e.get("type") == "value_error":
+                words = str(e["msg"]).removeprefix("Value error, ")
+            elif e.get("type") == "missing" and last in missing:
+                words = missing[last]
+            detail.append({"type": e.get("type"), "loc": loc, "msg": words or e.get("msg")})
+            text = words
+            if text is None and isinstance(last, str) and last not in labels and "function-" not in last:
+                text = last  # pydantic's own check of a field (a timestamp, an id): name the field
+            if text and text not in problems:
+                problems.append(text)
+        message = "invalid input: " + ("; ".join(problems) if problems else "body")
+        return JSONResponse(status_code=422, content={"message": message, "detail": jsonable_encoder(detail)})
+
+    return handle
 
 
 async def auth_error(request: Request, exc: AuthError) -> JSONResponse:
@@ -116,6 +141,10 @@ async def unknown_id(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=404, content={"message": f"not found: {exc}", "detail": []})
 
 
+async def already_logged(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(status_code=409, content={"message": f"conflict: {exc}", "detail": []})
+
+
 def router(params: Params, tokens: Tokens) -> APIRouter:
     """The routes, typed with the schemas generated from params.yaml; a token where one is needed."""
     api = APIRouter()
@@ -128,12 +157,12 @@ def router(params: Params, tokens: Tokens) -> APIRouter:
     @api.post("/predict", response_model=Prediction, tags=["predict"],
               dependencies=dependencies(tokens, params.serve.auth.predict))
     async def predict(rows: Annotated[rows_type, Body()], model: ModelDep, log: LogDep,
-                      shadow: ShadowDep) -> Prediction:
+                      shadow: ShadowDep, logged: LoggedDep) -> Prediction:
         """A few rows take about a millisecond: computed inline; big lists go to the thread pool."""
         items = rows if isinstance(rows, list) else [rows]
         if len(items) <= INLINE_ROWS:
-            return predict_rows(items, model, log, shadow, ids)
-        return await run_in_threadpool(predict_rows, items, model, log, shadow, ids)
+            return predict_rows(items, model, log, shadow, ids, logged)
+        return await run_in_threadpool(predict_rows, items, model, log, shadow, ids, logged)
 
     @api.post("/actuals", response_model=Recorded, tags=["monitor"], dependencies=dependencies(tokens, True))
     def actuals(rows: Annotated[list[actual], Body(min_length=1, max_length=params.serve.max_rows)],
@@ -208,6 +237,7 @@ def create_app(params: Params, model_spec: str, store_url: str, loaded: LoadedMo
         gc.freeze()  # the model and imports never die: keep them out of GC scans (p99 latency)
         app.state.log = PredictionLog(store_url, params, params.serve.flush_rows,
                                       params.serve.flush_seconds).start()
+        app.state.logged = logged_index(params, store_url, app.state.log)
         if stage and follow:
             app.state.follower = Follower(app.state, params, stage, follow, repo).start()
         if params.serve.shadow:
@@ -224,14 +254,26 @@ def create_app(params: Params, model_spec: str, store_url: str, loaded: LoadedMo
     app = FastAPI(title="staleguard", version=__version__, lifespan=lifespan,
                   description=f"Predictions of {params.features.target}; every prediction feeds "
                               "the monitor.")
-    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    missing = {**missing_messages(params), params.features.target: missing_problem(params.features.target)}
+    app.add_exception_handler(RequestValidationError, validation_handler(missing))
     app.add_exception_handler(AuthError, auth_error)  # type: ignore[arg-type]
     app.add_exception_handler(store_format.StoreError, store_error)
     app.add_exception_handler(DataError, data_error)
     app.add_exception_handler(UnknownId, unknown_id)
+    app.add_exception_handler(AlreadyLogged, already_logged)
     app.add_middleware(Limits, max_body=params.serve.max_body_bytes, timeout=params.serve.timeout)
     app.include_router(router(params, Tokens.from_settings(params.serve.auth) if tokens is None else tokens))
     return app
+
+
+def logged_index(params: Params, store_url: str, log: PredictionLog) -> Logged | None:
+    """The ids already logged (serve/ids.py `Logged`), when repeats are refused and ids can
+    repeat: not with serve.corrections: replace, nor for ids the server assigns (`key: none`)."""
+    ident = id_column(params)
+    if params.serve.corrections != "refuse" or ident == ROW_ID:
+        return None
+    pending = [records for seg in log.backlog for records, _, _, shadow in seg.items() if not shadow]
+    return Logged.load(ident, params, store_url, pending)
 
 
 def start_shadow(params: Params, spec: str, log: PredictionLog, repo: str) -> ShadowScorer | None:

@@ -7,12 +7,24 @@ Each field is checked by contract.values, so a bad value gets the same words as 
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainValidator,
+    Tag,
+    create_model,
+    model_validator,
+)
 
 from staleguard.contract import ROW_ID, TIMESTAMP, calendar_of, derived_problem, id_column, value_problem
+from staleguard.contract.values import kind_problem, missing_problem
 from staleguard.params import ColumnSpec, Params
 
 TIMESTAMP_DOC = ("the time this row describes (UTC if no offset); default: now. With contract.key: "
@@ -32,44 +44,67 @@ def _utc(value: datetime) -> datetime:
 Stamp = Annotated[datetime, AfterValidator(_utc)]
 
 
+def _number(value: Any) -> Any:
+    """A JSON integer too large for a float is infinite: the contract's range words it."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+    return value
+
+
 def _checker(name: str, spec: ColumnSpec) -> Any:
-    def check(value: float) -> float | int:
-        problem = value_problem(name, spec, value)
-        if problem:
+    """The field's only validator: strict (no number from text, no text from a number), every
+    problem in the contract's words, so a request's 422 reads as the same value in a file."""
+    def check(value: Any) -> Any:
+        if value is None:
+            if spec.nullable:
+                return None
+            raise ValueError(missing_problem(name))
+        problem = kind_problem(name, spec, value) or value_problem(name, spec, _number(value))
+        if problem and not (spec.type == "str" and spec.unknown == "encode" and isinstance(value, str)):
             raise ValueError(problem)
-        return int(value) if spec.type == "int" else value
+        if spec.type == "str":
+            return value
+        return int(value) if spec.type == "int" else float(value)
 
     return check
 
 
-def _text_field(name: str, spec: ColumnSpec) -> Any:
-    """A text category: one of the contract's values (or any text with `unknown: encode`)."""
-    def check(value: str) -> str:
-        if spec.unknown == "refuse" and value not in (spec.categories or []):
-            raise ValueError(value_problem(name, spec, value))
-        return value
-
-    kind = Annotated[str, AfterValidator(check),
-                     Field(description=f"column {name!r} (text, one of {spec.categories})")]
-    return (kind | None, None) if spec.nullable else (kind, ...)
-
-
 def _field(name: str, spec: ColumnSpec) -> Any:
-    """A float checked by the contract (ints come back as int); JSON null only when nullable."""
-    if spec.type == "str":
-        return _text_field(name, spec)
+    """A contract column as a request field: a number (ints come back as int) or a text category;
+    JSON null only when nullable; absent is refused with the contract's missing-value words."""
     low, high = spec.range or (None, None)
-    kind = Annotated[float, AfterValidator(_checker(name, spec)),
-                     Field(description=f"column {name!r} ({spec.type}"
-                           + (f", {low:g}..{high:g}" if spec.range else "")
-                           + (f", one of {spec.categories}" if spec.categories else "") + ")")]
-    return (kind | None, None) if spec.nullable else (kind, ...)
+    kind: Any = str if spec.type == "str" else int if spec.type == "int" else float
+    what = (f"column {name!r} ({'text' if spec.type == 'str' else spec.type}"
+            + (f", {low:g}..{high:g}" if spec.range else "")
+            + (f", one of {spec.categories}" if spec.categories else "") + ")")
+    schema_type = kind | None if spec.nullable else kind
+    field = Annotated[Any, PlainValidator(_checker(name, spec), json_schema_input_type=schema_type),
+                      Field(description=what)]
+    return (field, None) if spec.nullable else (field, ...)
+
+
+def missing_messages(params: Params) -> dict[str, str]:
+    """A required field absent from a request → the contract's words (the 422 handler's table)."""
+    out = {name: missing_problem(name) for name, spec in params.contract.columns.items() if not spec.nullable}
+    derived = derived_features(params)
+    if derived:
+        out[TIMESTAMP] = (f"a row without a timestamp: the contract derives {', '.join(derived)} from it, "
+                          "so each row must give the time it describes (it is not taken from the time "
+                          "it is logged)")
+    return out
+
+
+def derived_features(params: Params) -> list[str]:
+    """The features the contract derives from the timestamp (bike: yr, mnth, hr, weekday)."""
+    return [n for n in params.features.columns if params.contract.columns[n].derived is not None]
 
 
 def _calendar_agrees(params: Params) -> Any:
     """A row's calendar features must agree with its timestamp, when it gives one."""
-    derived = {n: s.derived for n, s in params.contract.columns.items()
-               if s.derived is not None and n in params.features.columns}
+    derived = {n: how for n in derived_features(params) if (how := params.contract.columns[n].derived)}
 
     def check(row: Any) -> Any:
         when = getattr(row, TIMESTAMP, None)
@@ -86,7 +121,10 @@ def row_model(params: Params) -> type[BaseModel]:
     """One observation: every feature, optional timestamp, nothing else (the contract's fields)."""
     columns = params.contract.columns
     fields: dict[str, Any] = {name: _field(name, columns[name]) for name in params.features.columns}
-    fields[TIMESTAMP] = (Stamp | None, Field(None, description=TIMESTAMP_DOC))
+    if derived_features(params):  # a missing timestamp would contradict the derived features
+        fields[TIMESTAMP] = (Stamp, Field(description=TIMESTAMP_DOC.replace("; default: now", "")))
+    else:
+        fields[TIMESTAMP] = (Stamp | None, Field(None, description=TIMESTAMP_DOC))
     key = params.contract.key_column
     if key is not None:  # the request's own id; without it the server assigns one
         fields[key] = (Id | None, Field(None, description=f"this row's id ({key}); default: assigned"))
@@ -94,10 +132,19 @@ def row_model(params: Params) -> type[BaseModel]:
                         __validators__={"calendar": _calendar_agrees(params)}, **fields)
 
 
+ONE, MANY = "row", "rows"  # the /predict body's two shapes (their label in a 422's `loc`)
+
+
+def _shape(body: Any) -> str:
+    return MANY if isinstance(body, list) else ONE
+
+
 def rows_body(params: Params) -> Any:
-    """The /predict body type: one row or a non-empty list of at most serve.max_rows rows."""
+    """The /predict body type: one row or a non-empty list of at most serve.max_rows rows. The
+    JSON's shape picks the branch, so a 422 lists only that branch's problems."""
     row = row_model(params)
-    return row | Annotated[list[row], Field(min_length=1, max_length=params.serve.max_rows)]  # type: ignore[valid-type]
+    many = Annotated[list[row], Field(min_length=1, max_length=params.serve.max_rows)]  # type: ignore[valid-type]
+    return Annotated[Annotated[row, Tag(ONE)] | Annotated[many, Tag(MANY)], Discriminator(_shape)]
 
 
 def actual_model(params: Params) -> type[BaseModel]:
