@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from staleguard.model import mape_defined, numbers
+from staleguard.model import fit_in_order, mape_defined, numbers
 from staleguard.params import Params
 
 
@@ -65,7 +65,7 @@ def out_of_fold(model: Any, reference: pd.DataFrame, params: Params) -> tuple[pd
     for block in blocks:
         keep = np.ones(len(ordered), dtype=bool)
         keep[block] = False
-        oof[block] = clone(model).fit(x[keep], y[keep]).predict(x.iloc[block])
+        oof[block] = fit_in_order(clone(model), x[keep], y[keep]).predict(x.iloc[block])
     return ordered, oof
 
 
