@@ -62,6 +62,14 @@ def refuse(literal: str) -> None:
     raise AssertionError(f"drift.json holds {literal}, which is not JSON")
 
 
+@pytest.fixture(scope="module")
+def estimator(sides: tuple[pd.DataFrame, pd.DataFrame], weak, params: Params):
+    """The label-free estimator of the weak model (out-of-fold errors on the real reference)."""
+    from staleguard.drift.estimate import fit_from_model
+
+    return fit_from_model(weak, sides[0], with_train(params, n_est=3, min_split=2000))[0]
+
+
 def finite_or_undecided(value: float | None) -> bool:
     return value is None or math.isnan(value) or math.isfinite(value)
 
@@ -70,10 +78,10 @@ def finite_or_undecided(value: float | None) -> bool:
           suppress_health_check=[HealthCheck.function_scoped_fixture])  # no shrinking: each case is ~1 s
 @given(column=st.sampled_from(["temp", "hum", "hr", "season", "weathersit", "cnt"]),
        shape=st.sampled_from(SHAPES), where=st.sampled_from(["reference", "current", "both"]),
-       method=st.sampled_from(METHODS), one_row=st.booleans(), summary=st.booleans(),
-       seed=st.integers(0, 2**16))
+       method=st.sampled_from(METHODS), one_row=st.sampled_from(["no", "current", "reference"]),
+       summary=st.booleans(), seed=st.integers(0, 2**16))
 def test_drift_check_on_degenerate_columns_gives_a_number_or_not_decided(
-        sides, weak, params, tmp_path, column, shape, where, method, one_row, summary, seed):
+        sides, weak, estimator, params, tmp_path, column, shape, where, method, one_row, summary, seed):
     rng = np.random.default_rng(seed)
     categorical = "psi" if method == "wasserstein" else method   # wasserstein is numerical only
     p = with_drift(params, columns={"temp": {"method": method}, "hum": {"method": method},
@@ -81,8 +89,10 @@ def test_drift_check_on_degenerate_columns_gives_a_number_or_not_decided(
                                     "weathersit": {"method": categorical}},
                    target={"method": method}, prediction={"method": method})
     ref, cur = (frame.copy() for frame in sides)
-    if one_row:
+    if one_row == "current":
         cur = cur.iloc[[int(rng.integers(len(cur)))]].reset_index(drop=True)
+    elif one_row == "reference":
+        ref = ref.iloc[[int(rng.integers(len(ref)))]].reset_index(drop=True)
     for side, frame in (("reference", ref), ("current", cur)):
         if where in (side, "both"):
             frame[column] = degenerate(shape, len(frame), rng, frame[column]).to_numpy()
@@ -90,7 +100,8 @@ def test_drift_check_on_degenerate_columns_gives_a_number_or_not_decided(
         warnings.simplefilter("error", RuntimeWarning)   # no 0/0 on the way to a number either
         try:
             reference = reference_summary(ref, p, weak) if summary else ref
-            result = compare(reference, cur, p, weak, baseline={"mae": 40.0, "rmse": 50.0, "r2": 0.0})
+            result = compare(reference, cur, p, weak, baseline={"mae": 40.0, "rmse": 50.0, "r2": 0.0},
+                             **({} if summary else {"estimator": estimator}))
         except DataError as err:   # a refusal is an answer too, if it is one line
             assert "\n" not in str(err) and str(err), err
             return
@@ -100,6 +111,8 @@ def test_drift_check_on_degenerate_columns_gives_a_number_or_not_decided(
         assert finite_or_undecided(col.score) and (col.noise is None or col.noise >= 0), col
         assert not (math.isnan(col.score) and col.drifted), col
     assert isinstance(decision.drift, bool)
+    if result.estimate is not None:
+        assert math.isfinite(result.estimate.estimated), result.estimate
     write_outputs(tmp_path, result, decision, p)
     doc = json.loads((tmp_path / "drift.json").read_text(), parse_constant=refuse)  # no NaN/Infinity
     assert doc["drift"] == decision.drift
@@ -153,3 +166,16 @@ def test_infinite_values_are_refused_at_the_contract_in_one_line(sides, params, 
     with pytest.raises(DataError, match=r"temp") as err:
         validate_frame(frame, params, "current", Path("week.parquet"))
     assert "\n" not in str(err.value)
+
+
+def test_out_of_fold_quality_needs_a_row_per_fold_and_says_so_in_one_line(sides, weak, params):
+    """A one-row reference cut into 4 folds fitted a clone on 0 rows (sklearn's 'Found array
+    with 0 sample(s)'): refused by out_of_fold, "not decided" for the drift check."""
+    from staleguard.drift.quality import out_of_fold, reference_quality
+
+    three = sides[0].head(3)
+    with pytest.raises(DataError, match=r"^the reference has 3 row\(s\), fewer than drift\.quality\.folds "
+                                        r"\(4\): no out-of-fold quality; give it more rows or fewer folds$"):
+        out_of_fold(weak, three, params)
+    assert reference_quality(weak, three, params, None) is None
+    assert reference_quality(weak, sides[0].head(8), params, None)["mae"] >= 0
