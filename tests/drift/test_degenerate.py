@@ -179,3 +179,33 @@ def test_out_of_fold_quality_needs_a_row_per_fold_and_says_so_in_one_line(sides,
         out_of_fold(weak, three, params)
     assert reference_quality(weak, three, params, None) is None
     assert reference_quality(weak, sides[0].head(8), params, None)["mae"] >= 0
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actual=st.sampled_from(["constant", "near-constant", "zeros", "counts"]),
+       predicted=st.sampled_from(["constant", "near-constant", "zeros", "counts"]),
+       rows=st.sampled_from([1, 2, 50]), seed=st.integers(0, 2**16))
+def test_metrics_and_model_plots_of_degenerate_predictions_are_numbers_and_pictures(
+        tmp_path, actual, predicted, rows, seed):
+    """The evaluate stage's metrics and figures for a near-constant model on any window."""
+    from staleguard import model_plots
+    from staleguard.drift.quality import regression_metrics
+
+    rng = np.random.default_rng(seed)
+
+    def values(shape: str) -> np.ndarray:
+        if shape == "counts":
+            return rng.integers(0, 500, rows).astype(float)
+        if shape == "zeros":
+            return np.zeros(rows)
+        return degenerate(shape, rows, rng, pd.Series([0])).to_numpy()
+
+    y, p = values(actual), values(predicted)
+    metrics = regression_metrics(y, p)
+    assert {"mae", "rmse", "r2"} <= set(metrics) and all(finite_or_undecided(v) for v in metrics.values())
+    assert math.isnan(metrics["r2"]) == (rows == 1), metrics   # one row has no variance to explain
+    frame = pd.DataFrame({"timestamp": pd.date_range("2011-02-01", periods=rows, freq="h"),
+                          "actual": y, "predicted": p, "residual": y - p})
+    model_plots.predicted_vs_actual(frame, tmp_path / "pva.png")
+    model_plots.residuals_over_time(frame, tmp_path / "res.png")
+    assert (tmp_path / "pva.png").stat().st_size > 0 and (tmp_path / "res.png").stat().st_size > 0
