@@ -78,6 +78,21 @@ def build_estimator(train: TrainParams, features: Features, contract: Contract |
     return Pipeline([(ENCODE, encode), ("model", model)])
 
 
+def fit_in_order(model: Any, x: Any, y: Any, **fit_params: Any) -> Any:
+    """Fit `model` on every core, then leave it predicting on one, so its sums run in tree order.
+
+    A forest fitted with `n_jobs=-1` has the same trees whatever the thread count (each tree is
+    seeded before the fan-out), but its `predict` adds the trees' outputs in whatever order the
+    threads finish: the same model on the same rows gave predictions a few ulps apart, so the
+    reference summary, the label-free estimator (fitted on out-of-fold errors) and drift.html
+    changed bytes on a re-run, and a near-constant model's predictions split into many values.
+    """
+    last = model.steps[-1][1] if hasattr(model, "steps") else model
+    if "n_jobs" in last.get_params():
+        last.set_params(n_jobs=-1)
+    return in_order(model.fit(x, y, **fit_params))
+
+
 def numbers(values: Any) -> np.ndarray:
     """`values` as a numpy array of numbers: integers and floats as they are (no copy of a large
     column of counts), anything else as floats."""
@@ -178,9 +193,18 @@ def load_model(path: Path) -> Any:
     if refused:
         raise ModelError(f"{path}: refusing to load untrusted types {refused}")
     try:
-        return sio.load(path, trusted=types)
+        model = sio.load(path, trusted=types)
     except Exception as err:
         raise ModelError(f"{path}: corrupt model file ({type(err).__name__}: {err})") from err
+    return in_order(model)
+
+
+def in_order(model: Any) -> Any:
+    """`model` predicting on one thread (a model saved before fit_in_order, or not by it)."""
+    last = model.steps[-1][1] if hasattr(model, "steps") else model
+    if "n_jobs" in getattr(last, "get_params", dict)():
+        last.set_params(n_jobs=1)
+    return model
 
 
 def load_meta(path: Path) -> dict[str, Any]:

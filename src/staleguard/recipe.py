@@ -18,7 +18,7 @@ import pandas as pd
 from staleguard.contract import TIMESTAMP
 from staleguard.data.windows import floor_of, recency_weights, start_of
 from staleguard.fit_cache import FitCache
-from staleguard.model import build_estimator
+from staleguard.model import build_estimator, fit_in_order
 from staleguard.params import Contract, Features, Params, TrainParams, Window
 
 
@@ -74,7 +74,7 @@ class Recipe:
         model = build_estimator(self.train, self.features, self.contract)
         weight = self.weights(frame, end)
         extra = {} if weight is None else {_weight_arg(model): weight}
-        model.fit(frame[self.features.columns], frame[self.features.target], **extra)
+        fit_in_order(model, frame[self.features.columns], frame[self.features.target], **extra)
         FITS.fits += 1
         if keep:
             FITS.put(key, model)

@@ -97,12 +97,29 @@ def wasserstein(ref: Counts, cur: Counts) -> float:
     return float(np.dot(gap, np.diff(grid)) / max(ref.std(), NORM_FLOOR))
 
 
+def equal_edges(lo: float, hi: float, bins: int) -> np.ndarray | None:
+    """`bins` equal-width edges over [lo, hi], as np.histogram_bin_edges draws them (lo == hi:
+    a unit-wide span around the value); None when the range is too narrow to cut (values a few
+    ulps apart: a near-constant model's predictions), where numpy raises "Too many bins for data
+    range" (issue 31): such values are then compared, or drawn, as they are."""
+    if lo == hi:
+        return np.linspace(lo - 0.5, hi + 0.5, bins + 1)
+    edges = np.linspace(lo, hi, bins + 1)
+    return edges if np.all(np.diff(edges) > 0) else None
+
+
+def sturges_edges(lo: float, hi: float, n: float) -> np.ndarray | None:
+    """Evidently's Sturges bins over [lo, hi] for `n` values in all (equal_edges)."""
+    return equal_edges(lo, hi, int(np.ceil(np.log2(n) + 1)))  # numpy's Sturges rule
+
+
 def _proportions(ref: Counts, cur: Counts, numerical: bool) -> tuple[np.ndarray, np.ndarray]:
+    edges = None
     if numerical and len(ref.values) > MAX_CATEGORIES:
         lo = min(ref.values[0], cur.values[0])
         hi = max(ref.values[-1], cur.values[-1])
-        bins = int(np.ceil(np.log2(ref.n + cur.n) + 1))  # numpy's Sturges rule on the combined data
-        edges = np.histogram_bin_edges([lo, hi], bins=bins)
+        edges = sturges_edges(lo, hi, ref.n + cur.n)
+    if edges is not None:
         r = np.histogram(ref.values, edges, weights=ref.counts)[0]
         c = np.histogram(cur.values, edges, weights=cur.counts)[0]
     else:
@@ -126,7 +143,10 @@ def psi(ref: Counts, cur: Counts, numerical: bool = False) -> float:
 
 
 def score(method: str, ref: Counts, cur: Counts, numerical: bool) -> float:
-    """The distance named `method` between two columns' counts (drift when score >= threshold)."""
+    """The distance named `method` between two columns' counts (drift when score >= threshold);
+    NaN (not decided) when a side has no values, as for summaries (sketch/binned_scores.py)."""
+    if ref.n == 0 or cur.n == 0:
+        return float("nan")
     if method == "wasserstein":
         return wasserstein(ref, cur)
     if method == "jensenshannon":

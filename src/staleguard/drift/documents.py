@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from staleguard.drift.decide import NAMES
@@ -22,7 +23,7 @@ def to_json(result: DriftResult, decision: Decision, params: Params,
     """The documented drift.json (docs/drift.md): stable keys, plain types."""
     q = result.quality
     d = params.drift
-    return {
+    return plain({
         "schema_version": SCHEMA_VERSION,
         "drift": decision.drift,
         "share": round(result.share, 6),
@@ -45,13 +46,27 @@ def to_json(result: DriftResult, decision: Decision, params: Params,
                      "false_alarm": d.false_alarm, "null_draws": d.null_draws},
         "engine": result.engine,
         "sampled": result.sampled,
-    }
+    })
+
+
+def plain(doc: Any) -> Any:
+    """`doc` with every NaN or infinite float as null: a column with no values scores NaN (not
+    decided) and its noise bar is infinite, and JSON has no literal for either (Python would write
+    `NaN`, which jq, JavaScript and the dashboard refuse)."""
+    if isinstance(doc, dict):
+        return {key: plain(value) for key, value in doc.items()}
+    if isinstance(doc, list | tuple):
+        return [plain(value) for value in doc]
+    if isinstance(doc, float) and not math.isfinite(doc):
+        return None
+    return doc
 
 
 def _row(c: ColumnDrift, label: str = "") -> str:
     mark = "**drifted**" if c.drifted else "within noise" if c.score >= c.threshold else "ok"
-    noise = "–" if c.noise is None else f"{c.noise:.3g} (n = {c.rows})"
-    return (f"| {c.column}{label} | {NAMES.get(c.method, c.method)} | {c.score:.3g} | "
+    noise = "–" if c.noise is None or not math.isfinite(c.noise) else f"{c.noise:.3g} (n = {c.rows})"
+    score = f"{c.score:.3g}" if math.isfinite(c.score) else "– (no values)"
+    return (f"| {c.column}{label} | {NAMES.get(c.method, c.method)} | {score} | "
             f"{c.threshold:g} | {noise} | {mark} |")
 
 

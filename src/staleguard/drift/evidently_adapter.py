@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from staleguard.contract import PREDICTION
@@ -82,7 +83,8 @@ def save_html(reference: pd.DataFrame, current: pd.DataFrame, params: Params, mo
     definition = DataDefinition(numerical_columns=[*f.numerical, *sorted(has)],
                                 categorical_columns=f.categorical, regression=regression)
     keep = [*f.columns, *sorted(has)]
-    ref_ds, cur_ds = (Dataset.from_pandas(x[keep].reset_index(drop=True), data_definition=definition)
+    ref, cur = settled(ref[keep], cur[keep], [*f.numerical, *sorted(has)])
+    ref_ds, cur_ds = (Dataset.from_pandas(x.reset_index(drop=True), data_definition=definition)
                       for x in (ref, cur))
     with warnings.catch_warnings():  # constant columns and tiny groups make numpy/sklearn warn
         warnings.simplefilter("ignore")
@@ -92,6 +94,27 @@ def save_html(reference: pd.DataFrame, current: pd.DataFrame, params: Params, mo
         return {}
     return {m["config"]["column"]: float(m["value"]) for m in snap.dict()["metrics"]
             if m["config"]["type"].endswith(":ValueDrift")}
+
+
+ULPS = 1024   # numerical values spanning fewer representable steps than this are one value
+
+
+def settled(ref: pd.DataFrame, cur: pd.DataFrame, numerical: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`ref` and `cur` with each numerical column whose values (both sides together) lie within
+    ULPS steps of each other set to one value (their smallest). Evidently cuts such a column into
+    10-50 histogram bins and numpy raises "Too many bins for data range" (a near-constant model's
+    predictions, issue 31); values apart by rounding alone are the same value to a reader."""
+    ref, cur = ref.copy(), cur.copy()
+    for col in numerical:
+        both = pd.concat([ref[col], cur[col]]).to_numpy(dtype=float)
+        both = both[np.isfinite(both)]
+        if not len(both):
+            continue
+        lo, hi = float(both.min()), float(both.max())
+        if lo < hi <= lo + ULPS * float(np.spacing(max(abs(lo), abs(hi)))):
+            for frame in (ref, cur):
+                frame[col] = frame[col].where(frame[col].isna(), lo)
+    return ref, cur
 
 
 # Evidently names widgets with uuid7s (time-based) and its script variable with a uuid4 hex.

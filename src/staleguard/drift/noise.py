@@ -24,7 +24,7 @@ from dataclasses import replace
 import numpy as np
 from scipy.spatial import distance
 
-from staleguard.drift.count_scores import MAX_CATEGORIES, NORM_FLOOR, Counts
+from staleguard.drift.count_scores import MAX_CATEGORIES, NORM_FLOOR, Counts, sturges_edges
 from staleguard.drift.result import ColumnDrift
 from staleguard.params import Params
 
@@ -59,9 +59,10 @@ def _wasserstein(values: np.ndarray, r: np.ndarray, c: np.ndarray) -> np.ndarray
 def _binned(values: np.ndarray, r: np.ndarray, c: np.ndarray, numerical: bool
             ) -> tuple[np.ndarray, np.ndarray]:
     """Proportions per row, on Sturges bins for a wide numerical column (as scores._proportions)."""
-    if numerical and len(values) > MAX_CATEGORIES:
-        bins = int(np.ceil(np.log2(r[0].sum() + c[0].sum()) + 1))
-        edges = np.histogram_bin_edges([values[0], values[-1]], bins=bins)
+    edges = (sturges_edges(values[0], values[-1], r[0].sum() + c[0].sum())
+             if numerical and len(values) > MAX_CATEGORIES else None)
+    if edges is not None:  # None: too narrow to cut, compared value by value as the score is
+        bins = len(edges) - 1
         which = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, bins - 1)
         onehot = np.zeros((len(values), bins))
         onehot[np.arange(len(values)), which] = 1

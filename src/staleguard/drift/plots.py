@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from staleguard.drift.count_scores import equal_edges
 from staleguard.drift.decide import SHORT
 from staleguard.drift.result import ColumnDrift, DriftResult
 from staleguard.model_plots import plt, save
@@ -32,29 +33,36 @@ def bar(c: ColumnDrift) -> float:
     return max(c.threshold, c.noise or 0.0) or c.threshold
 
 
+def ratio(c: ColumnDrift) -> float:
+    """score ÷ bar for the chart, 0 for a column with no values to score (NaN: not decided)."""
+    value = c.score / bar(c)
+    return 0.0 if np.isnan(value) else min(value, CAP)
+
+
 def _rows(result: DriftResult) -> list[tuple[str, ColumnDrift]]:
     rows = [(c.column, c) for c in result.features.values()]
     rows += [(f"{c.column} (target)", c) for c in [result.target] if c]
     rows += [("prediction", c) for c in [result.prediction] if c]
-    return sorted(rows, key=lambda r: min(r[1].score / bar(r[1]), CAP))
+    return sorted(rows, key=lambda r: ratio(r[1]))
 
 
 def scores_chart(result: DriftResult, path: Path) -> None:
     """Horizontal bars of score ÷ its bar (threshold, or noise at this n when higher) per column,
     capped at CAP, red when drifted, labelled with the score."""
     rows = _rows(result)
-    ratio = np.clip(np.array([c.score / bar(c) for _, c in rows]), 0.01, CAP)
+    ratios = np.clip(np.array([ratio(c) for _, c in rows]), 0.01, CAP)
     fig, ax = plt.subplots(figsize=(WIDTH, 0.32 * len(rows) + 1.3))
     colors = ["tab:red" if c.drifted else "tab:gray" for _, c in rows]
-    ax.barh([name for name, _ in rows], ratio, color=colors)
+    ax.barh([name for name, _ in rows], ratios, color=colors)
     ax.axvline(1, color="black", lw=1, ls="--")
     ax.set_xscale("log")
-    ax.set_xlim(0.007, max(ratio.max(), 10) * 12)
+    ax.set_xlim(0.007, max(ratios.max(), 10) * 12)
     for y, (_, c) in enumerate(rows):
-        noise = "" if c.noise is None else f", noise {c.noise:.2g} at n = {c.rows}"
-        capped = "≥ 100× " if ratio[y] >= CAP else ""
-        text = f"{capped}{SHORT[c.method]} {c.score:.3g} (≥ {c.threshold:g}{noise})"
-        ax.text(max(ratio[y], 1) * 1.2, y, text, va="center", fontsize=7)
+        noise = "" if c.noise is None or np.isinf(c.noise) else f", noise {c.noise:.2g} at n = {c.rows}"
+        capped = "≥ 100× " if ratios[y] >= CAP else ""
+        text = (f"{capped}{SHORT[c.method]} {c.score:.3g} (≥ {c.threshold:g}{noise})"
+                if not np.isnan(c.score) else f"{SHORT[c.method]}: no values, not decided")
+        ax.text(max(ratios[y], 1) * 1.2, y, text, va="center", fontsize=7)
     n = len(result.drifted_features)
     ax.set(xlabel="score ÷ max(threshold, noise at this n) (log; > 1 = drifted)",
            title=f"Drift scores: {n} of {len(result.features)} features drifted")
@@ -89,7 +97,11 @@ def _rows_panel(ax: Axes, ref: pd.Series, cur: pd.Series) -> None:
         step = max(1, len(values) // 8)
         ax.set_xticks(x[::step], [str(v) if text else f"{v:g}" for v in values[::step]], fontsize=7)
     else:
-        bins = np.histogram_bin_edges(np.concatenate([ref, cur]), bins=30)
+        both = np.concatenate([ref, cur])
+        lo, hi = (float(both.min()), float(both.max())) if len(both) else (0.0, 1.0)
+        bins = equal_edges(lo, hi, 30)
+        if bins is None:  # values a few ulps apart (a near-constant model): one bin around them
+            bins = np.array([lo - 0.5, hi + 0.5])
         for label, s in (("reference", ref), ("current", cur)):
             ax.hist(s, bins=bins, density=True, alpha=0.55, color=COLORS[label],  # type: ignore[arg-type]
                     label=label)  # (matplotlib takes an edges array; its stubs say Sequence)
@@ -101,7 +113,7 @@ def distributions_chart(result: DriftResult, path: Path) -> None:
     """Reference vs current for target, prediction and the most drifted features (≤ 6 panels)."""
     reference, current = result.data["reference"], result.data["current"]
     picks = [c for c in (result.target, result.prediction) if c]
-    ranked = sorted(result.features.values(), key=lambda c: -c.score / c.threshold)
+    ranked = sorted(result.features.values(), key=lambda c: -ratio(c))
     picks += result.drifted_features or ranked
     picks = picks[:MAX_PANELS]
     cols = 2 if len(picks) > 1 else 1

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from staleguard.model import mape_defined, numbers
+from staleguard.errors import DataError
+from staleguard.model import fit_in_order, mape_defined, numbers
 from staleguard.params import Params
 
 
@@ -58,14 +59,18 @@ def out_of_fold(model: Any, reference: pd.DataFrame, params: Params) -> tuple[pd
     drift.quality.folds contiguous blocks, fitted on the other blocks: errors on unseen rows.
     The reference quality and the label-free estimator (drift/estimate.py) both learn from them."""
     cols, target = params.features.columns, params.features.target
+    folds = params.drift.quality.folds
+    if len(reference) < max(folds, 2):  # a fold without rows to predict, or to fit on
+        raise DataError(f"the reference has {len(reference)} row(s), fewer than drift.quality.folds "
+                        f"({folds}): no out-of-fold quality; give it more rows or fewer folds")
     ordered = reference.sort_values("timestamp") if "timestamp" in reference else reference
-    blocks = np.array_split(np.arange(len(ordered)), params.drift.quality.folds)
+    blocks = np.array_split(np.arange(len(ordered)), folds)
     x, y = ordered[cols], ordered[target].to_numpy(dtype=float)
     oof = np.empty(len(ordered))
     for block in blocks:
         keep = np.ones(len(ordered), dtype=bool)
         keep[block] = False
-        oof[block] = clone(model).fit(x[keep], y[keep]).predict(x.iloc[block])
+        oof[block] = fit_in_order(clone(model), x[keep], y[keep]).predict(x.iloc[block])
     return ordered, oof
 
 
@@ -77,5 +82,7 @@ def reference_quality(model: Any, reference: pd.DataFrame, params: Params,
         return None
     if model is None:
         return None if logged is None else regression_metrics(reference[target].to_numpy(float), logged)
+    if len(reference) < max(params.drift.quality.folds, 2):
+        return None   # too few rows to measure out of sample: the quality change is not decided
     ordered, oof = out_of_fold(model, reference, params)
     return regression_metrics(ordered[target].to_numpy(dtype=float), oof)

@@ -4,7 +4,8 @@ A seeded fit is the same wherever it runs, so only one thing decides how runs ma
 which of them share fits (recipe.FITS). Runs that retrain the same way (weekly
 and monitor on one window policy, at every label delay: a delayed run refits what the on-time
 one fitted a week or two earlier) form a family and stay in one process. Each process fits and
-predicts single-threaded: a forest's `n_jobs` changes its speed, never its trees or their sums,
+predicts single-threaded: a forest's `n_jobs` changes its speed, never its trees (and fitted
+forests sum them in tree order: model.fit_in_order),
 and two processes keep both cores busy where threads fanned out over 168-row weeks did not.
 """
 
