@@ -18,7 +18,7 @@ import yaml
 
 from staleguard.contract import read_raw
 from staleguard.params import Params, load_params
-from staleguard.recipe import Recipe
+from staleguard.recipe import FITS, Recipe
 from staleguard.report.champion import Duel
 from staleguard.report.gate import NOT_COMPARED, SINGLE, WALK_FORWARD, Gate, decide
 from staleguard.report.render import Context, headline
@@ -75,6 +75,12 @@ def tree(raw: Path, **sections: dict) -> dict:
 def load(t: dict, path: Path) -> Params:
     path.write_text(yaml.safe_dump(t))
     return load_params(path)
+
+
+@pytest.fixture(autouse=True)
+def own_fits() -> None:
+    """Each test counts its own fits (recipe.FITS would lend an earlier test's)."""
+    FITS.clear()
 
 
 def compare(raw: Path, tmp_path: Path, pr: dict, main: dict | None = None, duel: Duel | None = None,
