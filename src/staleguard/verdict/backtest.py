@@ -90,6 +90,8 @@ class Fitter:
         frame = self.rows(window)
         key = (recipe.key(), window.start, window.end, len(frame))
         if key not in self.recent:
+            if any(end != window.end for _, _, end, _ in self.recent):
+                self.recent.clear()  # a new fold: the last fold's models go before this one fits
             before = FITS.fits
             self.recent[key] = recipe.fit(frame, window.end, keep=False)
             self.fits += FITS.fits - before
