@@ -13,7 +13,8 @@ PACKAGE = "staleguard"
 # Lowest first. A module's layer is that of its longest listed prefix; an import may go to its own
 # layer or below. Within core the order matters too: params knows no contract, data no model, ...
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "io", "gha", "gitpush", "dvc_ops"),          # no staleguard imports beyond this row
+    ("errors", "io", "gha", "gitpush", "dvc_ops", "timing", "fit_cache"),  # no staleguard imports
+                                                                           # beyond this row
     ("params", "cadence"),   # cadence: the sizes and checks params.yaml's validation derives
     ("artifacts",),
     ("contract",),

@@ -704,7 +704,7 @@ def untracked(raw: Any, dvc_yaml: Path) -> list[tuple[str, str]]:
         stages = yaml.safe_load(dvc_yaml.read_text()).get("stages") or {}
     except (OSError, yaml.YAMLError, AttributeError):
         return []  # no pipeline beside it (a fixture, a scratch file): nothing DVC would track
-    out = []
+    out: list[tuple[str, str]] = []
     for stage, spec in stages.items():
         for key in (k for k in (spec or {}).get("params", []) if isinstance(k, str)):
             node = raw
@@ -745,7 +745,7 @@ def _default(params: Params, key: str) -> Any:
 
 def _flow(value: Any) -> str:
     """`value` as one line of YAML."""
-    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10_000).strip()
+    text: str = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10_000).strip()
     return text.removesuffix("\n...").strip()
 
 

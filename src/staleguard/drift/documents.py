@@ -23,7 +23,7 @@ def to_json(result: DriftResult, decision: Decision, params: Params,
     """The documented drift.json (docs/drift.md): stable keys, plain types."""
     q = result.quality
     d = params.drift
-    return plain({
+    doc: dict[str, Any] = plain({
         "schema_version": SCHEMA_VERSION,
         "drift": decision.drift,
         "share": round(result.share, 6),
@@ -47,6 +47,7 @@ def to_json(result: DriftResult, decision: Decision, params: Params,
         "engine": result.engine,
         "sampled": result.sampled,
     })
+    return doc
 
 
 def plain(doc: Any) -> Any:
