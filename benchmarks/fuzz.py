@@ -9,7 +9,8 @@ column, or events sharing timestamps; text and int categories; nulls) and a para
 trees), then calls what each CLI command calls, in a fresh folder. The outcome is classified as
 the CLI would show it: `success`, `not decided` (the monitor decided no window), `refusal` (a
 StaleguardError: one line, exit 1) or `traceback` (anything else: its type and first frame in
-src/staleguard). Seeded: the same --seed gives the same cases. Prints the counts by class, by
+src/staleguard). Seeded: the same --seed gives the same cases (`FUZZ_TRACE=1 … --runs 1 --seed N`
+prints run N's whole traceback). Prints the counts by class, by
 stage for refusals, and every traceback class with a reproducing seed. On 2 shared cores about
 1-3 s a run.
 """
@@ -304,6 +305,8 @@ def run_case(seed: int, workdir: Path) -> Outcome:
     except StaleguardError as err:
         return Outcome(seed, "refusal", stage[0], str(err))
     except Exception as err:  # the class under test: anything else is a traceback
+        if os.environ.get("FUZZ_TRACE"):
+            traceback.print_exc(file=sys.__stderr__)
         return Outcome(seed, "traceback", stage[0], f"{type(err).__name__} at {src_frame(err.__traceback__)}"
                        f": {str(err).splitlines()[0][:160] if str(err) else ''}")
     finally:
