@@ -28,6 +28,7 @@ import tempfile
 import time
 import traceback
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -319,36 +320,41 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "fuzz", "GIT_AUTHOR_EMAIL": "fuzz@example.com",
            "GIT_CONFIG_NOSYSTEM": "1", "DVC_NO_ANALYTICS": "1", "MPLBACKEND": "Agg"}
 
 
-def skip_rasterising() -> None:
-    """Figures are built from the data as usual (where degenerate data would fail) but not
-    rendered to PNG: matplotlib's layout and Agg rendering take most of a run's time."""
+@contextlib.contextmanager
+def fuzz_setting(render: bool) -> Iterator[None]:
+    """For the runs only, restored after: git's identity, no STALEGUARD_/GITHUB_ variables, no
+    `dvc remote default` process per report (a fuzz folder has none; ~1 s each), and unless
+    `render`, figures built from the data as usual (where degenerate data would fail) but not
+    rendered to PNG (matplotlib's layout and Agg rendering take most of a run's time)."""
+    from unittest import mock
+
     from staleguard import model_plots
     from staleguard.drift import plots
     from staleguard.io import write_with
+    from staleguard.report import pr
 
     def save(fig: Any, path: Path) -> None:
         write_with(path, lambda tmp: Path(tmp).write_bytes(b"fuzz: figure not rendered"))
         model_plots.plt.close(fig)
 
-    model_plots.save = plots.save = save  # type: ignore[assignment]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STALEGUARD_", "GITHUB_"))}
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(mock.patch.dict(os.environ, {**env, **GIT_ENV}, clear=True))
+        stack.enter_context(mock.patch.object(pr, "remote_configured", lambda: False))
+        if not render:
+            stack.enter_context(mock.patch.object(model_plots, "save", save))
+            stack.enter_context(mock.patch.object(plots, "save", save))
+        yield
 
 
-def no_dvc_remote() -> None:
-    """A fuzz folder has no DVC remote: answer so without a `dvc remote default` process (~1 s)."""
-    from staleguard.report import pr
-
-    pr.remote_configured = lambda: False
+GIT_ENV = {"GIT_AUTHOR_NAME": "fuzz", "GIT_AUTHOR_EMAIL": "fuzz@example.com",
+           "GIT_COMMITTER_NAME": "fuzz", "GIT_COMMITTER_EMAIL": "fuzz@example.com",
+           "GIT_CONFIG_NOSYSTEM": "1", "DVC_NO_ANALYTICS": "1", "MPLBACKEND": "Agg"}
 
 
 def fuzz(seeds: range, workdir: Path | None = None, render: bool = False) -> list[Outcome]:
-    """Every seed's outcome (a temporary folder unless `workdir`)."""
-    if not render:
-        skip_rasterising()
-    no_dvc_remote()
-    os.environ.update(GIT_ENV)
-    for name in [k for k in os.environ if k.startswith(("STALEGUARD_", "GITHUB_"))]:
-        del os.environ[name]
-    with tempfile.TemporaryDirectory(prefix="staleguard-fuzz-") as tmp:
+    """Every seed's outcome (in a temporary folder unless `workdir`)."""
+    with fuzz_setting(render), tempfile.TemporaryDirectory(prefix="staleguard-fuzz-") as tmp:
         return [run_case(seed, workdir or Path(tmp)) for seed in seeds]
 
 
