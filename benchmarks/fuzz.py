@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import io
 import os
 import shutil
@@ -382,7 +383,8 @@ def main() -> None:
     parser.add_argument("--refusals", action="store_true", help="also print every refusal line")
     parser.add_argument("--render", action="store_true", help="render every figure to PNG (slower)")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT / "src"))
+    if importlib.util.find_spec("staleguard") is None:  # not installed, no PYTHONPATH: this tree's
+        sys.path.insert(0, str(ROOT / "src"))
     start = time.perf_counter()
     outcomes = []
     for seed in range(args.seed, args.seed + args.runs):
