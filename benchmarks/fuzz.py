@@ -247,9 +247,11 @@ def write_lock() -> None:
 
 
 def pipeline(params_tree: dict[str, Any], base_tree: dict[str, Any], frame: pd.DataFrame,
-             base_has_lock: bool, stage: list[str]) -> str:
-    """Run every command's code in the current folder; `stage` tracks where it is. Returns
-    "success" or "not decided"; raises what the commands raise."""
+             base_has_lock: bool, served: float, stage: list[str]) -> str:
+    """Run every command's code in the current folder; `stage` tracks where it is. The store
+    gets the `served` share of the data after the training window (a little: the monitor may
+    have no window to decide). Returns "success" or "not decided"; raises what the commands
+    raise."""
     from staleguard.monitor.monitor_job import monitor
     from staleguard.monitor.simulate import simulate
     from staleguard.params import load_params
@@ -269,8 +271,9 @@ def pipeline(params_tree: dict[str, Any], base_tree: dict[str, Any], frame: pd.D
         module.main(params)
     write_lock()
     stage[0] = "simulate"
-    last = pd.Timestamp(frame["time"].iloc[-1]).date()
-    if last >= params.windows.train.end.date():
+    end = params.windows.train.end
+    last = (end + (pd.Timestamp(frame["time"].iloc[-1]) - end) * served).date()
+    if last >= end.date():
         simulate(params, last, "store")
     stage[0] = "monitor"
     plan = monitor(params, "store")
@@ -295,6 +298,7 @@ def run_case(seed: int, workdir: Path) -> Outcome:
     params = draw_params(rng, frame, contract, kind)
     base = base_of(rng, params)
     base_has_lock = bool(rng.random() < 0.5)
+    served = pick(rng, [1.0, 1.0, 1.0, 0.02, 0.1])   # share of the data after training the store holds
     folder = workdir / f"run-{seed}"
     folder.mkdir(parents=True)
     stage = ["load"]
@@ -302,7 +306,7 @@ def run_case(seed: int, workdir: Path) -> Outcome:
     os.chdir(folder)
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            kind = pipeline(params, base, frame, base_has_lock, stage)
+            kind = pipeline(params, base, frame, base_has_lock, served, stage)
         return Outcome(seed, kind, stage[0])
     except StaleguardError as err:
         return Outcome(seed, "refusal", stage[0], str(err))
