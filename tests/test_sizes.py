@@ -127,3 +127,24 @@ def test_sizes_that_fit_the_data_pass_for_every_key_mode(tmp_path, monkeypatch):
     assert training_problems(one_unit[one_unit["timestamp"] < "2004-01-01"], params)[0].startswith(
         "windows.train [2000-01-01 00:00, 2004-01-01 00:00) holds 48 row(s) of the data, below "
         "train.min_rows=100")
+
+
+def test_prepare_refuses_retrain_eval_weeks_that_reach_past_the_data(tmp_path, monkeypatch, capsys):
+    """A retrain holds out `eval_weeks` after windows.train.start; beyond the newest data it would
+    have no training window at all (the fuzz bar found a pydantic traceback here)."""
+    project(tmp_path, monkeypatch, windows={"retrain": {"policy": "all", "eval_weeks": 400}})
+    refused(capsys, ["prepare"], "windows.retrain.eval_weeks=400 holds out the data up to "
+            "2007-09-06 (that many weeks after windows.train.start, on the windows.week_days grid), "
+            "at or after the newest data's grid end 2005-12-08")
+
+
+def test_final_windows_refuses_in_one_line_where_no_training_window_is_left(tmp_path, monkeypatch):
+    """The monitor and the replay call final_windows on their own newest data: the same line."""
+    from datetime import datetime
+
+    from staleguard.data.windows import final_windows
+    from staleguard.errors import DataError
+
+    project(tmp_path, monkeypatch, windows={"retrain": {"policy": "all", "eval_weeks": 400}})
+    with pytest.raises(DataError, match=r"^windows.retrain.eval_weeks=400 holds out the data up to"):
+        final_windows(datetime(2006, 1, 5), load_params("params.yaml"))

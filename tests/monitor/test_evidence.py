@@ -57,6 +57,19 @@ def test_evidence_weeks_never_train_on_what_they_score(hour, local, make_batch):
     assert [w.start.day for w in weeks] == [1, 8]
 
 
+def test_evidence_leaves_out_weeks_before_the_recipe_can_train(hour, local, make_batch):
+    """A retrain holding out 5 weeks after windows.train.start cannot train before 2011-02-08:
+    the weeks starting there or earlier give no evidence (the fuzz bar found pydantic's 'window
+    end must be after start' here), the later ones train on [floor, week)."""
+    windows = local.windows.model_copy(update={"retrain": local.windows.retrain.model_copy(
+        update={"policy": "all", "eval_weeks": 5})})
+    params = local.model_copy(update={"windows": windows})
+    weeks = evidence.weeks_since(params, make_batch("2011-02-01", "2011-02-22"))
+    assert [w.start.day for w in weeks] == [15]
+    fit = evidence.retrain_recipe(params).window(weeks[0].start, hour["timestamp"].min())
+    assert (fit.start.day, fit.end.day) == (8, 15)
+
+
 def test_evidence_says_plainly_when_it_is_inconclusive(local):
     from staleguard.verdict import Verdict
 

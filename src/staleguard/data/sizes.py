@@ -15,7 +15,13 @@ from datetime import timedelta
 import pandas as pd
 
 from staleguard.contract import TIMESTAMP
-from staleguard.data.windows import final_windows, grid_end, reference_rows, rows_in
+from staleguard.data.windows import (
+    final_windows,
+    grid_end,
+    reference_rows,
+    retrain_floor_problem,
+    rows_in,
+)
 from staleguard.params import Params, Window
 
 
@@ -74,6 +80,9 @@ def history_problems(history: pd.DataFrame, params: Params, monitor_min_rows: in
                    "be 'not decided'; lengthen windows.week_days or lower monitor.min_rows")
     if not history.empty:
         newest = history[TIMESTAMP].max().to_pydatetime()
+        problem = retrain_floor_problem(grid_end(newest, params), params)
+        if problem:
+            return [*out, problem]
         retrain, _ = final_windows(grid_end(newest, params), params)
         got = len(rows_in(history, retrain))
         if got < min_rows:

@@ -158,7 +158,22 @@ def final_windows(data_end: datetime, params: Params) -> tuple[Window, Window]:
     held_out = timedelta(weeks=params.windows.retrain.eval_weeks)
     # all/weighted: the window only grows from its start; never so far back that `eval` has no data
     start = max(train_start(data_end, params), floor_of(params))
+    if start >= data_end:
+        raise DataError(retrain_floor_problem(data_end, params))
     return (Window(start=start, end=data_end), Window(start=start - held_out, end=start))
+
+
+def retrain_floor_problem(data_end: datetime, params: Params) -> str | None:
+    """Why a retrain at `data_end` has no training window left: the `eval_weeks` it holds out
+    after the earliest window params name end at or after it (short data, long eval_weeks)."""
+    floor = floor_of(params)
+    if floor < data_end:
+        return None
+    weeks = params.windows.retrain.eval_weeks
+    return (f"windows.retrain.eval_weeks={weeks} holds out the data up to {floor:%Y-%m-%d} (that "
+            f"many weeks after windows.train.start, on the windows.week_days grid), at or after "
+            f"the newest data's grid end {data_end:%Y-%m-%d}: a retrain would have no rows to "
+            "train on; lower windows.retrain.eval_weeks or add data")
 
 
 def recency_weights(timestamps: pd.Series, end: datetime, half_life_weeks: float) -> np.ndarray:

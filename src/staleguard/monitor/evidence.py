@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from staleguard.data.history import history_frame, with_rows
-from staleguard.data.windows import split_windows
+from staleguard.data.windows import floor_of, split_windows
 from staleguard.params import Params, Window
 from staleguard.recipe import Recipe
 from staleguard.verdict import Verdict
@@ -57,9 +57,12 @@ def retrain_recipe(params: Params) -> Recipe:
 
 def weeks_since(params: Params, current: pd.DataFrame) -> list[Window]:
     """The monitor's latest `monitor.evidence_windows` windows after the deployed model's training
-    window: one fit each, so the evidence's time and memory do not grow with the deployment's age."""
+    window: one fit each, so the evidence's time and memory do not grow with the deployment's age.
+    A window starting at or before the recipe's floor (the `windows.retrain.eval_weeks` a retrain
+    holds out after windows.train.start) is left out: the recipe has no training window there."""
+    floor = floor_of(params)
     every = [Window(start=lo, end=hi) for lo, hi, _ in
-             split_windows(current, params.windows.train.end, params.windows.week_days)]
+             split_windows(current, params.windows.train.end, params.windows.week_days) if lo > floor]
     return every[-params.monitor.evidence_windows:]
 
 
