@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
+
+from staleguard.timing import Stopwatch
 
 NOT_DECIDED = 3  # exit status of a monitor run that decided no window: production data went unchecked
 
@@ -20,7 +23,6 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
-    from staleguard.monitor import retrain
     from staleguard.monitor.monitor_job import monitor
     from staleguard.params import load_params
 
@@ -29,7 +31,16 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         from staleguard.params import with_engine
 
         params = with_engine(params, args.engine)
-    plan = monitor(params, args.store, force=args.force)
+    watch = Stopwatch()
+    code = decided(monitor(params, args.store, force=args.force, watch=watch), args, params)
+    watch.report("monitor: time")   # last, after the outcome: where the time and memory went
+    return code
+
+
+def decided(plan: dict[str, Any], args: argparse.Namespace, params: Any) -> int:
+    """The outcome's lines and exit code; on drift (not --dry-run), the retraining PR."""
+    from staleguard.monitor import retrain
+
     drift = plan["drift"]
     print(f"monitor: drift={'null' if drift is None else str(drift).lower()} ({len(plan['batches'])} "
           f"batch(es), model {plan['model_version']}); summary in reports/monitor/monitor.md")

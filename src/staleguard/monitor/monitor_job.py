@@ -179,7 +179,7 @@ def window_summariser(params: Params, refs: list[store.BatchRef], current: pd.Da
 
 
 def monitor(params: Params, store_url: str | None = None, force: bool = False,
-            out: Path = artifacts.MONITOR_REPORTS) -> dict[str, Any]:
+            out: Path = artifacts.MONITOR_REPORTS, watch: Stopwatch | None = None) -> dict[str, Any]:
     """Decide on the store's new batches; write reports/monitor/, the job summary and step outputs.
 
     Only under `out` (reports/monitor/): the drift stage's DVC outputs in reports/ are never
@@ -189,7 +189,7 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
     from staleguard import drift
     from staleguard.model import load_model
 
-    watch = Stopwatch()
+    watch = watch or Stopwatch()   # where the time went: the CLI prints it last (Stopwatch.report)
     clear_earlier_run(out)
     url = store.resolve(store_url, params)
     version = deployed_version()
@@ -220,6 +220,5 @@ def monitor(params: Params, store_url: str | None = None, force: bool = False,
                     model_version=version, evidence=plan.get("evidence", {}).get("verdict", ""),
                     retrain=str(pr.open).lower())
     gha.add_summary(text)
-    watch.report("monitor: time")
     print(text)
     return plan
