@@ -29,7 +29,9 @@ def test_pr_workflow_persists_nothing_when_the_data_was_bootstrapped():
                                                   "steps.fresh.outputs.current == 'true'")
     order = [s.get("run", s.get("uses", "")) for s in steps]
     first = [o.split()[0] for o in order]
-    assert first.index("ci/pr-data.sh") < first.index("dvc") < first.index("staleguard") \
+    pipeline = order.index("staleguard check\ndvc repro\n")  # settings checked, then the pipeline
+    assert first.index("ci/pr-data.sh") < pipeline < first.index("dvc") \
+        < first.index("staleguard", pipeline + 1) \
         < order.index("ci/push-results.sh --check") < first.index("cml") \
         < order.index("ci/push-results.sh")
     # the comment and its plots only from a run that still has the PR's latest code
