@@ -1,6 +1,7 @@
 """The retraining PR's evidence: keep the deployed model, or retrain? Scored walk-forward.
 
-For every week since the deployed model's training window, the deployed model (as it is) and the
+For the latest `monitor.evidence_windows` weeks since the deployed model's training window, the
+deployed model (as it is) and the
 retraining recipe (what `staleguard retrain` ships: the deployed params, the `windows.retrain`
 window rule and weights, trained before that week, never on the week itself) predict the same
 rows; the errors are paired and judged by `staleguard.verdict` with the `report:` settings. Data
@@ -67,7 +68,8 @@ def weeks_since(params: Params, current: pd.DataFrame) -> list[Window]:
 
 
 def gather(params: Params, current: pd.DataFrame, model: Any) -> Evidence:
-    """Deployed model vs retraining recipe on every week since the training window, paired."""
+    """Deployed model vs retraining recipe on the latest windows since the training window
+    (weeks_since), paired."""
     return weigh(params, training_history(params, current), current, model)
 
 
